@@ -1,0 +1,12 @@
+import type { ApiConfig } from '@voicedesk/config';
+import type { DatabaseHandle } from '@voicedesk/db';
+import type { Logger } from './logger.ts';
+import type { LivekitGateway } from './services/livekit-gateway.ts';
+
+export interface AppDeps {
+  config: ApiConfig;
+  database: DatabaseHandle;
+  livekit: LivekitGateway;
+  logger: Logger;
+  now?: () => Date;
+}

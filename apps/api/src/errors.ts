@@ -1,0 +1,36 @@
+import { AppError, type ErrorEnvelope } from '@voicedesk/core';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import type { AppEnv } from './app-env.ts';
+
+export function envelope(c: Context<AppEnv>, error: AppError): Response {
+  const body: ErrorEnvelope = {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.field ? { field: error.field } : {}),
+      requestId: c.get('requestId') ?? 'unknown',
+    },
+  };
+  return c.json(body, error.status as ContentfulStatusCode, error.headers);
+}
+
+export function validationError(error: ZodError, location: 'body' | 'query' | 'path' | 'header'): AppError {
+  const issue = error.issues[0];
+  const path = issue?.path.map(String).join('.') ?? '';
+  const field = path || location;
+  const message = issue ? `${field}: ${issue.message}` : `invalid ${location}`;
+  return new AppError(400, 'validation_failed', message, field);
+}
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413)
+      return new AppError(413, 'payload_too_large', 'request body is too large', 'body');
+    if (err.status === 400) return new AppError(400, 'validation_failed', 'body is not valid JSON', 'body');
+  }
+  return new AppError(500, 'internal', 'internal error');
+}

@@ -1,0 +1,30 @@
+import { AppError } from '@voicedesk/core';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv } from '../app-env.ts';
+
+/** Rejects non-JSON writes before validation so the error names the real problem. */
+export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
+    const type = c.req.header('content-type') ?? '';
+    const length = c.req.header('content-length');
+    const hasBody = length === undefined ? c.req.raw.body !== null : Number(length) > 0;
+    if (hasBody && !/^application\/json\b/i.test(type)) {
+      throw new AppError(
+        415,
+        'unsupported_media_type',
+        'content-type must be application/json',
+        'content-type',
+      );
+    }
+  }
+  await next();
+};
+
+export const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
+  bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new AppError(413, 'payload_too_large', `request body is larger than ${maxBytes} bytes`, 'body');
+    },
+  });

@@ -1,0 +1,114 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { AppError, CALL_STATUSES } from '@voicedesk/core';
+import { requireBearer } from '../middleware/bearer.ts';
+import { createRouter } from '../router.ts';
+import { callIdParamSchema, errorResponses, jsonResponse } from '../schemas.ts';
+import { callDetail, callStats, listCalls } from '../services/calls-query.ts';
+
+const statusList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()))
+  .pipe(z.array(z.enum(CALL_STATUSES)))
+  .openapi({ example: 'completed,missed' });
+
+const listQuery = z.object({
+  status: statusList.optional(),
+  siteId: z.string().uuid().optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.string().uuid('must be the nextCursor of a previous page').optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  stats: z.enum(['0', '1', 'true', 'false']).optional(),
+});
+
+const callSummary = z
+  .object({
+    id: z.string(),
+    siteId: z.string(),
+    roomName: z.string(),
+    callerName: z.string().nullable(),
+    status: z.enum(CALL_STATUSES),
+    phase: z.string(),
+    startedAt: z.string().nullable(),
+    connectedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    durationSeconds: z.number().nullable(),
+    endReason: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('CallSummary');
+
+const statsSchema = z
+  .object({
+    total: z.number(),
+    byStatus: z.record(z.string(), z.number()),
+    totalMinutes: z.number(),
+    averageDurationSeconds: z.number().nullable(),
+    missedRate: z.number(),
+  })
+  .openapi('CallStats');
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/calls',
+  tags: ['calls'],
+  summary: 'List calls, newest first (admin)',
+  security: [{ adminKey: [] }],
+  request: { query: listQuery },
+  responses: {
+    200: jsonResponse(
+      'A page of calls',
+      z.object({
+        items: z.array(callSummary),
+        nextCursor: z.string().nullable(),
+        stats: statsSchema.optional(),
+      }),
+    ),
+    ...errorResponses(400, 401),
+  },
+});
+
+const detailRoute = createRoute({
+  method: 'get',
+  path: '/v1/calls/{id}',
+  tags: ['calls'],
+  summary: 'One call with participants, transcript, events and metrics (admin)',
+  security: [{ adminKey: [] }],
+  request: { params: callIdParamSchema },
+  responses: {
+    200: jsonResponse('The call', z.record(z.string(), z.unknown()).openapi('CallDetail')),
+    ...errorResponses(400, 401, 404),
+  },
+});
+
+export function adminCallRoutes() {
+  const router = createRouter();
+  const adminOnly = requireBearer((c) => c.get('deps').config.adminApiKey, 'admin API key');
+  router.use('/v1/calls', async (c, next) => (c.req.method === 'GET' ? adminOnly(c, next) : next()));
+  router.use('/v1/calls/:id', async (c, next) => (c.req.method === 'GET' ? adminOnly(c, next) : next()));
+
+  router.openapi(listRoute, async (c) => {
+    const { db } = c.get('deps').database;
+    const q = c.req.valid('query');
+    const filters = {
+      status: q.status,
+      siteId: q.siteId,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+    };
+    if (filters.from && filters.to && filters.from > filters.to) {
+      throw new AppError(400, 'validation_failed', 'from must be before to', 'from');
+    }
+    const page = await listCalls(db, filters, { limit: q.limit, cursor: q.cursor });
+    const wantStats = q.stats === '1' || q.stats === 'true';
+    const stats = wantStats ? await callStats(db, filters) : undefined;
+    return c.json(JSON.parse(JSON.stringify({ ...page, ...(stats ? { stats } : {}) })), 200);
+  });
+
+  router.openapi(detailRoute, async (c) => {
+    const detail = await callDetail(c.get('deps').database.db, c.req.valid('param').id);
+    if (!detail) throw new AppError(404, 'call_not_found', 'no such call', 'id');
+    return c.json(JSON.parse(JSON.stringify(detail)), 200);
+  });
+  return router;
+}

@@ -1,0 +1,153 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  AppError,
+  agentEndCallSchema,
+  assistantConfigSchema,
+  isTerminal,
+  metricBatchSchema,
+  segmentBatchSchema,
+} from '@voicedesk/core';
+import { callMetrics, newId, sites, voiceCalls } from '@voicedesk/db';
+import { eq, sql } from 'drizzle-orm';
+import type { AppDeps } from '../deps.ts';
+import { requireBearer } from '../middleware/bearer.ts';
+import { createRouter } from '../router.ts';
+import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
+import { applyCallEvent } from '../services/apply-call-event.ts';
+import { appendSegments, assembleTranscript } from '../services/transcript.ts';
+
+const security = [{ serviceKey: [] }];
+const common = errorResponses(400, 401, 404, 413, 415);
+
+const assistantRoute = createRoute({
+  method: 'get',
+  path: '/internal/calls/{id}/assistant',
+  tags: ['internal'],
+  summary: "The site's assistant settings for a call (agent only)",
+  security,
+  request: { params: callIdParamSchema },
+  responses: { 200: jsonResponse('Assistant settings', assistantConfigSchema), ...common },
+});
+
+const segmentsRoute = createRoute({
+  method: 'post',
+  path: '/internal/calls/{id}/segments',
+  tags: ['internal'],
+  summary: 'Append final transcript segments (idempotent by seq)',
+  security,
+  request: { params: callIdParamSchema, body: jsonBody(segmentBatchSchema) },
+  responses: { 200: jsonResponse('Stored', z.object({ accepted: z.number().int() })), ...common },
+});
+
+const metricsRoute = createRoute({
+  method: 'post',
+  path: '/internal/calls/{id}/metrics',
+  tags: ['internal'],
+  summary: 'Store per-turn metrics (idempotent by turn and kind)',
+  security,
+  request: { params: callIdParamSchema, body: jsonBody(metricBatchSchema) },
+  responses: { 200: jsonResponse('Stored', z.object({ accepted: z.number().int() })), ...common },
+});
+
+const endRoute = createRoute({
+  method: 'post',
+  path: '/internal/calls/{id}/end',
+  tags: ['internal'],
+  summary: 'The assistant ends the call (end_call tool, maximum length)',
+  security,
+  request: { params: callIdParamSchema, body: jsonBody(agentEndCallSchema) },
+  responses: { 200: jsonResponse('Ended', z.object({ status: z.string() })), ...common },
+});
+
+async function loadCall(deps: AppDeps, id: string) {
+  const [call] = await deps.database.db
+    .select({
+      id: voiceCalls.id,
+      status: voiceCalls.status,
+      siteId: voiceCalls.siteId,
+      callerName: voiceCalls.callerName,
+    })
+    .from(voiceCalls)
+    .where(eq(voiceCalls.id, id));
+  if (!call) throw new AppError(404, 'call_not_found', 'no such call', 'id');
+  return call;
+}
+
+export function internalRoutes() {
+  const router = createRouter();
+  router.use(
+    '/internal/*',
+    requireBearer((c) => c.get('deps').config.internalServiceKey, 'service key'),
+  );
+
+  router.openapi(assistantRoute, async (c) => {
+    const deps = c.get('deps');
+    const call = await loadCall(deps, c.req.valid('param').id);
+    const [site] = await deps.database.db.select().from(sites).where(eq(sites.id, call.siteId));
+    if (!site) throw new AppError(404, 'site_not_found', 'the call has no site', 'id');
+    return c.json(
+      {
+        callId: call.id,
+        siteId: site.id,
+        instructions: site.instructions,
+        greeting: site.greeting,
+        voice: site.voice,
+        language: site.language,
+        model: site.model,
+        maxCallSeconds: site.maxCallSeconds,
+        callerName: call.callerName,
+      },
+      200,
+    );
+  });
+
+  router.openapi(segmentsRoute, async (c) => {
+    const deps = c.get('deps');
+    const call = await loadCall(deps, c.req.valid('param').id);
+    const accepted = await appendSegments(deps.database.db, call.id, c.req.valid('json').segments);
+    // Segments flushed after hang-up still belong in the frozen export.
+    if (accepted > 0 && isTerminal(call.status)) await assembleTranscript(deps.database.db, call.id);
+    return c.json({ accepted }, 200);
+  });
+
+  router.openapi(metricsRoute, async (c) => {
+    const deps = c.get('deps');
+    const call = await loadCall(deps, c.req.valid('param').id);
+    const rows = await deps.database.db
+      .insert(callMetrics)
+      .values(
+        c.req.valid('json').metrics.map((m) => ({
+          id: newId(),
+          callId: call.id,
+          turn: m.turn,
+          kind: m.kind,
+          values: m.values,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [callMetrics.callId, callMetrics.turn, callMetrics.kind],
+        set: { values: sql`excluded.values` },
+      })
+      .returning({ id: callMetrics.id });
+    return c.json({ accepted: rows.length }, 200);
+  });
+
+  router.openapi(endRoute, async (c) => {
+    const deps = c.get('deps');
+    const call = await loadCall(deps, c.req.valid('param').id);
+    const { reason } = c.req.valid('json');
+    const now = deps.now?.() ?? new Date();
+    const outcome = await applyCallEvent(deps, {
+      eventId: `agent:end:${call.id}`,
+      type: 'call_ended',
+      source: 'agent',
+      callId: call.id,
+      createdAt: now,
+      lifecycle: { type: 'call_ended', at: now.getTime(), reason },
+      payload: { reason },
+    });
+    return c.json({ status: outcome.projection?.status ?? call.status }, 200);
+  });
+
+  return router;
+}

@@ -1,0 +1,45 @@
+import { z } from '@hono/zod-openapi';
+import { CALL_STATUSES, ERROR_CODES } from '@voicedesk/core';
+
+export const errorEnvelopeSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      field: z.string().optional(),
+      requestId: z.string(),
+    }),
+  })
+  .openapi('Error');
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: 'Error', content: { 'application/json': { schema: errorEnvelopeSchema } } },
+    ]),
+  );
+
+export const siteKeySchema = z
+  .string()
+  .regex(/^pk_[A-Za-z0-9_]{8,64}$/, 'must look like pk_ followed by 8 to 64 letters, digits or _')
+  .openapi({ example: 'pk_demo_0123456789' });
+
+export const callIdParamSchema = z.object({
+  id: z
+    .string()
+    .uuid('must be a call id (uuid)')
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const callStatusSchema = z.enum(CALL_STATUSES);
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { 'application/json': { schema } },
+});

@@ -1,0 +1,120 @@
+import {
+  type CallProjection,
+  type CallStatus,
+  isTerminal,
+  type LifecycleEvent,
+  projectCall,
+} from '@voicedesk/core';
+import { callEvents, callParticipants, type Db, newId, voiceCalls } from '@voicedesk/db';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
+
+export interface CallEventInput {
+  eventId: string;
+  type: string;
+  source: 'livekit' | 'api' | 'agent' | 'sweeper';
+  callId?: string | undefined;
+  roomName?: string | undefined;
+  createdAt: Date;
+  lifecycle: LifecycleEvent | null;
+  payload: unknown;
+}
+
+export interface CallEventOutcome {
+  duplicate: boolean;
+  callId: string | undefined;
+  roomName: string | undefined;
+  previousStatus: CallStatus | undefined;
+  projection: CallProjection | undefined;
+}
+
+/**
+ * Stores one event exactly once and re-derives the call row from the whole log, inside one
+ * transaction holding the call's row lock: concurrent webhooks for a call serialise here.
+ */
+export async function recordCallEvent(db: Db, input: CallEventInput): Promise<CallEventOutcome> {
+  return db.transaction(async (tx) => {
+    const where = input.callId
+      ? eq(voiceCalls.id, input.callId)
+      : eq(voiceCalls.roomName, input.roomName ?? '');
+    const [call] = await tx
+      .select({ id: voiceCalls.id, status: voiceCalls.status, roomName: voiceCalls.roomName })
+      .from(voiceCalls)
+      .where(where)
+      .for('update');
+    const inserted = await tx
+      .insert(callEvents)
+      .values({
+        id: newId(),
+        eventId: input.eventId,
+        callId: call?.id ?? null,
+        roomName: input.roomName ?? call?.roomName ?? null,
+        type: input.type,
+        source: input.source,
+        lifecycle: input.lifecycle,
+        payload: input.payload ?? {},
+        createdAt: input.createdAt,
+      })
+      .onConflictDoNothing({ target: callEvents.eventId })
+      .returning({ id: callEvents.id });
+    const base = { callId: call?.id, roomName: call?.roomName, previousStatus: call?.status };
+    if (inserted.length === 0) return { duplicate: true, ...base, projection: undefined };
+    if (!call || !input.lifecycle) return { duplicate: false, ...base, projection: undefined };
+
+    const log = await tx
+      .select({ lifecycle: callEvents.lifecycle })
+      .from(callEvents)
+      .where(and(eq(callEvents.callId, call.id), isNotNull(callEvents.lifecycle)))
+      .orderBy(asc(callEvents.createdAt));
+    const projection = projectCall(log.map((row) => row.lifecycle as LifecycleEvent));
+    const toDate = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
+
+    await tx
+      .update(voiceCalls)
+      .set({
+        status: projection.status,
+        startedAt: toDate(projection.startedAt),
+        connectedAt: toDate(projection.connectedAt),
+        endedAt: toDate(projection.endedAt),
+        durationSeconds: projection.durationSeconds ?? null,
+        endReason: projection.endReason ?? null,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(voiceCalls.id, call.id));
+
+    for (const span of projection.participants) {
+      const leftAt = toDate(span.leftAt);
+      const duration = span.leftAt === undefined ? null : Math.round((span.leftAt - span.joinedAt) / 1000);
+      await tx
+        .insert(callParticipants)
+        .values({
+          id: newId(),
+          callId: call.id,
+          participantSid: span.sid,
+          identity: span.identity,
+          kind: span.kind,
+          name: span.name ?? null,
+          joinedAt: new Date(span.joinedAt),
+          leftAt,
+          durationSeconds: duration,
+        })
+        .onConflictDoUpdate({
+          target: [callParticipants.callId, callParticipants.participantSid],
+          set: {
+            joinedAt: new Date(span.joinedAt),
+            leftAt,
+            durationSeconds: duration,
+            name: span.name ?? null,
+          },
+        });
+    }
+    return { duplicate: false, ...base, projection };
+  });
+}
+
+export function becameTerminal(outcome: CallEventOutcome): boolean {
+  return (
+    outcome.projection !== undefined &&
+    isTerminal(outcome.projection.status) &&
+    (outcome.previousStatus === undefined || !isTerminal(outcome.previousStatus))
+  );
+}

@@ -1,0 +1,99 @@
+import {
+  AccessToken,
+  AgentDispatchClient,
+  RoomServiceClient,
+  TrackSource,
+  type WebhookEvent,
+  WebhookReceiver,
+} from 'livekit-server-sdk';
+
+export interface VisitorGrant {
+  roomName: string;
+  identity: string;
+  name: string | undefined;
+  ttlSeconds: number;
+}
+
+export interface LivekitGateway {
+  publicUrl: string;
+  createCallRoom(
+    roomName: string,
+    opts: { maxCallSeconds: number; emptyTimeoutSeconds: number },
+  ): Promise<void>;
+  dispatchAgent(roomName: string, agentName: string, metadata: string): Promise<void>;
+  deleteRoom(roomName: string): Promise<void>;
+  mintVisitorToken(grant: VisitorGrant): Promise<string>;
+  receiveWebhook(body: string, authorization: string | undefined): Promise<WebhookEvent>;
+  ping(): Promise<void>;
+}
+
+/** Visitors, the assistant and at most one staff member and one recorder. */
+const MAX_PARTICIPANTS = 4;
+
+function httpUrl(url: string): string {
+  return url.replace(/^ws(s?):\/\//, 'http$1://');
+}
+
+export function createLivekitGateway(opts: {
+  url: string;
+  publicUrl: string;
+  apiKey: string;
+  apiSecret: string;
+}): LivekitGateway {
+  const host = httpUrl(opts.url);
+  const rooms = new RoomServiceClient(host, opts.apiKey, opts.apiSecret);
+  const dispatch = new AgentDispatchClient(host, opts.apiKey, opts.apiSecret);
+  const receiver = new WebhookReceiver(opts.apiKey, opts.apiSecret);
+
+  return {
+    publicUrl: opts.publicUrl,
+    async createCallRoom(roomName, { emptyTimeoutSeconds }) {
+      await rooms.createRoom({
+        name: roomName,
+        emptyTimeout: emptyTimeoutSeconds,
+        // A dropped visitor gets a short grace period to come back before the room closes.
+        departureTimeout: 20,
+        maxParticipants: MAX_PARTICIPANTS,
+      });
+    },
+    async dispatchAgent(roomName, agentName, metadata) {
+      await dispatch.createDispatch(roomName, agentName, { metadata });
+    },
+    async deleteRoom(roomName) {
+      try {
+        await rooms.deleteRoom(roomName);
+      } catch (err) {
+        // Already gone is the outcome we wanted.
+        if (!/not found|404/i.test(String(err))) throw err;
+      }
+    },
+    async mintVisitorToken({ roomName, identity, name, ttlSeconds }) {
+      const token = new AccessToken(opts.apiKey, opts.apiSecret, {
+        identity,
+        ...(name ? { name } : {}),
+        ttl: ttlSeconds,
+      });
+      token.addGrant({
+        room: roomName,
+        roomJoin: true,
+        canPublish: true,
+        canPublishSources: [TrackSource.MICROPHONE],
+        canSubscribe: true,
+        canPublishData: false,
+        canUpdateOwnMetadata: false,
+        roomAdmin: false,
+        roomCreate: false,
+        roomList: false,
+        roomRecord: false,
+        hidden: false,
+      });
+      return token.toJwt();
+    },
+    receiveWebhook(body, authorization) {
+      return receiver.receive(body, authorization);
+    },
+    async ping() {
+      await rooms.listRooms(['voicedesk-readiness-probe']);
+    },
+  };
+}

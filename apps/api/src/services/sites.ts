@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { type Db, newId, sites } from '@voicedesk/db';
+import { asc, eq } from 'drizzle-orm';
+
+export type SiteRow = typeof sites.$inferSelect;
+
+export const DEFAULT_INSTRUCTIONS = [
+  'You are the friendly voice support assistant of this website.',
+  'Answer briefly and clearly, one or two sentences at a time, in the language the caller speaks.',
+  'If you cannot help, say so honestly. When the caller says goodbye, end the call.',
+].join(' ');
+
+export const DEFAULT_GREETING = 'Hi, thanks for calling VoiceDesk support. How can I help you today?';
+
+export function generateSiteKey(): string {
+  return `pk_${randomBytes(18).toString('base64url').replace(/-/g, '_')}`;
+}
+
+export async function findSiteByKey(db: Db, key: string): Promise<SiteRow | undefined> {
+  const [site] = await db.select().from(sites).where(eq(sites.publicKey, key));
+  return site;
+}
+
+/**
+ * The site named by DEFAULT_SITE_KEY is managed by configuration (its origins follow the
+ * env var); without one, the first site ever created is the demo site.
+ */
+export async function ensureDefaultSite(
+  db: Db,
+  opts: { key: string | undefined; origins: string[] },
+): Promise<SiteRow> {
+  if (opts.key) {
+    const [site] = await db
+      .insert(sites)
+      .values(newSiteValues(opts.key, opts.origins))
+      .onConflictDoUpdate({ target: sites.publicKey, set: { allowedOrigins: opts.origins } })
+      .returning();
+    if (!site) throw new Error('could not create the default site');
+    return site;
+  }
+  const [existing] = await db.select().from(sites).orderBy(asc(sites.createdAt)).limit(1);
+  if (existing) return existing;
+  const [created] = await db.insert(sites).values(newSiteValues(generateSiteKey(), opts.origins)).returning();
+  if (!created) throw new Error('could not create the default site');
+  return created;
+}
+
+function newSiteValues(key: string, origins: string[]): typeof sites.$inferInsert {
+  return {
+    id: newId(),
+    publicKey: key,
+    name: 'Demo site',
+    allowedOrigins: origins,
+    instructions: DEFAULT_INSTRUCTIONS,
+    greeting: DEFAULT_GREETING,
+    theme: { buttonLabel: 'Talk to support', color: '#2563eb', position: 'bottom-right' },
+  };
+}

@@ -1,0 +1,58 @@
+import { DisconnectReason, ParticipantInfo_Kind } from '@livekit/protocol';
+import { type LifecycleEvent, participantKindOf } from '@voicedesk/core';
+import type { WebhookEvent } from 'livekit-server-sdk';
+import { sanitizePayload } from './sanitize-payload.ts';
+
+export interface StoredWebhook {
+  eventId: string;
+  type: string;
+  roomName: string | undefined;
+  createdAt: Date;
+  lifecycle: LifecycleEvent | null;
+  payload: unknown;
+}
+
+/** Leaves the assistant can make on purpose; anything else while a visitor is waiting is a crash. */
+const CLEAN_LEAVES = new Set<DisconnectReason>([
+  DisconnectReason.CLIENT_INITIATED,
+  DisconnectReason.ROOM_DELETED,
+  DisconnectReason.ROOM_CLOSED,
+  DisconnectReason.PARTICIPANT_REMOVED,
+]);
+
+export function mapWebhook(event: WebhookEvent): StoredWebhook {
+  // LiveKit stamps webhooks in whole seconds; participants carry millisecond join times.
+  const createdAtMs = Number(event.createdAt) * 1000;
+  const at = createdAtMs > 0 ? createdAtMs : Date.now();
+  const p = event.participant;
+  let lifecycle: LifecycleEvent | null = null;
+  if (event.event === 'room_started') lifecycle = { type: 'room_started', at };
+  if (event.event === 'room_finished') lifecycle = { type: 'room_finished', at };
+  if (p && (event.event === 'participant_joined' || event.event === 'participant_left')) {
+    const joinedAt = Number(p.joinedAtMs) || Number(p.joinedAt) * 1000 || at;
+    const base = {
+      sid: p.sid,
+      identity: p.identity,
+      name: p.name || undefined,
+      kind: participantKindOf(p.identity, p.kind === ParticipantInfo_Kind.AGENT),
+    };
+    lifecycle =
+      event.event === 'participant_joined'
+        ? { type: 'participant_joined', at: joinedAt, ...base }
+        : {
+            type: 'participant_left',
+            at: Math.max(at, joinedAt),
+            joinedAt,
+            clean: CLEAN_LEAVES.has(p.disconnectReason),
+            ...base,
+          };
+  }
+  return {
+    eventId: event.id,
+    type: event.event,
+    roomName: event.room?.name,
+    createdAt: new Date(at),
+    lifecycle,
+    payload: sanitizePayload(event.toJson()),
+  };
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { httpUrl, livekitFields, logLevel, secret } from './fields.ts';
+import { parseEnv } from './parse-env.ts';
+
+const agentEnvSchema = z.object({
+  ...livekitFields,
+  API_URL: httpUrl.default('http://127.0.0.1:3000'),
+  INTERNAL_SERVICE_KEY: secret(16),
+  AGENT_NAME: z.string().min(1).default('voicedesk-support'),
+  // The voice service is required at start-up: a worker that cannot speak must not take jobs.
+  OPENAI_API_KEY: z
+    .string({ error: 'set it to your OpenAI key (or any key your compatible server accepts)' })
+    .min(1),
+  OPENAI_BASE_URL: httpUrl.default('https://api.openai.com/v1'),
+  VOICE_MODE: z.enum(['realtime', 'pipeline']).default('realtime'),
+  OPENAI_REALTIME_MODEL: z.string().default('gpt-realtime'),
+  OPENAI_STT_MODEL: z.string().default('gpt-4o-mini-transcribe'),
+  OPENAI_LLM_MODEL: z.string().default('gpt-4.1-mini'),
+  OPENAI_TTS_MODEL: z.string().default('gpt-4o-mini-tts'),
+  AGENT_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
+  LOG_LEVEL: logLevel,
+});
+
+export interface AgentConfig {
+  livekit: { url: string; apiKey: string; apiSecret: string };
+  apiUrl: string;
+  internalServiceKey: string;
+  agentName: string;
+  agentPort: number;
+  voice: {
+    mode: 'realtime' | 'pipeline';
+    apiKey: string;
+    baseUrl: string;
+    realtimeModel: string;
+    sttModel: string;
+    llmModel: string;
+    ttsModel: string;
+  };
+  logLevel: z.infer<typeof logLevel>;
+}
+
+export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
+  const e = parseEnv(agentEnvSchema, env);
+  return {
+    livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
+    apiUrl: e.API_URL.replace(/\/$/, ''),
+    internalServiceKey: e.INTERNAL_SERVICE_KEY,
+    agentName: e.AGENT_NAME,
+    agentPort: e.AGENT_PORT,
+    voice: {
+      mode: e.VOICE_MODE,
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL.replace(/\/$/, ''),
+      realtimeModel: e.OPENAI_REALTIME_MODEL,
+      sttModel: e.OPENAI_STT_MODEL,
+      llmModel: e.OPENAI_LLM_MODEL,
+      ttsModel: e.OPENAI_TTS_MODEL,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

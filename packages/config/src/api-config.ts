@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { boolFlag, httpUrl, livekitFields, logLevel, port, secret, wsUrl } from './fields.ts';
+import { parseEnv } from './parse-env.ts';
+
+const apiEnvSchema = z.object({
+  PORT: port(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_BASE_URL: httpUrl.optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().default('.data'),
+  ...livekitFields,
+  LIVEKIT_PUBLIC_URL: wsUrl.optional(),
+  ADMIN_API_KEY: secret(16),
+  INTERNAL_SERVICE_KEY: secret(16),
+  AGENT_NAME: z.string().min(1).default('voicedesk-support'),
+  VISITOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(600),
+  AGENT_JOIN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
+  CALL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  TRUST_PROXY: boolFlag.default(false),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
+  LOG_LEVEL: logLevel,
+  DEFAULT_SITE_KEY: z
+    .string()
+    .regex(/^pk_[A-Za-z0-9_]{8,64}$/)
+    .optional(),
+  DEFAULT_SITE_ORIGINS: z.string().optional(),
+});
+
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
+
+export interface ApiConfig {
+  port: number;
+  host: string;
+  publicBaseUrl: string | undefined;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  livekit: { url: string; publicUrl: string; apiKey: string; apiSecret: string };
+  adminApiKey: string;
+  internalServiceKey: string;
+  agentName: string;
+  visitorTokenTtlSeconds: number;
+  agentJoinTimeoutSeconds: number;
+  callRateLimitPerMinute: number;
+  trustProxy: boolean;
+  sweepIntervalMs: number;
+  logLevel: ApiEnv['LOG_LEVEL'];
+  defaultSite: { key: string | undefined; origins: string[] };
+}
+
+export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
+  const e = parseEnv(apiEnvSchema, env);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: `${e.DATA_DIR}/pglite` },
+    livekit: {
+      url: e.LIVEKIT_URL,
+      publicUrl: e.LIVEKIT_PUBLIC_URL ?? e.LIVEKIT_URL,
+      apiKey: e.LIVEKIT_API_KEY,
+      apiSecret: e.LIVEKIT_API_SECRET,
+    },
+    adminApiKey: e.ADMIN_API_KEY,
+    internalServiceKey: e.INTERNAL_SERVICE_KEY,
+    agentName: e.AGENT_NAME,
+    visitorTokenTtlSeconds: e.VISITOR_TOKEN_TTL_SECONDS,
+    agentJoinTimeoutSeconds: e.AGENT_JOIN_TIMEOUT_SECONDS,
+    callRateLimitPerMinute: e.CALL_RATE_LIMIT_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY,
+    sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL,
+    defaultSite: {
+      key: e.DEFAULT_SITE_KEY,
+      origins: (e.DEFAULT_SITE_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/** Stable error codes shared by the API, the agent, the widget and the dashboard. */
+export const ERROR_CODES = [
+  'validation_failed',
+  'unsupported_media_type',
+  'payload_too_large',
+  'unauthorized',
+  'forbidden',
+  'origin_not_allowed',
+  'site_not_found',
+  'call_not_found',
+  'not_found',
+  'call_not_active',
+  'conflict',
+  'rate_limited',
+  'outside_hours',
+  'voice_unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; field?: string; requestId: string };
+}
+
+/** Thrown anywhere in the API and rendered as the one error envelope by the error handler. */
+export class AppError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503,
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}

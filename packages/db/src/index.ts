@@ -1,0 +1,4 @@
+export * from './client.ts';
+export { newId } from './ids.ts';
+export * from './schema.ts';
+export { dropTestDatabase, recreateTestDatabase } from './test-database.ts';

@@ -1,0 +1,178 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export interface SiteTheme {
+  buttonLabel: string;
+  color: string;
+  position: 'bottom-right' | 'bottom-left';
+}
+
+/** Weekly opening hours in the site's time zone; an empty list per day means closed. */
+export interface BusinessHours {
+  timeZone: string;
+  days: Partial<
+    Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', { open: string; close: string }[]>
+  >;
+}
+
+export const sites = pgTable('sites', {
+  id: uuid('id').primaryKey(),
+  publicKey: text('public_key').notNull().unique(),
+  name: text('name').notNull(),
+  allowedOrigins: text('allowed_origins').array().notNull().default(sql`'{}'::text[]`),
+  instructions: text('instructions').notNull(),
+  greeting: text('greeting').notNull(),
+  voice: text('voice').notNull().default('alloy'),
+  language: text('language').notNull().default('en'),
+  model: text('model'),
+  maxCallSeconds: integer('max_call_seconds').notNull().default(900),
+  businessHours: jsonb('business_hours').$type<BusinessHours>(),
+  escalationEnabled: boolean('escalation_enabled').notNull().default(false),
+  theme: jsonb('theme').$type<SiteTheme>().notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const voiceCalls = pgTable(
+  'voice_calls',
+  {
+    id: uuid('id').primaryKey(),
+    roomName: text('room_name').notNull().unique(),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    callerIdentity: text('caller_identity').notNull(),
+    callerName: text('caller_name'),
+    callType: text('call_type', { enum: ['support', 'user-to-user', 'conference'] })
+      .notNull()
+      .default('support'),
+    status: text('status', { enum: ['pending', 'ringing', 'connected', 'completed', 'missed', 'failed'] })
+      .notNull()
+      .default('pending'),
+    phase: text('phase', { enum: ['ai', 'waiting_human', 'human'] })
+      .notNull()
+      .default('ai'),
+    joinDeadline: ts('join_deadline').notNull(),
+    startedAt: ts('started_at'),
+    connectedAt: ts('connected_at'),
+    endedAt: ts('ended_at'),
+    durationSeconds: integer('duration_seconds'),
+    endReason: text('end_reason'),
+    recordingId: uuid('recording_id'),
+    transcript: jsonb('transcript').$type<TranscriptExport>(),
+    summary: text('summary'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('voice_calls_site_created_idx').on(t.siteId, t.createdAt),
+    index('voice_calls_status_idx').on(t.status),
+    index('voice_calls_created_id_idx').on(t.createdAt, t.id),
+  ],
+);
+
+export interface TranscriptExport {
+  segments: { seq: number; speaker: string; text: string; startedAt: string; endedAt: string }[];
+}
+
+export const callParticipants = pgTable(
+  'call_participants',
+  {
+    id: uuid('id').primaryKey(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => voiceCalls.id, { onDelete: 'cascade' }),
+    participantSid: text('participant_sid').notNull(),
+    identity: text('identity').notNull(),
+    kind: text('kind', { enum: ['visitor', 'ai', 'staff', 'recorder'] }).notNull(),
+    name: text('name'),
+    joinedAt: ts('joined_at').notNull(),
+    leftAt: ts('left_at'),
+    durationSeconds: integer('duration_seconds'),
+    isMuted: boolean('is_muted').notNull().default(false),
+  },
+  (t) => [uniqueIndex('call_participants_call_sid_uq').on(t.callId, t.participantSid)],
+);
+
+export const callEvents = pgTable(
+  'call_events',
+  {
+    id: uuid('id').primaryKey(),
+    /** LiveKit's webhook id, or a deterministic id for our own lifecycle events: replays are no-ops. */
+    eventId: text('event_id').notNull().unique(),
+    callId: uuid('call_id').references(() => voiceCalls.id, { onDelete: 'cascade' }),
+    roomName: text('room_name'),
+    type: text('type').notNull(),
+    source: text('source', { enum: ['livekit', 'api', 'agent', 'sweeper'] }).notNull(),
+    /** The normalised form the call projection folds over; null for events that do not move the call. */
+    lifecycle: jsonb('lifecycle'),
+    payload: jsonb('payload').notNull(),
+    createdAt: ts('created_at').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [index('call_events_call_idx').on(t.callId, t.createdAt)],
+);
+
+export const transcriptSegments = pgTable(
+  'transcript_segments',
+  {
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => voiceCalls.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    speaker: text('speaker').notNull(),
+    text: text('text').notNull(),
+    startedAt: ts('started_at').notNull(),
+    endedAt: ts('ended_at').notNull(),
+    language: text('language'),
+    source: text('source', { enum: ['realtime', 'stt'] }).notNull(),
+    searchVector: tsvector('search_vector').generatedAlwaysAs(sql`to_tsvector('simple', "text")`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.callId, t.seq] }),
+    index('transcript_segments_search_idx').using('gin', t.searchVector),
+  ],
+);
+
+export const callMetrics = pgTable(
+  'call_metrics',
+  {
+    id: uuid('id').primaryKey(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => voiceCalls.id, { onDelete: 'cascade' }),
+    turn: integer('turn').notNull(),
+    kind: text('kind').notNull(),
+    values: jsonb('values').$type<Record<string, number | string | boolean | null>>().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('call_metrics_call_turn_kind_uq').on(t.callId, t.turn, t.kind)],
+);
+
+/** Fixed-window counters in the database, so every API instance shares one limit. */
+export const rateLimitHits = pgTable(
+  'rate_limit_hits',
+  {
+    bucket: text('bucket').notNull(),
+    windowStart: ts('window_start').notNull(),
+    hits: integer('hits').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
+);
