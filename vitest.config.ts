@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
-          globalSetup: ['tests/setup/global-stack.ts'],
+          globalSetup: ['tests/setup/preflight.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 90_000,
@@ -27,7 +27,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
-          globalSetup: ['tests/setup/global-stack.ts'],
+          globalSetup: ['tests/setup/preflight.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

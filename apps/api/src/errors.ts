@@ -19,7 +19,9 @@ export function envelope(c: Context<AppEnv>, error: AppError): Response {
 
 export function validationError(error: ZodError, location: 'body' | 'query' | 'path' | 'header'): AppError {
   const issue = error.issues[0];
-  const path = issue?.path.map(String).join('.') ?? '';
+  // Query and path errors name the parameter; body errors keep the full path (segments.0.seq).
+  const segments = issue?.path.map(String) ?? [];
+  const path = location === 'body' ? segments.join('.') : (segments[0] ?? '');
   const field = path || location;
   const message = issue ? `${field}: ${issue.message}` : `invalid ${location}`;
   return new AppError(400, 'validation_failed', message, field);

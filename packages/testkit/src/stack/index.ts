@@ -1,0 +1,2 @@
+export * from './child-process.ts';
+export * from './stack.ts';

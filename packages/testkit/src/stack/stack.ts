@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DoubleScript, type ModelDouble, startModelDouble } from '../double/index.ts';
+import { findFreePort, type LivekitServer, startLivekitServer } from '../livekit/index.ts';
+import { type ManagedChild, spawnManaged } from './child-process.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+export interface StackOptions {
+  /** Postgres URL; when absent the API uses embedded PGlite under dataDir. */
+  databaseUrl?: string | undefined;
+  dataDir?: string;
+  apiPort?: number;
+  livekitPort?: number;
+  /** A real OpenAI (or compatible) key; without one the local model double answers. */
+  openai?: { apiKey: string; baseUrl: string } | undefined;
+  script?: DoubleScript;
+  modelLatencyMs?: number;
+  withAgent?: boolean;
+  adminApiKey?: string;
+  internalServiceKey?: string;
+  siteKey?: string;
+  siteOrigins?: string[];
+  logDir: string;
+  /** Extra env for the API and agent processes (timeouts in tests, say). */
+  env?: Record<string, string>;
+  echoLogs?: boolean;
+}
+
+export interface Stack {
+  apiUrl: string;
+  livekit: LivekitServer;
+  double: ModelDouble | undefined;
+  siteKey: string;
+  adminApiKey: string;
+  internalServiceKey: string;
+  agent: ManagedChild | undefined;
+  api: ManagedChild;
+  startAgent(): Promise<ManagedChild>;
+  stop(): Promise<void>;
+}
+
+const secret = () => randomBytes(24).toString('base64url');
+
+/** One launcher for `npm start`, the e2e tests and the benchmarks: the same processes everywhere. */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const apiPort = opts.apiPort || (await findFreePort());
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const adminApiKey = opts.adminApiKey ?? secret();
+  const internalServiceKey = opts.internalServiceKey ?? secret();
+  const siteKey = opts.siteKey ?? `pk_${randomBytes(12).toString('hex')}`;
+  const started: Array<{ stop(): Promise<void> }> = [];
+
+  try {
+    const livekit = await startLivekitServer({
+      ...(opts.livekitPort ? { port: opts.livekitPort } : {}),
+      webhookUrls: [`${apiUrl}/v1/livekit/webhook`],
+      logFile: join(opts.logDir, 'livekit.log'),
+    });
+    started.push(livekit);
+
+    const double = opts.openai
+      ? undefined
+      : await startModelDouble({
+          ...(opts.script ? { script: opts.script } : {}),
+          latencyMs: opts.modelLatencyMs ?? 0,
+        });
+    if (double) started.push(double);
+
+    const common = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: process.env.NODE_ENV ?? 'production',
+      LIVEKIT_URL: livekit.url,
+      LIVEKIT_API_KEY: livekit.apiKey,
+      LIVEKIT_API_SECRET: livekit.apiSecret,
+      INTERNAL_SERVICE_KEY: internalServiceKey,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      ...opts.env,
+    };
+    const tsx = (entry: string, args: string[] = []) => ['--import', 'tsx', join(REPO_ROOT, entry), ...args];
+
+    const api = spawnManaged({
+      name: 'api',
+      command: process.execPath,
+      args: tsx('apps/api/src/main.ts'),
+      cwd: REPO_ROOT,
+      logFile: join(opts.logDir, 'api.log'),
+      echo: opts.echoLogs ?? false,
+      env: {
+        ...common,
+        PORT: String(apiPort),
+        HOST: '127.0.0.1',
+        DATABASE_URL: opts.databaseUrl,
+        DATA_DIR: opts.dataDir ?? join(REPO_ROOT, '.data'),
+        ADMIN_API_KEY: adminApiKey,
+        DEFAULT_SITE_KEY: siteKey,
+        DEFAULT_SITE_ORIGINS: (opts.siteOrigins ?? []).join(','),
+      },
+    });
+    started.push({ stop: () => api.stop() });
+    await api.waitForLine(/VOICEDESK_API_READY/, 60_000);
+
+    const startAgent = async () => {
+      const agent = spawnManaged({
+        name: 'agent',
+        command: process.execPath,
+        args: tsx('apps/agent/src/main.ts', ['start']),
+        cwd: REPO_ROOT,
+        logFile: join(opts.logDir, 'agent.log'),
+        echo: opts.echoLogs ?? false,
+        env: {
+          ...common,
+          API_URL: apiUrl,
+          OPENAI_API_KEY: opts.openai?.apiKey ?? 'offline-demo',
+          OPENAI_BASE_URL: opts.openai?.baseUrl ?? double?.url,
+          AGENT_PORT: String(await findFreePort()),
+          AGENT_SPOOL_DIR: join(opts.dataDir ?? join(REPO_ROOT, '.data'), 'agent-spool'),
+        },
+      });
+      await agent.waitForLine(/registered worker/, 60_000);
+      return agent;
+    };
+    const stack: Stack = {
+      apiUrl,
+      livekit,
+      double,
+      siteKey,
+      adminApiKey,
+      internalServiceKey,
+      api,
+      agent: undefined,
+      startAgent: async () => {
+        stack.agent = await startAgent();
+        return stack.agent;
+      },
+      async stop() {
+        await stack.agent?.stop('SIGTERM', 5_000);
+        await api.stop('SIGTERM', 5_000);
+        await double?.close();
+        await livekit.stop();
+      },
+    };
+    if (opts.withAgent ?? true) await stack.startAgent();
+    return stack;
+  } catch (err) {
+    for (const s of started.reverse()) await s.stop().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# npm start: install what is missing (idempotent, seconds when cached), then run the stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec node --import tsx scripts/start.ts "$@"

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, startStack } from '@voicedesk/testkit';
+
+/**
+ * `npm start`: the whole platform on one machine. Secrets are generated once and kept in
+ * .data/local-secrets.json so the admin key and demo site key survive restarts.
+ */
+const dataDir = process.env.DATA_DIR ?? join(REPO_ROOT, '.data');
+mkdirSync(dataDir, { recursive: true });
+const secretsFile = join(dataDir, 'local-secrets.json');
+type Secrets = { adminApiKey: string; internalServiceKey: string; siteKey: string };
+const secrets: Secrets = existsSync(secretsFile)
+  ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as Secrets)
+  : {
+      adminApiKey: randomBytes(24).toString('base64url'),
+      internalServiceKey: randomBytes(24).toString('base64url'),
+      siteKey: `pk_demo_${randomBytes(9).toString('hex')}`,
+    };
+writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+
+const apiPort = Number(process.env.PORT ?? 3000);
+const livekitPort = Number(process.env.LIVEKIT_PORT ?? 7880);
+const openaiKey = process.env.OPENAI_API_KEY;
+const origins = [
+  `http://localhost:${apiPort}`,
+  `http://127.0.0.1:${apiPort}`,
+  ...(process.env.DEFAULT_SITE_ORIGINS ?? '').split(',').filter(Boolean),
+];
+
+console.log(
+  'Starting VoiceDesk (livekit-server, API, agent worker%s)...',
+  openaiKey ? '' : ', offline model double',
+);
+const stack = await startStack({
+  databaseUrl: process.env.DATABASE_URL,
+  dataDir,
+  apiPort,
+  livekitPort,
+  openai: openaiKey
+    ? { apiKey: openaiKey, baseUrl: process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1' }
+    : undefined,
+  adminApiKey: process.env.ADMIN_API_KEY ?? secrets.adminApiKey,
+  internalServiceKey: process.env.INTERNAL_SERVICE_KEY ?? secrets.internalServiceKey,
+  siteKey: secrets.siteKey,
+  siteOrigins: origins,
+  logDir: join(dataDir, 'logs'),
+  echoLogs: process.env.VOICEDESK_ECHO_LOGS === '1',
+}).catch((err: unknown) => {
+  console.error(`\nVoiceDesk could not start: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`Logs: ${join(dataDir, 'logs')}`);
+  process.exit(1);
+});
+
+console.log(`
+  VoiceDesk is running.
+
+  API            ${stack.apiUrl}
+  API docs       ${stack.apiUrl}/docs
+  LiveKit        ${stack.livekit.url}
+  Database       ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(dataDir, 'pglite')}`}
+  Voice model    ${openaiKey ? `OpenAI at ${process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'}` : `offline demo double at ${stack.double?.url}`}
+  Demo site key  ${stack.siteKey}   (allowed origins: ${origins.join(', ')})
+  Admin API key  ${stack.adminApiKey}
+                 curl -H "authorization: Bearer ${stack.adminApiKey}" ${stack.apiUrl}/v1/calls
+
+  Logs in ${join(dataDir, 'logs')}. Press Ctrl-C to stop everything.
+`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping VoiceDesk...');
+  await stack.stop();
+  console.log('Stopped.');
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
+// If a child dies, the platform is broken: say so and stop the rest.
+for (const child of [stack.api, stack.agent]) {
+  void child?.exited.then((code) => {
+    if (stopping) return;
+    console.error(
+      `${child.name} exited unexpectedly (code ${code}); see ${join(dataDir, 'logs', `${child.name}.log`)}`,
+    );
+    void shutdown().then(() => process.exit(1));
+  });
+}

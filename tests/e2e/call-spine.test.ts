@@ -1,0 +1,171 @@
+import { join } from 'node:path';
+import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
+import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { fixture } from '../support/fixtures.ts';
+import { eventually } from '../support/poll.ts';
+
+const DB = 'voicedesk_e2e_spine_test';
+const script = {
+  greeting: { text: 'Hi, thanks for calling VoiceDesk support. How can I help you today?' },
+  turns: [
+    {
+      transcriptOfUser: "Hi, I can't log in to my account",
+      text: 'I can help with that. Have you tried resetting your password?',
+    },
+    { transcriptOfUser: 'Thanks, that helps. Goodbye.', text: 'You are welcome. Goodbye!' },
+  ],
+};
+
+let stack: Stack;
+
+interface CallDetail {
+  status: string;
+  endReason: string | null;
+  connectedAt: string | null;
+  endedAt: string | null;
+  durationSeconds: number | null;
+  participants: { kind: string; identity: string; joinedAt: string; leftAt: string | null }[];
+  segments: { seq: number; speaker: string; text: string }[];
+  events: { type: string }[];
+  metrics: { turn: number; kind: string; values: Record<string, unknown> }[];
+}
+
+async function createCall() {
+  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
+  expect(res.status).toBe(201);
+  return (await res.json()) as { callId: string; token: string; livekitUrl: string; roomName: string };
+}
+
+async function detail(callId: string): Promise<CallDetail> {
+  const res = await fetch(`${stack.apiUrl}/v1/calls/${callId}`, {
+    headers: { authorization: `Bearer ${stack.adminApiKey}` },
+  });
+  return (await res.json()) as CallDetail;
+}
+
+beforeAll(async () => {
+  const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
+  stack = await startStack({
+    databaseUrl,
+    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'call-spine'),
+    script,
+    siteOrigins: [TEST_ORIGIN],
+    env: { AGENT_JOIN_TIMEOUT_SECONDS: '6', SWEEP_INTERVAL_MS: '500', LOG_LEVEL: 'info' },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
+});
+
+describe('a real support call, end to end', () => {
+  it('greets, answers two utterances, and stores the whole call', async () => {
+    const call = await createCall();
+    const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
+    const joinedAt = Date.now();
+
+    const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
+
+    const said1 = await visitor.say(fixture('visitor-1.wav'));
+    const reply1 = await visitor.waitForSpeech({ after: said1.endedAt, timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: reply1.startedAt, timeoutMs: 20_000 });
+
+    const said2 = await visitor.say(fixture('visitor-2.wav'));
+    const reply2 = await visitor.waitForSpeech({ after: said2.endedAt, timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: reply2.startedAt, timeoutMs: 20_000 });
+
+    const hungUpAt = Date.now();
+    await visitor.hangUp();
+
+    const done = await eventually(
+      'the call to be completed with every participant gone and five segments stored',
+      async () => {
+        const d = await detail(call.callId);
+        const settled =
+          d.status === 'completed' && d.participants.every((p) => p.leftAt) && d.segments.length >= 5;
+        return settled ? d : undefined;
+      },
+      { timeoutMs: 45_000 },
+    );
+
+    expect(done.endReason).toBe('visitor_hung_up');
+    expect(Math.abs((done.durationSeconds ?? -99) - (hungUpAt - joinedAt) / 1000)).toBeLessThanOrEqual(2);
+
+    expect(done.participants.map((p) => p.kind).sort()).toEqual(['ai', 'visitor']);
+    for (const p of done.participants) {
+      expect(Date.parse(p.leftAt as string)).toBeGreaterThan(Date.parse(p.joinedAt));
+    }
+
+    expect(done.segments.map((s) => s.speaker)).toEqual(['ai', 'visitor', 'ai', 'visitor', 'ai']);
+    expect(done.segments.map((s) => s.seq)).toEqual(
+      [...done.segments.map((s) => s.seq)].sort((a, b) => a - b),
+    );
+    expect(done.segments.map((s) => s.text)).toEqual([
+      script.greeting.text,
+      script.turns[0]?.transcriptOfUser,
+      script.turns[0]?.text,
+      script.turns[1]?.transcriptOfUser,
+      script.turns[1]?.text,
+    ]);
+
+    const types = done.events.map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['room_started', 'participant_joined', 'participant_left']));
+
+    // A metric row for each of the two answered turns, with a measured latency.
+    const turnMetrics = done.metrics.filter((m) => m.kind === 'turn');
+    expect(turnMetrics.length).toBeGreaterThanOrEqual(2);
+    for (const m of turnMetrics) expect(Number(m.values.e2eLatencyMs)).toBeGreaterThan(0);
+  });
+
+  it('marks the call failed with a reason when the worker dies mid-call', async () => {
+    const call = await createCall();
+    const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
+    await visitor.waitForSpeech({ timeoutMs: 20_000 });
+    await stack.agent?.kill();
+
+    const failed = await eventually(
+      'the call to be failed',
+      async () => {
+        const d = await detail(call.callId);
+        return d.status === 'failed' ? d : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(failed.endReason).toBe('agent_lost');
+    // The API closes the room, so the visitor is not left talking to nobody.
+    await eventually(
+      'the visitor to be disconnected',
+      async () => (visitor.isConnected() ? undefined : true),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+  });
+
+  it('marks the call missed with a reason when no assistant ever joins', async () => {
+    // The worker was killed above and not restarted: nobody takes the dispatch.
+    const call = await createCall();
+    const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
+    const missed = await eventually(
+      'the call to be missed',
+      async () => {
+        const d = await detail(call.callId);
+        return d.status === 'missed' ? d : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(missed.endReason).toBe('agent_unavailable');
+    expect(missed.durationSeconds).toBeNull();
+    await eventually(
+      'the visitor to be disconnected',
+      async () => (visitor.isConnected() ? undefined : true),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+  });
+});
