@@ -1,0 +1,145 @@
+import { type AssistantConfig, assistantConfigSchema } from '@voicedesk/core';
+import { backoffDelay, sleep } from './backoff.ts';
+import type { AgentLogger } from './logger.ts';
+
+/** Where the agent reaches the API's /internal routes, and how. */
+export interface InternalApi {
+  apiUrl: string;
+  serviceKey: string;
+  fetchImpl?: typeof fetch;
+  /** Per request; a hung API must not hold a batch (or the job's shutdown) forever. */
+  timeoutMs?: number;
+}
+
+export type InternalRoute = 'assistant' | 'segments' | 'metrics' | 'end';
+
+export type SendOutcome =
+  | { kind: 'ok'; status: number; body: unknown }
+  | { kind: 'retry'; status: number | null; retryAfterMs: number | null; detail: string }
+  | { kind: 'drop'; status: number; code: string | null; field: string | null; requestId: string | null };
+
+export function internalUrl(apiUrl: string, callId: string, route: InternalRoute): string {
+  return `${apiUrl.replace(/\/$/, '')}/internal/calls/${encodeURIComponent(callId)}/${route}`;
+}
+
+/** The API contract: 408/429/5xx are transient; any other 4xx will fail the same way again. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+function retryAfterMs(header: string | null): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+async function readJson(res: Response): Promise<unknown> {
+  const text = await res.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function envelopeField(body: unknown, key: 'code' | 'field' | 'requestId'): string | null {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return null;
+  const error = (body as { error: unknown }).error;
+  if (typeof error !== 'object' || error === null) return null;
+  const value = (error as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : null;
+}
+
+/** One request, classified. Never throws: network failures and timeouts are `retry`. */
+export async function sendInternal(
+  api: InternalApi,
+  callId: string,
+  route: InternalRoute,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<SendOutcome> {
+  const fetchImpl = api.fetchImpl ?? fetch;
+  let res: Response;
+  try {
+    res = await fetchImpl(internalUrl(api.apiUrl, callId, route), {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        authorization: `Bearer ${api.serviceKey}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(api.timeoutMs ?? 5_000)])
+        : AbortSignal.timeout(api.timeoutMs ?? 5_000),
+    });
+  } catch (error) {
+    const detail = error instanceof Error ? error.name : 'fetch failed';
+    return { kind: 'retry', status: null, retryAfterMs: null, detail };
+  }
+  const parsed = await readJson(res).catch(() => null);
+  if (res.ok) return { kind: 'ok', status: res.status, body: parsed };
+  if (isRetryableStatus(res.status)) {
+    return {
+      kind: 'retry',
+      status: res.status,
+      retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
+      detail: envelopeField(parsed, 'code') ?? 'http error',
+    };
+  }
+  return {
+    kind: 'drop',
+    status: res.status,
+    code: envelopeField(parsed, 'code'),
+    field: envelopeField(parsed, 'field'),
+    requestId: envelopeField(parsed, 'requestId'),
+  };
+}
+
+export class AssistantConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AssistantConfigError';
+  }
+}
+
+/** The site's assistant settings for this call, retried a few times because a job without them cannot speak. */
+export async function fetchAssistantConfig(
+  api: InternalApi,
+  callId: string,
+  options: { attempts?: number; logger: AgentLogger; signal?: AbortSignal },
+): Promise<AssistantConfig> {
+  const attempts = options.attempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await sendInternal(api, callId, 'assistant');
+    if (outcome.kind === 'ok') {
+      const parsed = assistantConfigSchema.safeParse(outcome.body);
+      if (!parsed.success) {
+        throw new AssistantConfigError('assistant settings from the API do not match the contract');
+      }
+      if (parsed.data.callId !== callId) {
+        throw new AssistantConfigError('assistant settings from the API are for another call');
+      }
+      return parsed.data;
+    }
+    if (outcome.kind === 'drop') {
+      throw new AssistantConfigError(
+        `API refused the assistant settings (HTTP ${outcome.status} ${outcome.code ?? ''})`.trim(),
+      );
+    }
+    if (attempt >= attempts || options.signal?.aborted) {
+      throw new AssistantConfigError(
+        `API unreachable for the assistant settings after ${attempt} attempts (${outcome.status ?? outcome.detail})`,
+      );
+    }
+    const delay = Math.min(outcome.retryAfterMs ?? backoffDelay(attempt), 5_000);
+    options.logger.warn(
+      { callId, attempt, status: outcome.status, delayMs: delay },
+      'assistant settings fetch failed, retrying',
+    );
+    await sleep(delay, options.signal);
+  }
+}

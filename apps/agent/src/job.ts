@@ -1,0 +1,232 @@
+import { AutoSubscribe, type JobContext, type VAD, voice } from '@livekit/agents';
+import { type RemoteParticipant, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
+import { type AssistantConfig, type EndReason, visitorIdentity } from '@voicedesk/core';
+import { fetchAssistantConfig, type InternalApi } from './api-client.ts';
+import { attachCallCollector, type CallCollector } from './call-collector.ts';
+import { callIdForJob } from './dispatch.ts';
+import { sayExactly, TIME_LIMIT_GOODBYE } from './instructions.ts';
+import { frameworkLogger } from './logger.ts';
+import { buildVoiceModel, SERVER_VAD_SILENCE_MS, type VoiceModel } from './model.ts';
+import { Reporter } from './reporter.ts';
+import type { RuntimeConfig } from './runtime-config.ts';
+import { SupportAgent } from './support-agent.ts';
+
+/** What prewarm leaves in each job process: the Silero VAD, in pipeline mode only. */
+export type JobProcessData = { vad?: VAD };
+
+/** Backstop only: the API ends calls whose visitor never joins (their token expires in 10 min). */
+const VISITOR_JOIN_TIMEOUT_MS = 11 * 60_000;
+/** Greeting into a room whose visitor has no audio path yet would be half lost. */
+const VISITOR_AUDIO_WAIT_MS = 2_000;
+/** How long a requested end may take (goodbye playout included) before it is forced. */
+const END_GRACE_MS = 20_000;
+const FINAL_FLUSH_MS = 10_000;
+
+function hasAudio(participant: RemoteParticipant | undefined): boolean {
+  if (!participant) return false;
+  return [...participant.trackPublications.values()].some((p) => p.kind === TrackKind.KIND_AUDIO && p.track);
+}
+
+function waitForVisitorAudio(room: Room, identity: string, timeoutMs: number): Promise<void> {
+  if (hasAudio(room.remoteParticipants.get(identity))) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      room.off(RoomEvent.TrackSubscribed, onTrack);
+      room.off(RoomEvent.Disconnected, done);
+      resolve();
+    };
+    const onTrack = (_track: unknown, _publication: unknown, participant: RemoteParticipant) => {
+      if (participant.identity === identity) done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    room.on(RoomEvent.TrackSubscribed, onTrack);
+    room.on(RoomEvent.Disconnected, done);
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function greet(session: voice.AgentSession, model: VoiceModel, greeting: string): void {
+  const text = greeting.trim();
+  if (model.mode === 'pipeline') {
+    // With a TTS the greeting is read verbatim, without an LLM round trip.
+    if (text) session.say(text);
+    else session.generateReply({ instructions: 'Greet the caller briefly and ask how you can help.' });
+    return;
+  }
+  session.generateReply({
+    instructions: text ? sayExactly(text) : 'Greet the caller briefly and ask how you can help.',
+  });
+}
+
+function sayTimeLimitGoodbye(session: voice.AgentSession, model: VoiceModel): void {
+  if (model.mode === 'pipeline') session.say(TIME_LIMIT_GOODBYE, { allowInterruptions: false });
+  else session.generateReply({ instructions: sayExactly(TIME_LIMIT_GOODBYE), allowInterruptions: false });
+}
+
+/**
+ * One support call: fetch the site's assistant, join, greet the visitor, report transcript and
+ * metrics to the API, and end the job on every way a call can end (visitor leaves, session
+ * closes, assistant ends the call, time limit, room deleted) so no job outlives its call.
+ */
+export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeConfig): Promise<void> {
+  const roomName = ctx.job.room?.name;
+  const callId = callIdForJob(ctx.job.metadata, roomName);
+  if (!callId) {
+    frameworkLogger({ jobId: ctx.job.id }).error(
+      { hasMetadata: ctx.job.metadata.length > 0 },
+      'dispatch metadata names no valid call for this room, ending the job',
+    );
+    ctx.shutdown('invalid dispatch metadata');
+    return;
+  }
+
+  const logger = frameworkLogger({ jobId: ctx.job.id, callId });
+  const api: InternalApi = { apiUrl: config.apiUrl, serviceKey: config.internalServiceKey };
+  // The reporter names the call in its own log lines.
+  const reporter = new Reporter({
+    ...api,
+    callId,
+    spoolDir: config.spoolDir,
+    logger: frameworkLogger({ jobId: ctx.job.id }),
+  });
+  const visitorId = visitorIdentity(callId);
+
+  let collector: CallCollector | undefined;
+  let session: voice.AgentSession | undefined;
+  let endReason: EndReason | null = null;
+  let finishing = false;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timers.add(timer);
+  };
+
+  // Runs after the session closed (so its last, possibly interrupted, message is in) and the
+  // room is left; bounded, because the job process is killed if shutdown takes too long.
+  ctx.addShutdownCallback(async () => {
+    for (const timer of timers) clearTimeout(timer);
+    collector?.drain();
+    await reporter.close(FINAL_FLUSH_MS);
+  });
+
+  const finish = async (why: string): Promise<void> => {
+    if (finishing) return;
+    finishing = true;
+    for (const timer of timers) clearTimeout(timer);
+    logger.info({ why, endReason }, 'call finishing');
+    if (endReason) {
+      // The API records the reason and deletes the room, which disconnects the visitor.
+      const acknowledged = await reporter.endCall(endReason);
+      // Without the API the visitor would sit in a room nobody answers; the reason stays spooled.
+      if (!acknowledged) await ctx.deleteRoom();
+    }
+    ctx.shutdown(why);
+  };
+
+  const requestEnd = (reason: EndReason): void => {
+    if (endReason || finishing) return;
+    endReason = reason;
+    logger.info({ reason }, 'ending the call');
+    later(END_GRACE_MS, () => void finish('end grace elapsed'));
+    // drain: queued speech (the goodbye) plays out before the session closes.
+    if (session) session.shutdown({ drain: true, reason });
+    else void finish(reason);
+  };
+
+  ctx.room.on(RoomEvent.ParticipantDisconnected, (participant: RemoteParticipant) => {
+    if (participant.identity === visitorId) void finish('visitor left');
+  });
+
+  const [assistantResult] = await Promise.all([
+    fetchAssistantConfig(api, callId, { logger }).then(
+      (assistant): { ok: true; assistant: AssistantConfig } => ({ ok: true, assistant }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+    // Joining in parallel: the visitor is usually still granting microphone access.
+    ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY),
+  ]);
+  if (!assistantResult.ok) {
+    logger.error(
+      { error: assistantResult.error instanceof Error ? assistantResult.error.message : 'unknown' },
+      'no assistant settings, the call cannot be answered',
+    );
+    requestEnd('agent_unavailable');
+    return;
+  }
+  const { assistant } = assistantResult;
+
+  const model = buildVoiceModel(config.voice, assistant, ctx.proc.userData.vad);
+  session = new voice.AgentSession(model.session);
+  const startedSession = session;
+  collector = attachCallCollector(session, {
+    reporter,
+    mode: model.mode,
+    source: model.source,
+    language: assistant.language,
+    serverVadSilenceMs: SERVER_VAD_SILENCE_MS,
+    logger,
+  });
+  session.on(voice.AgentSessionEventTypes.Close, (ev: voice.CloseEvent) => {
+    if (ev.reason === voice.CloseReason.ERROR && !endReason) endReason = 'agent_unavailable';
+    void finish(`session closed: ${ev.reason}`);
+  });
+  session.on(voice.AgentSessionEventTypes.Error, (ev: voice.ErrorEvent) => {
+    logger.warn({ recoverable: ev.error.recoverable, type: ev.error.type }, 'voice session error');
+  });
+
+  try {
+    await session.start({
+      agent: new SupportAgent(assistant, () => requestEnd('agent_ended')),
+      room: ctx.room,
+      // Audio from the visitor only: no typed input (it would bypass the transcript) and no
+      // staff or recorder audio as the assistant's input.
+      inputOptions: { participantIdentity: visitorId, textEnabled: false, closeOnDisconnect: true },
+      // Never LiveKit Cloud recording: the platform records calls itself.
+      record: false,
+    });
+  } catch (error) {
+    logger.error(
+      { error: error instanceof Error ? error.message : 'unknown' },
+      'voice session failed to start',
+    );
+    endReason = 'agent_unavailable';
+    await finish('session start failed');
+    return;
+  }
+
+  const visitor = await withTimeout(ctx.waitForParticipant(visitorId), VISITOR_JOIN_TIMEOUT_MS).catch(
+    () => null, // the room went away while waiting: the job is already closing
+  );
+  if (visitor === null || finishing) return;
+  if (visitor === 'timeout') {
+    logger.warn({}, 'visitor never joined');
+    await finish('visitor never joined');
+    return;
+  }
+
+  await waitForVisitorAudio(ctx.room, visitorId, VISITOR_AUDIO_WAIT_MS);
+  if (finishing) return;
+  greet(startedSession, model, assistant.greeting);
+  logger.info({ mode: model.mode, maxCallSeconds: assistant.maxCallSeconds }, 'visitor joined, greeting');
+
+  later(assistant.maxCallSeconds * 1000, () => {
+    logger.info({ maxCallSeconds: assistant.maxCallSeconds }, 'call reached its maximum length');
+    try {
+      sayTimeLimitGoodbye(startedSession, model);
+    } catch (error) {
+      logger.warn({ error: error instanceof Error ? error.message : 'unknown' }, 'could not say the goodbye');
+    }
+    requestEnd('max_duration');
+  });
+}

@@ -1,0 +1,84 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { cli, defineAgent, type JobContext, type JobProcess, ServerOptions } from '@livekit/agents';
+import { ConfigError } from '@voicedesk/config';
+import { type JobProcessData, runJob } from './job.ts';
+import { frameworkLogger } from './logger.ts';
+import { loadSileroVad } from './model.ts';
+import { loadRuntimeConfig, type RuntimeConfig } from './runtime-config.ts';
+import { installShutdownWatchdog } from './shutdown-watchdog.ts';
+import { startSpoolReplayer } from './spool.ts';
+
+/**
+ * Two kinds of process run this file: the worker (`node --import tsx main.ts start|dev`), and
+ * the job processes the framework forks, which import it for the default export below. Both
+ * parse the same environment at import; the worker is the one that refuses to start on a bad one.
+ */
+
+function fail(message: string): never {
+  process.stderr.write(`voicedesk agent: ${message}\n`);
+  process.exit(1);
+}
+
+function loadConfigOrExit(): RuntimeConfig {
+  try {
+    return loadRuntimeConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+}
+
+const config = loadConfigOrExit();
+const selfPath = fileURLToPath(import.meta.url);
+
+// The framework loads the agent as the module's default export: the one default export here.
+export default defineAgent<JobProcessData>({
+  prewarm: async (proc: JobProcess<JobProcessData>) => {
+    if (config.voice.mode === 'pipeline') proc.userData.vad = await loadSileroVad();
+  },
+  entry: (ctx: JobContext<JobProcessData>) => runJob(ctx, config),
+});
+
+function isWorkerEntry(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(selfPath);
+  } catch {
+    return false;
+  }
+}
+
+const WORKER_COMMANDS = new Set(['start', 'dev', 'connect']);
+
+async function startWorker(): Promise<void> {
+  if (config.voice.mode === 'pipeline') {
+    // A worker that cannot hear must not take jobs: check the VAD before registering.
+    await loadSileroVad().catch((error: unknown) =>
+      fail(error instanceof Error ? error.message : String(error)),
+    );
+  }
+  cli.runApp(
+    new ServerOptions({
+      agent: selfPath,
+      // Explicit dispatch only: the API dispatches this name with the call id in the metadata.
+      agentName: config.agentName,
+      wsURL: config.livekit.url,
+      apiKey: config.livekit.apiKey,
+      apiSecret: config.livekit.apiSecret,
+      port: config.agentPort,
+      logLevel: config.logLevel,
+    }),
+  );
+  if (process.argv.slice(2).some((arg) => WORKER_COMMANDS.has(arg))) {
+    installShutdownWatchdog({ port: config.agentPort, logger: frameworkLogger({ component: 'shutdown' }) });
+    startSpoolReplayer({
+      dir: config.spoolDir,
+      api: { apiUrl: config.apiUrl, serviceKey: config.internalServiceKey },
+      logger: frameworkLogger({ component: 'spool-replay' }),
+    });
+  }
+}
+
+if (isWorkerEntry()) await startWorker();

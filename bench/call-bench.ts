@@ -1,0 +1,140 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
+import { connectVisitor, REPO_ROOT, startStack } from '@voicedesk/testkit';
+import { AccessToken, TrackSource } from 'livekit-server-sdk';
+import { summary } from './stats.ts';
+
+/**
+ * Call setup, platform turn overhead and mint throughput against the real stack:
+ * livekit-server, PostgreSQL, the agent worker and the model double at a fixed latency.
+ */
+const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB = 'voicedesk_bench_test';
+const ORIGIN = 'https://bench.example.test';
+const MODEL_LATENCY_MS = Number(process.env.BENCH_MODEL_LATENCY_MS ?? 300);
+const SETUP_CALLS = Number(process.env.BENCH_CALLS ?? 20);
+const TURN_CALLS = Number(process.env.BENCH_TURN_CALLS ?? 5);
+const MINTS = Number(process.env.BENCH_MINTS ?? 200);
+const fixture = (name: string) => join(REPO_ROOT, 'tests', 'fixtures', name);
+
+const databaseUrl = await recreateTestDatabase(POSTGRES, DB);
+const stack = await startStack({
+  databaseUrl,
+  logDir: join(REPO_ROOT, 'bench', 'results', 'logs'),
+  modelLatencyMs: MODEL_LATENCY_MS,
+  siteOrigins: [ORIGIN],
+  env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' },
+});
+
+async function createCall() {
+  const res = await fetch(`${stack.apiUrl}/v1/calls`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN },
+    body: JSON.stringify({ siteKey: stack.siteKey }),
+  });
+  if (res.status !== 201) throw new Error(`POST /v1/calls answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { callId: string; token: string; livekitUrl: string };
+}
+
+async function aiJoinedAt(callId: string): Promise<number | undefined> {
+  const res = await fetch(`${stack.apiUrl}/v1/calls/${callId}`, {
+    headers: { authorization: `Bearer ${stack.adminApiKey}` },
+  });
+  const detail = (await res.json()) as { participants: { kind: string; joinedAt: string }[] };
+  const ai = detail.participants.find((p) => p.kind === 'ai');
+  return ai ? Date.parse(ai.joinedAt) : undefined;
+}
+
+try {
+  // 1. Call setup: press (POST) → agent joined → first greeting audio heard by the visitor.
+  const mintMs: number[] = [];
+  const agentJoinMs: number[] = [];
+  const greetingMs: number[] = [];
+  for (let i = 0; i < SETUP_CALLS; i++) {
+    const t0 = Date.now();
+    const call = await createCall();
+    mintMs.push(Date.now() - t0);
+    const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
+    const greeting = await visitor.waitForSpeech({ after: t0, timeoutMs: 20_000 });
+    greetingMs.push(greeting.startedAt - t0);
+    await visitor.hangUp();
+    const joined = await aiJoinedAt(call.callId);
+    if (joined) agentJoinMs.push(joined - t0);
+  }
+
+  // 2. Platform turn overhead: end of visitor speech → first reply audio, minus the server
+  // VAD's silence window and the double's configured model latency.
+  const vadSilenceMs = stack.double?.vadSilenceMs ?? 500;
+  const overheadMs: number[] = [];
+  const rawTurnMs: number[] = [];
+  for (let i = 0; i < TURN_CALLS; i++) {
+    const call = await createCall();
+    const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
+    const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
+    let quiet = await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
+    for (const wav of ['visitor-1.wav', 'visitor-2.wav']) {
+      const said = await visitor.say(fixture(wav));
+      const reply = await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: 20_000 });
+      rawTurnMs.push(reply.startedAt - said.endedAt);
+      overheadMs.push(reply.startedAt - said.endedAt - vadSilenceMs - MODEL_LATENCY_MS);
+      quiet = await visitor.waitForSilence({ after: reply.startedAt, timeoutMs: 20_000 });
+    }
+    void quiet;
+    await visitor.hangUp();
+  }
+
+  // 3. Mint throughput against PostgreSQL: the full POST /v1/calls (row, room, dispatch,
+  // token) with 10 in flight, without a worker so no jobs pile up; and the token alone.
+  await stack.agent?.stop();
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (next < MINTS) {
+        next++;
+        await createCall();
+      }
+    }),
+  );
+  const callsPerSecond = MINTS / ((performance.now() - started) / 1000);
+  const tokenStart = performance.now();
+  for (let i = 0; i < 2_000; i++) {
+    const at = new AccessToken('devkey', 'secret', { identity: `visitor-${i}`, ttl: 600 });
+    at.addGrant({ room: `call-${i}`, roomJoin: true, canPublishSources: [TrackSource.MICROPHONE] });
+    await at.toJwt();
+  }
+  const tokensPerSecond = 2_000 / ((performance.now() - tokenStart) / 1000);
+
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    modelLatencyMs: MODEL_LATENCY_MS,
+    vadSilenceMs,
+    setup: { postCallsMs: summary(mintMs), agentJoinedMs: summary(agentJoinMs), firstGreetingAudioMs: summary(greetingMs) },
+    turn: { rawEndOfSpeechToReplyMs: summary(rawTurnMs), platformOverheadMs: summary(overheadMs) },
+    mint: { postCallsPerSecond: Math.round(callsPerSecond), tokensPerSecond: Math.round(tokensPerSecond) },
+  };
+  const row = (name: string, s: { n: number; p50: number; p95: number }) =>
+    `| ${name} | ${s.n} | ${s.p50} | ${s.p95} |`;
+  const table = [
+    `Model double latency ${MODEL_LATENCY_MS} ms, server VAD silence window ${vadSilenceMs} ms.`,
+    '',
+    '| measure (ms) | n | p50 | p95 |',
+    '| --- | --- | --- | --- |',
+    row('POST /v1/calls answered', results.setup.postCallsMs),
+    row('POST → agent joined the room', results.setup.agentJoinedMs),
+    row('POST → first greeting audio at the visitor', results.setup.firstGreetingAudioMs),
+    row('visitor end of speech → first reply audio', results.turn.rawEndOfSpeechToReplyMs),
+    row('platform turn overhead (minus VAD window and model latency)', results.turn.platformOverheadMs),
+    '',
+    `POST /v1/calls throughput (PostgreSQL, 10 in flight): ${results.mint.postCallsPerSecond} calls/s; visitor token signing alone: ${results.mint.tokensPerSecond} tokens/s.`,
+  ].join('\n');
+  writeFileSync(join(REPO_ROOT, 'bench', 'results', 'call-bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(REPO_ROOT, 'bench', 'results', 'call-bench.md'), `${table}\n`);
+  console.log(table);
+} finally {
+  await stack.stop();
+  await dropTestDatabase(POSTGRES, DB).catch(() => {});
+}
+process.exit(0);

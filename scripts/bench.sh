@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# npm run bench: benchmarks against the real stack; tables on stdout, JSON in bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+node --import tsx bench/call-bench.ts
