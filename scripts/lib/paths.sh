@@ -1,0 +1,9 @@
+# shellcheck shell=bash
+# Shared paths for VoiceDesk scripts. Source it; it defines variables only.
+# The cache lives outside the repository and is reused across clones and runs.
+CACHE="${VOICEDESK_CACHE:-$HOME/.cache/voicedesk}"
+LIVEKIT_VERSION="1.13.5"
+LIVEKIT_BIN="$CACHE/bin/livekit-server"
+LIVEKIT_VERSIONED_BIN="$CACHE/bin/livekit-server-v$LIVEKIT_VERSION"
+GO_BIN="${VOICEDESK_GO:-/usr/local/go/bin/go}"
+export CACHE LIVEKIT_VERSION LIVEKIT_BIN LIVEKIT_VERSIONED_BIN GO_BIN
