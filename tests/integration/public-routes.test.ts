@@ -74,7 +74,8 @@ describe('POST /v1/calls', () => {
       h.livekit.apiKey,
       h.livekit.apiSecret,
     ).listDispatch(call.roomName as string);
-    expect(dispatches[0]?.agentName).toBe(h.config.agentName);
+    // Exactly one dispatch, to our named agent: no automatic dispatch to unnamed workers.
+    expect(dispatches.map((d) => d.agentName)).toEqual([h.config.agentName]);
     expect(JSON.parse(dispatches[0]?.metadata ?? '{}')).toEqual({ callId: call.callId });
 
     const row = await h.admin(`/v1/calls/${call.callId}`);

@@ -87,6 +87,7 @@ beforeAll(async () => {
   // A real call shape on the real server: an agent-kind participant and the visitor.
   const agentToken = new AccessToken(h.livekit.apiKey, h.livekit.apiSecret, { identity: 'agent-test' });
   agentToken.addGrant({ room: roomName, roomJoin: true, agent: true, canPublish: true, canSubscribe: true });
+  agentToken.kind = 'agent';
   const agent = new Room();
   await agent.connect(h.livekit.url, await agentToken.toJwt(), { autoSubscribe: false, dynacast: false });
   const visitor = new Room();

@@ -1,4 +1,4 @@
-export * from './double/index.ts';
 export * from './livekit/index.ts';
-export * from './visitor/index.ts';
+export * from './model-double/index.ts';
 export * from './stack/index.ts';
+export * from './visitor/index.ts';

@@ -1,6 +1,6 @@
+import { RoomAgentDispatch } from '@livekit/protocol';
 import {
   AccessToken,
-  AgentDispatchClient,
   RoomServiceClient,
   TrackSource,
   type WebhookEvent,
@@ -16,11 +16,11 @@ export interface VisitorGrant {
 
 export interface LivekitGateway {
   publicUrl: string;
+  /** Creates the room with the agent dispatch in the same request: one round trip at mint time. */
   createCallRoom(
     roomName: string,
-    opts: { maxCallSeconds: number; emptyTimeoutSeconds: number },
+    opts: { emptyTimeoutSeconds: number; agentName: string; dispatchMetadata: string },
   ): Promise<void>;
-  dispatchAgent(roomName: string, agentName: string, metadata: string): Promise<void>;
   deleteRoom(roomName: string): Promise<void>;
   mintVisitorToken(grant: VisitorGrant): Promise<string>;
   receiveWebhook(body: string, authorization: string | undefined): Promise<WebhookEvent>;
@@ -42,22 +42,19 @@ export function createLivekitGateway(opts: {
 }): LivekitGateway {
   const host = httpUrl(opts.url);
   const rooms = new RoomServiceClient(host, opts.apiKey, opts.apiSecret);
-  const dispatch = new AgentDispatchClient(host, opts.apiKey, opts.apiSecret);
   const receiver = new WebhookReceiver(opts.apiKey, opts.apiSecret);
 
   return {
     publicUrl: opts.publicUrl,
-    async createCallRoom(roomName, { emptyTimeoutSeconds }) {
+    async createCallRoom(roomName, { emptyTimeoutSeconds, agentName, dispatchMetadata }) {
       await rooms.createRoom({
         name: roomName,
         emptyTimeout: emptyTimeoutSeconds,
         // A dropped visitor gets a short grace period to come back before the room closes.
         departureTimeout: 20,
         maxParticipants: MAX_PARTICIPANTS,
+        agents: [new RoomAgentDispatch({ agentName, metadata: dispatchMetadata })],
       });
-    },
-    async dispatchAgent(roomName, agentName, metadata) {
-      await dispatch.createDispatch(roomName, agentName, { metadata });
     },
     async deleteRoom(roomName) {
       try {

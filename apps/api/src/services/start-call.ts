@@ -15,7 +15,7 @@ export interface StartedCall {
 }
 
 /**
- * Creates the row, the room and the agent dispatch together. The agent is dispatched now,
+ * Creates the row, then the room with its agent dispatch. The agent is dispatched now,
  * not when the visitor joins, so the worker is in the room with its greeting ready by the
  * time the visitor's microphone is live.
  */
@@ -43,10 +43,10 @@ export async function startCall(
 
   try {
     await deps.livekit.createCallRoom(roomName, {
-      maxCallSeconds: site.maxCallSeconds,
       emptyTimeoutSeconds: ttl,
+      agentName: deps.config.agentName,
+      dispatchMetadata: JSON.stringify({ callId }),
     });
-    await deps.livekit.dispatchAgent(roomName, deps.config.agentName, JSON.stringify({ callId }));
   } catch (err) {
     // No half-written call: without a room and an assistant there is no call to keep.
     deps.logger.error({ callId, err: String(err) }, 'could not create room or dispatch agent');

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DoubleScript, type ModelDouble, startModelDouble } from '../double/index.ts';
 import { findFreePort, type LivekitServer, startLivekitServer } from '../livekit/index.ts';
+import { type DoubleScript, type ModelDouble, startModelDouble } from '../model-double/index.ts';
 import { type ManagedChild, spawnManaged } from './child-process.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));

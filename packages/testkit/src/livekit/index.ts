@@ -1,0 +1,3 @@
+export * from './binary.ts';
+export * from './livekit-process.ts';
+export * from './ports.ts';

@@ -1,0 +1,147 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultLivekitBinary } from './binary.ts';
+import { findFreePort } from './ports.ts';
+
+export interface LivekitServerOptions {
+  binary?: string;
+  port?: number;
+  webhookUrls?: string[];
+  apiKey?: string;
+  apiSecret?: string;
+  logFile?: string;
+  emptyTimeoutSeconds?: number;
+  departureTimeoutSeconds?: number;
+}
+
+export interface LivekitServer {
+  url: string;
+  httpUrl: string;
+  port: number;
+  apiKey: string;
+  apiSecret: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Loopback-only media: the node advertises 127.0.0.1 and offers loopback ICE candidates. */
+function renderConfig(o: {
+  port: number;
+  tcpPort: number;
+  udpPort: number;
+  apiKey: string;
+  apiSecret: string;
+  webhookUrls: string[];
+  emptyTimeout: number;
+  departureTimeout: number;
+}): string {
+  const lines = [
+    `port: ${o.port}`,
+    'bind_addresses:',
+    '  - 127.0.0.1',
+    'rtc:',
+    `  tcp_port: ${o.tcpPort}`,
+    `  udp_port: ${o.udpPort}`,
+    '  use_external_ip: false',
+    '  enable_loopback_candidate: true',
+    '  node_ip: 127.0.0.1',
+    '  ips:',
+    '    includes:',
+    '      - 127.0.0.1/32',
+    'keys:',
+    `  ${o.apiKey}: ${o.apiSecret}`,
+    'room:',
+    `  empty_timeout: ${o.emptyTimeout}`,
+    `  departure_timeout: ${o.departureTimeout}`,
+    'logging:',
+    '  level: info',
+  ];
+  if (o.webhookUrls.length) {
+    lines.push('webhook:', `  api_key: ${o.apiKey}`, '  urls:', ...o.webhookUrls.map((u) => `    - ${u}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function waitHealthy(httpUrl: string, child: ChildProcess, logFile: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const res = await fetch(httpUrl);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+  throw new Error(`livekit-server did not become ready at ${httpUrl} (log ${logFile}):\n${tail}`);
+}
+
+export async function startLivekitServer(opts: LivekitServerOptions = {}): Promise<LivekitServer> {
+  const binary = opts.binary ?? defaultLivekitBinary();
+  if (!existsSync(binary)) {
+    throw new Error(`livekit-server not found at ${binary}: run "bash scripts/setup.sh"`);
+  }
+  const apiKey = opts.apiKey ?? 'devkey';
+  // livekit-server warns about secrets under 32 characters; tests use a long one too.
+  const apiSecret = opts.apiSecret ?? 'voicedesk-local-secret-0123456789abcdef';
+  const port = opts.port ?? (await findFreePort());
+  const dir = mkdtempSync(join(tmpdir(), 'voicedesk-livekit-'));
+  const configFile = join(dir, 'livekit.yaml');
+  const logFile = opts.logFile ?? join(dir, 'livekit.log');
+  writeFileSync(
+    configFile,
+    renderConfig({
+      port,
+      tcpPort: await findFreePort(),
+      udpPort: await findFreePort(),
+      apiKey,
+      apiSecret,
+      webhookUrls: opts.webhookUrls ?? [],
+      emptyTimeout: opts.emptyTimeoutSeconds ?? 60,
+      departureTimeout: opts.departureTimeoutSeconds ?? 5,
+    }),
+  );
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(binary, ['--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  running.add(child);
+  const exited = new Promise<void>((resolve) => {
+    child.on('exit', () => {
+      running.delete(child);
+      resolve();
+    });
+  });
+  const httpUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitHealthy(httpUrl, child, logFile, 20_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    httpUrl,
+    port,
+    apiKey,
+    apiSecret,
+    pid: child.pid ?? -1,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      // It lingers ~15 s while rooms are open; nothing it does then matters to us.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './model-double.ts';
+export * from './script.ts';

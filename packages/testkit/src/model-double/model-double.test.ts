@@ -1,0 +1,163 @@
+import { initializeLogger, type llm, type metrics } from '@livekit/agents';
+import * as openai from '@livekit/agents-plugin-openai';
+import OpenAI from 'openai';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readWav, resample, rms } from '../visitor/wav.ts';
+import { type ModelDouble, startModelDouble } from './model-double.ts';
+import { FIXTURES_DIR } from './script.ts';
+
+type Generation = llm.GenerationCreatedEvent;
+
+beforeAll(() => {
+  initializeLogger({ pretty: false, level: 'warn' });
+});
+
+let double: ModelDouble | undefined;
+let sessions: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const s of sessions) await s.close().catch(() => {});
+  sessions = [];
+  await double?.close();
+});
+
+const script = {
+  greeting: { text: 'Hello from the double.' },
+  turns: [
+    { transcriptOfUser: "I can't log in", text: 'Try resetting your password.' },
+    { transcriptOfUser: 'Bye', text: 'Goodbye.', toolCall: { name: 'end_call', arguments: {} } },
+  ],
+};
+
+/** Reads one generated message to the end: its transcript and the energy of its audio. */
+async function drain(gen: Generation) {
+  const reader = gen.messageStream.getReader();
+  const { value: message } = await reader.read();
+  if (!message) return { text: '', samples: 0, rms: 0 };
+  let text = '';
+  let samples = 0;
+  let energy = 0;
+  const audio = message.audioStream.getReader();
+  const textReader = message.textStream.getReader();
+  await Promise.all([
+    (async () => {
+      for (;;) {
+        const { done, value } = await audio.read();
+        if (done) break;
+        samples += value.samplesPerChannel;
+        energy = Math.max(energy, rms(value.data));
+      }
+    })(),
+    (async () => {
+      for (;;) {
+        const { done, value } = await textReader.read();
+        if (done) break;
+        text += String(value);
+      }
+    })(),
+  ]);
+  return { text, samples, rms: energy };
+}
+
+function realtimeSession(url: string) {
+  const model = new openai.realtime.RealtimeModel({
+    baseURL: url,
+    apiKey: 'test',
+    model: 'gpt-realtime',
+    turnDetection: { type: 'server_vad', silence_duration_ms: 500, create_response: true },
+  });
+  const session = model.session();
+  sessions.push(session);
+  return session;
+}
+
+describe('model double against the real OpenAI Realtime plugin', () => {
+  it('answers generateReply with the scripted greeting as real speech audio and usage', async () => {
+    double = await startModelDouble({ script });
+    const session = realtimeSession(double.url);
+    const collected: metrics.RealtimeModelMetrics[] = [];
+    session.on('metrics_collected', (m: metrics.RealtimeModelMetrics) => collected.push(m));
+    const gen = await session.generateReply('Greet the caller');
+    const heard = await drain(gen);
+    expect(heard.text).toBe('Hello from the double.');
+    expect(heard.samples / 24_000).toBeGreaterThan(1.5);
+    expect(heard.rms).toBeGreaterThan(1_000);
+    await expect.poll(() => collected.length).toBe(1);
+    expect(collected[0]?.outputTokens).toBeGreaterThan(0);
+    expect(double.sessions[0]?.model).toBe('gpt-realtime');
+  });
+
+  it('detects the visitor speech in pushed audio, transcribes it from the script and answers', async () => {
+    double = await startModelDouble({ script });
+    const session = realtimeSession(double.url);
+    const transcripts: string[] = [];
+    session.on('input_audio_transcription_completed', (e: { transcript: string; isFinal: boolean }) => {
+      if (e.isFinal) transcripts.push(e.transcript);
+    });
+    const generated = new Promise<Generation>((resolve) => session.once('generation_created', resolve));
+    const wav = readWav(`${FIXTURES_DIR}visitor-1.wav`);
+    const { AudioFrame } = await import('@livekit/rtc-node');
+    const pcm = resample(wav.samples, wav.sampleRate, 24_000);
+    const silence = new Int16Array(24_000);
+    for (const part of [pcm, silence]) {
+      for (let i = 0; i + 480 <= part.length; i += 480) {
+        session.pushAudio(new AudioFrame(part.slice(i, i + 480), 24_000, 1, 480));
+      }
+    }
+    const heard = await drain(await generated);
+    expect(transcripts).toEqual(["I can't log in"]);
+    expect(heard.text).toBe('Try resetting your password.');
+    expect(heard.rms).toBeGreaterThan(1_000);
+  });
+
+  it('delivers a scripted tool call as a function call', async () => {
+    double = await startModelDouble({
+      script: { greeting: script.turns[1] as (typeof script.turns)[1], turns: [] },
+    });
+    const session = realtimeSession(double.url);
+    const gen = await session.generateReply('hi');
+    const calls: llm.FunctionCall[] = [];
+    const reader = gen.functionStream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      calls.push(value);
+    }
+    expect(calls.map((c) => [c.name, c.args])).toEqual([['end_call', '{}']]);
+  });
+
+  it('holds the first audio back by the configured model latency', async () => {
+    double = await startModelDouble({ script, latencyMs: 400 });
+    const session = realtimeSession(double.url);
+    const collected: metrics.RealtimeModelMetrics[] = [];
+    session.on('metrics_collected', (m: metrics.RealtimeModelMetrics) => collected.push(m));
+    await drain(await session.generateReply('hi'));
+    await expect.poll(() => collected.length).toBe(1);
+    expect(collected[0]?.ttftMs).toBeGreaterThanOrEqual(390);
+  });
+});
+
+describe('model double HTTP routes (pipeline mode)', () => {
+  it('streams scripted chat completions and transcribes turns in order', async () => {
+    double = await startModelDouble({ script });
+    const client = new OpenAI({ baseURL: double.url, apiKey: 'test' });
+    const stream = await client.chat.completions.create({
+      model: 'x',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('Hello from the double.');
+    const file = new File([new Uint8Array(100)], 'a.wav', { type: 'audio/wav' });
+    const t = await client.audio.transcriptions.create({ model: 'x', file });
+    expect(t.text).toBe("I can't log in");
+    const speech = await client.audio.speech.create({
+      model: 'x',
+      voice: 'alloy',
+      input: 'Try resetting your password.',
+      response_format: 'pcm',
+    });
+    const pcm = new Int16Array(await speech.arrayBuffer());
+    expect(rms(pcm)).toBeGreaterThan(1_000);
+  });
+});

@@ -1,0 +1,87 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { handlePipelineRoute, type PipelineState } from './http-routes.ts';
+import { RealtimeSession, type RealtimeSessionInfo } from './realtime-session.ts';
+import { type DoubleScript, defaultDemoScript } from './script.ts';
+
+export interface ModelDouble {
+  /** The base URL to give the OpenAI plugin (ends in /v1). */
+  url: string;
+  port: number;
+  vadSilenceMs: number;
+  sessions: RealtimeSessionInfo[];
+  stats: { responses: number } & PipelineState;
+  setScript(script: DoubleScript): void;
+  setLatency(ms: number): void;
+  close(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A local server speaking OpenAI's Realtime WebSocket protocol and the transcription, chat and
+ * speech HTTP routes, with scripted answers. Production differs only in the base URL.
+ */
+export async function startModelDouble(
+  opts: { port?: number; host?: string; script?: DoubleScript; latencyMs?: number; silenceMs?: number } = {},
+): Promise<ModelDouble> {
+  let script = opts.script ?? defaultDemoScript;
+  let latencyMs = opts.latencyMs ?? 0;
+  const silenceMs = opts.silenceMs ?? 500;
+  const sessions: RealtimeSessionInfo[] = [];
+  const stats = { responses: 0, transcriptions: 0, completions: 0 };
+
+  const server = createServer((req, res) => {
+    handlePipelineRoute(req, res, script, stats, latencyMs).catch((err: unknown) => {
+      res
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: String(err) } }));
+    });
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://double');
+    if (url.pathname !== '/v1/realtime') {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new RealtimeSession(
+        ws,
+        {
+          script: () => script,
+          latencyMs: () => latencyMs,
+          defaultSilenceMs: silenceMs,
+          onResponse: () => {
+            stats.responses++;
+          },
+        },
+        url.searchParams.get('model'),
+      );
+      sessions.push(session.info);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const close = async () => {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    vadSilenceMs: silenceMs,
+    sessions,
+    stats,
+    setScript: (s) => {
+      script = s;
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
+    close,
+    stop: close,
+  };
+}

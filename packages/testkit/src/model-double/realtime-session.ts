@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { pcm24k, REALTIME_RATE } from './audio-cache.ts';
+import { EnergyVad } from './energy-vad.ts';
+import { audioFor, type DoubleScript, type Reply, replyForTurn } from './script.ts';
+
+export interface DoubleControls {
+  script(): DoubleScript;
+  latencyMs(): number;
+  defaultSilenceMs: number;
+  onResponse(): void;
+}
+
+export interface RealtimeSessionInfo {
+  id: string;
+  model: string | null;
+  instructions: string[];
+  userTurns: number;
+  responses: number;
+}
+
+type Json = Record<string, unknown>;
+const CHUNK = (REALTIME_RATE * 40) / 1000;
+const id = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * One Realtime WebSocket session, speaking the server side of the protocol as the
+ * installed @livekit/agents-plugin-openai reads it (GA event names).
+ */
+export class RealtimeSession {
+  readonly info: RealtimeSessionInfo;
+  private vad: EnergyVad;
+  private createResponse = true;
+  private greeted = false;
+  private lastItemId: string | null = null;
+  private active: { id: string; cancelled: boolean } | undefined;
+  private pendingTool: Reply | undefined;
+
+  constructor(
+    private ws: WebSocket,
+    private controls: DoubleControls,
+    model: string | null,
+  ) {
+    this.info = { id: id('sess'), model, instructions: [], userTurns: 0, responses: 0 };
+    this.vad = new EnergyVad(controls.defaultSilenceMs);
+    ws.on('message', (data) => {
+      let event: Json;
+      try {
+        event = JSON.parse(String(data)) as Json;
+      } catch {
+        return;
+      }
+      void this.handle(event).catch((err: unknown) =>
+        this.send({ type: 'error', error: { message: String(err) } }),
+      );
+    });
+    this.send({ type: 'session.created', session: { id: this.info.id, model } });
+  }
+
+  private send(event: Json): void {
+    if (this.ws.readyState === this.ws.OPEN)
+      this.ws.send(JSON.stringify({ event_id: id('event'), ...event }));
+  }
+
+  private async handle(event: Json): Promise<void> {
+    switch (event.type) {
+      case 'session.update': {
+        const session = (event.session ?? {}) as Json;
+        if (typeof session.instructions === 'string') this.info.instructions.push(session.instructions);
+        const turn =
+          ((session.audio as Json | undefined)?.input as Json | undefined)?.turn_detection ??
+          session.turn_detection;
+        if (turn && typeof turn === 'object') {
+          const t = turn as Json;
+          if (typeof t.silence_duration_ms === 'number') this.vad.silenceMs = t.silence_duration_ms;
+          if (t.create_response === false) this.createResponse = false;
+        }
+        this.send({ type: 'session.updated', session: { id: this.info.id, ...session } });
+        return;
+      }
+      case 'input_audio_buffer.append': {
+        const bytes = Buffer.from(String(event.audio ?? ''), 'base64');
+        const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 2));
+        for (const v of this.vad.push(pcm)) {
+          if (v.type === 'speech_started') {
+            this.send({
+              type: 'input_audio_buffer.speech_started',
+              audio_start_ms: v.audioMs,
+              item_id: id('item'),
+            });
+          } else await this.userTurnEnded(v.audioMs);
+        }
+        return;
+      }
+      case 'input_audio_buffer.clear':
+        this.vad.reset();
+        this.send({ type: 'input_audio_buffer.cleared' });
+        return;
+      case 'input_audio_buffer.commit':
+        this.send({
+          type: 'input_audio_buffer.committed',
+          item_id: id('item'),
+          previous_item_id: this.lastItemId,
+        });
+        return;
+      case 'conversation.item.create': {
+        const item: Json = {
+          ...(event.item as Json),
+          id: (event.item as Json | undefined)?.id ?? id('item'),
+        };
+        this.addItem(item);
+        if (item.type === 'function_call_output') this.pendingToolOutput = true;
+        return;
+      }
+      case 'conversation.item.delete':
+        this.send({ type: 'conversation.item.deleted', item_id: event.item_id });
+        return;
+      case 'conversation.item.truncate':
+        this.send({
+          type: 'conversation.item.truncated',
+          item_id: event.item_id,
+          content_index: event.content_index ?? 0,
+          audio_end_ms: event.audio_end_ms ?? 0,
+        });
+        return;
+      case 'response.cancel':
+        if (this.active) this.active.cancelled = true;
+        return;
+      case 'response.create': {
+        const meta = ((event.response as Json | undefined)?.metadata ?? undefined) as Json | undefined;
+        await this.respond(this.nextClientReply(), meta);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private pendingToolOutput = false;
+
+  private nextClientReply(): { reply: Reply; audio: string } {
+    const script = this.controls.script();
+    if (this.pendingToolOutput && this.pendingTool) {
+      const text = this.pendingTool.afterTool ?? 'Thank you for calling. Goodbye!';
+      this.pendingToolOutput = false;
+      this.pendingTool = undefined;
+      return { reply: { text }, audio: audioFor({ text }, 1) };
+    }
+    if (!this.greeted) {
+      this.greeted = true;
+      return { reply: script.greeting, audio: audioFor(script.greeting, 'greeting') };
+    }
+    const turn = Math.max(0, this.info.userTurns - 1);
+    const reply = replyForTurn(script, turn);
+    return { reply, audio: audioFor(reply, turn) };
+  }
+
+  private addItem(item: Json): void {
+    const previous = this.lastItemId;
+    this.lastItemId = String(item.id);
+    this.send({ type: 'conversation.item.created', previous_item_id: previous, item });
+    this.send({ type: 'conversation.item.added', previous_item_id: previous, item });
+    this.send({ type: 'conversation.item.done', previous_item_id: previous, item });
+  }
+
+  private async userTurnEnded(audioMs: number): Promise<void> {
+    const turn = this.info.userTurns;
+    this.info.userTurns++;
+    const itemId = id('item');
+    this.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: audioMs, item_id: itemId });
+    this.send({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: this.lastItemId });
+    this.addItem({
+      id: itemId,
+      type: 'message',
+      role: 'user',
+      status: 'completed',
+      content: [{ type: 'input_audio', transcript: null }],
+    });
+    const reply = replyForTurn(this.controls.script(), turn);
+    this.send({
+      type: 'conversation.item.input_audio_transcription.completed',
+      item_id: itemId,
+      content_index: 0,
+      transcript: reply.transcriptOfUser ?? `utterance ${turn + 1}`,
+    });
+    if (this.createResponse) {
+      this.greeted = true;
+      await this.respond({ reply, audio: audioFor(reply, turn) }, undefined);
+    }
+  }
+
+  private async respond(next: { reply: Reply; audio: string }, metadata: Json | undefined): Promise<void> {
+    const responseId = id('resp');
+    const active = { id: responseId, cancelled: false };
+    this.active = active;
+    this.info.responses++;
+    this.controls.onResponse();
+    const response = (status: string, extra: Json = {}) => ({
+      id: responseId,
+      object: 'realtime.response',
+      status,
+      metadata: metadata ?? null,
+      ...extra,
+    });
+    this.send({ type: 'response.created', response: response('in_progress', { output: [] }) });
+    const latency = this.controls.latencyMs();
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+
+    const output: Json[] = [];
+    if (next.reply.toolCall && !active.cancelled) {
+      this.pendingTool = next.reply;
+      const item = {
+        id: id('item'),
+        type: 'function_call',
+        status: 'completed',
+        call_id: id('call'),
+        name: next.reply.toolCall.name,
+        arguments: JSON.stringify(next.reply.toolCall.arguments),
+      };
+      this.send({
+        type: 'response.output_item.added',
+        response_id: responseId,
+        output_index: 0,
+        item: { ...item, arguments: '' },
+      });
+      this.send({
+        type: 'response.function_call_arguments.done',
+        response_id: responseId,
+        item_id: item.id,
+        output_index: 0,
+        call_id: item.call_id,
+        name: item.name,
+        arguments: item.arguments,
+      });
+      this.send({ type: 'response.output_item.done', response_id: responseId, output_index: 0, item });
+      this.addItem(item);
+      output.push(item);
+    } else {
+      output.push(await this.speak(responseId, active, next));
+    }
+    const outputTokens = Math.ceil(next.reply.text.length / 4) + 20;
+    this.send({
+      type: 'response.done',
+      response: response(active.cancelled ? 'cancelled' : 'completed', {
+        output,
+        usage: {
+          total_tokens: 120 + outputTokens,
+          input_tokens: 120,
+          output_tokens: outputTokens,
+          input_token_details: { text_tokens: 100, audio_tokens: 20, cached_tokens: 0 },
+          output_token_details: { text_tokens: 20, audio_tokens: outputTokens - 20 },
+        },
+      }),
+    });
+    if (this.active === active) this.active = undefined;
+  }
+
+  private async speak(
+    responseId: string,
+    active: { cancelled: boolean },
+    next: { reply: Reply; audio: string },
+  ) {
+    const itemId = id('item');
+    const base = { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 };
+    const item = {
+      id: itemId,
+      type: 'message',
+      role: 'assistant',
+      status: 'in_progress',
+      content: [] as Json[],
+    };
+    this.send({ type: 'response.output_item.added', response_id: responseId, output_index: 0, item });
+    this.addItem(item);
+    this.send({ type: 'response.content_part.added', ...base, part: { type: 'audio', transcript: '' } });
+    const pcm = pcm24k(next.audio);
+    const words = next.reply.text.split(/(?<=\s)/);
+    const chunks = Math.ceil(pcm.length / CHUNK);
+    let sentWords = 0;
+    let transcript = '';
+    for (let i = 0; i < chunks && !active.cancelled; i++) {
+      const slice = pcm.subarray(i * CHUNK, (i + 1) * CHUNK);
+      const delta = Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).toString('base64');
+      this.send({ type: 'response.output_audio.delta', ...base, delta });
+      // Spread the transcript over the audio, as the real service interleaves them.
+      const due = Math.ceil(((i + 1) / chunks) * words.length);
+      for (; sentWords < due; sentWords++) {
+        const word = words[sentWords] ?? '';
+        transcript += word;
+        this.send({ type: 'response.output_audio_transcript.delta', ...base, delta: word });
+      }
+      if (i % 10 === 9) await tick();
+    }
+    this.send({ type: 'response.output_audio.done', ...base });
+    this.send({ type: 'response.output_audio_transcript.done', ...base, transcript });
+    const part = { type: 'audio', transcript };
+    this.send({ type: 'response.content_part.done', ...base, part });
+    const done = { ...item, status: active.cancelled ? 'incomplete' : 'completed', content: [part] };
+    this.send({ type: 'response.output_item.done', response_id: responseId, output_index: 0, item: done });
+    return done;
+  }
+}

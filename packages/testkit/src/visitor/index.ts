@@ -1,0 +1,2 @@
+export * from './simulated-visitor.ts';
+export * from './wav.ts';

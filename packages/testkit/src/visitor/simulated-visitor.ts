@@ -1,0 +1,186 @@
+import {
+  AudioFrame,
+  AudioSource,
+  AudioStream,
+  LocalAudioTrack,
+  type RemoteTrack,
+  Room,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
+import { readWav, resample, rms } from './wav.ts';
+
+export interface HeardFrame {
+  at: number;
+  rms: number;
+}
+
+export interface SimulatedVisitor {
+  room: Room;
+  say(wavPath: string): Promise<{ startedAt: number; endedAt: number }>;
+  waitForSpeech(opts: {
+    after?: number;
+    minRms?: number;
+    minDurationMs?: number;
+    timeoutMs: number;
+  }): Promise<{
+    startedAt: number;
+  }>;
+  waitForSilence(opts: { after?: number; silenceMs?: number; timeoutMs: number }): Promise<{ at: number }>;
+  speechSegments(minRms?: number): { start: number; end: number }[];
+  heardFrames(): readonly HeardFrame[];
+  remoteParticipants(): { identity: string; kind: number }[];
+  isConnected(): boolean;
+  hangUp(): Promise<void>;
+}
+
+/** Above the decoder's comfort noise, well below any speech the double or espeak produce. */
+export const SPEECH_RMS = 300;
+const FRAME_MS = 20;
+
+async function until<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`visitor: timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * A website visitor on @livekit/rtc-node: joins like the widget, keeps a live microphone
+ * (silence between utterances, as a real mic sends), plays WAV speech, and timestamps the
+ * energy of everything it hears.
+ */
+export async function connectVisitor(opts: {
+  url: string;
+  token: string;
+  sampleRate?: number;
+}): Promise<SimulatedVisitor> {
+  const sampleRate = opts.sampleRate ?? 48_000;
+  const frameSamples = (sampleRate * FRAME_MS) / 1000;
+  const room = new Room();
+  const heard: HeardFrame[] = [];
+  const readers: ReadableStreamDefaultReader<AudioFrame>[] = [];
+  let connected = false;
+
+  room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack) => {
+    if (track.kind !== TrackKind.KIND_AUDIO) return;
+    const reader = new AudioStream(track, { sampleRate, numChannels: 1 }).getReader();
+    readers.push(reader);
+    void (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          heard.push({ at: Date.now(), rms: rms(value.data) });
+        }
+      } catch {
+        // stream closed on hang-up
+      }
+    })();
+  });
+  room.on(RoomEvent.Disconnected, () => {
+    connected = false;
+  });
+
+  await room.connect(opts.url, opts.token, { autoSubscribe: true, dynacast: false });
+  connected = true;
+
+  // A small queue keeps captureFrame's back-pressure close to real time, so "spoken at"
+  // timestamps are within a frame or two of when the audio actually leaves.
+  const source = new AudioSource(sampleRate, 1, 60);
+  const track = LocalAudioTrack.createAudioTrack('microphone', source);
+  const publishOptions = new TrackPublishOptions();
+  publishOptions.source = TrackSource.SOURCE_MICROPHONE;
+  await room.localParticipant?.publishTrack(track, publishOptions);
+
+  const queue: { samples: Int16Array; onSent?: () => void }[] = [];
+  const silence = new Int16Array(frameSamples);
+  let feeding = true;
+  const feeder = (async () => {
+    while (feeding) {
+      const next = queue.shift();
+      await source.captureFrame(new AudioFrame(next?.samples ?? silence, sampleRate, 1, frameSamples));
+      next?.onSent?.();
+    }
+  })().catch(() => {});
+
+  const visitor: SimulatedVisitor = {
+    room,
+    async say(wavPath) {
+      const wav = readWav(wavPath);
+      const pcm = resample(wav.samples, wav.sampleRate, sampleRate);
+      const frames: Int16Array[] = [];
+      for (let i = 0; i + frameSamples <= pcm.length; i += frameSamples)
+        frames.push(pcm.slice(i, i + frameSamples));
+      const loud = frames.map((f) => rms(f) > SPEECH_RMS);
+      const first = loud.indexOf(true);
+      const last = loud.lastIndexOf(true);
+      if (first < 0) throw new Error(`${wavPath} holds no speech`);
+      const times: { startedAt?: number; endedAt?: number } = {};
+      await new Promise<void>((resolve) => {
+        frames.forEach((samples, i) => {
+          queue.push({
+            samples,
+            onSent: () => {
+              if (i === first) times.startedAt = Date.now();
+              if (i === last) times.endedAt = Date.now();
+              if (i === frames.length - 1) resolve();
+            },
+          });
+        });
+      });
+      return { startedAt: times.startedAt ?? 0, endedAt: times.endedAt ?? 0 };
+    },
+    waitForSpeech({ after = 0, minRms = SPEECH_RMS, minDurationMs = 150, timeoutMs }) {
+      return until('remote speech', timeoutMs, () => {
+        let runStart: number | undefined;
+        for (const f of heard) {
+          if (f.at < after) continue;
+          if (f.rms > minRms) {
+            runStart ??= f.at;
+            if (f.at - runStart + FRAME_MS >= minDurationMs) return { startedAt: runStart };
+          } else runStart = undefined;
+        }
+        return undefined;
+      });
+    },
+    waitForSilence({ after = 0, silenceMs = 700, timeoutMs }) {
+      // A quiet remote track may stop sending frames at all, so silence is measured on the clock.
+      return until('remote silence', timeoutMs, () => {
+        let lastLoud = after;
+        for (const f of heard) if (f.at >= after && f.rms > SPEECH_RMS) lastLoud = f.at;
+        return Date.now() - lastLoud >= silenceMs ? { at: lastLoud } : undefined;
+      });
+    },
+    speechSegments(minRms = SPEECH_RMS) {
+      const segments: { start: number; end: number }[] = [];
+      for (const f of heard) {
+        if (f.rms <= minRms) continue;
+        const current = segments.at(-1);
+        if (current && f.at - current.end <= 250) current.end = f.at;
+        else segments.push({ start: f.at, end: f.at });
+      }
+      return segments;
+    },
+    heardFrames: () => heard,
+    remoteParticipants: () =>
+      [...room.remoteParticipants.values()].map((p) => ({ identity: p.identity, kind: Number(p.kind) })),
+    isConnected: () => connected && room.isConnected,
+    async hangUp() {
+      feeding = false;
+      await feeder;
+      for (const r of readers) await r.cancel().catch(() => {});
+      if (room.isConnected) await room.disconnect();
+      connected = false;
+      await track.close().catch(() => {});
+      await source.close().catch(() => {});
+    },
+  };
+  return visitor;
+}
