@@ -9,8 +9,8 @@ const happy: LifecycleEvent[] = [
   { type: 'room_started', at: T0 },
   { type: 'participant_joined', at: T0 + 400, ...agent },
   { type: 'participant_joined', at: T0 + 1_200, ...visitor },
-  { type: 'participant_left', at: T0 + 31_000, joinedAt: T0 + 1_200, clean: true, ...visitor },
-  { type: 'participant_left', at: T0 + 32_000, joinedAt: T0 + 400, clean: true, ...agent },
+  { type: 'participant_left', at: T0 + 31_000, joinedAt: T0 + 1_200, cause: 'self', ...visitor },
+  { type: 'participant_left', at: T0 + 32_000, joinedAt: T0 + 400, cause: 'self', ...agent },
   { type: 'room_finished', at: T0 + 52_000 },
 ];
 
@@ -67,8 +67,8 @@ describe('projectCall', () => {
     const p = projectCall([
       { type: 'participant_joined', at: T0, ...agent },
       { type: 'participant_joined', at: T0 + 1_000, ...visitor },
-      { type: 'participant_left', at: T0 + 11_000, joinedAt: T0, clean: false, ...agent },
-      { type: 'participant_left', at: T0 + 15_000, joinedAt: T0 + 1_000, clean: true, ...visitor },
+      { type: 'participant_left', at: T0 + 11_000, joinedAt: T0, cause: 'dropped', ...agent },
+      { type: 'participant_left', at: T0 + 15_000, joinedAt: T0 + 1_000, cause: 'self', ...visitor },
     ]);
     expect(p).toMatchObject({ status: 'failed', endReason: 'agent_lost', durationSeconds: 10 });
   });
@@ -78,9 +78,30 @@ describe('projectCall', () => {
       { type: 'participant_joined', at: T0, ...agent },
       { type: 'participant_joined', at: T0 + 1_000, ...visitor },
       { type: 'call_ended', at: T0 + 9_000, reason: 'max_duration' },
-      { type: 'participant_left', at: T0 + 9_000, joinedAt: T0, clean: true, ...agent },
+      { type: 'participant_left', at: T0 + 9_000, joinedAt: T0, cause: 'self', ...agent },
     ]);
     expect(p).toMatchObject({ status: 'completed', endReason: 'max_duration', durationSeconds: 8 });
+  });
+
+  it('takes the visitor to have hung up when both leave within the same second', () => {
+    const p = projectCall([
+      { type: 'participant_joined', at: T0, ...agent },
+      { type: 'participant_joined', at: T0 + 1_000, ...visitor },
+      // LiveKit stamps webhooks in whole seconds: both leaves carry the same instant.
+      { type: 'participant_left', at: T0 + 9_000, joinedAt: T0, cause: 'self', ...agent },
+      { type: 'participant_left', at: T0 + 9_000, joinedAt: T0 + 1_000, cause: 'self', ...visitor },
+    ]);
+    expect(p).toMatchObject({ status: 'completed', endReason: 'visitor_hung_up' });
+  });
+
+  it('fails the call when the assistant drops and the room is then closed in the same second', () => {
+    const p = projectCall([
+      { type: 'participant_joined', at: T0, ...agent },
+      { type: 'participant_joined', at: T0 + 1_000, ...visitor },
+      { type: 'participant_left', at: T0 + 20_000, joinedAt: T0 + 1_000, cause: 'room_closed', ...visitor },
+      { type: 'participant_left', at: T0 + 20_000, joinedAt: T0, cause: 'dropped', ...agent },
+    ]);
+    expect(p).toMatchObject({ status: 'failed', endReason: 'agent_lost' });
   });
 
   it('never leaves a terminal state, even when later events disagree', () => {

@@ -25,8 +25,7 @@ export type LifecycleEvent =
       name?: string | undefined;
       kind: ParticipantKind;
       joinedAt: number;
-      /** false when LiveKit reports the connection dropped rather than a clean leave. */
-      clean: boolean;
+      cause: LeaveCause;
     }
   | { type: 'room_finished'; at: number }
   | { type: 'call_ended'; at: number; reason: EndReason }
@@ -34,6 +33,13 @@ export type LifecycleEvent =
   | { type: 'join_window_expired'; at: number };
 
 export type LifecycleEventType = LifecycleEvent['type'];
+
+/**
+ * Why a participant left: on its own (`self`), because the room was closed under it
+ * (`room_closed`, a consequence of some earlier decision), or its connection dropped
+ * (`dropped`, which LiveKit only notices after a timeout).
+ */
+export type LeaveCause = 'self' | 'room_closed' | 'dropped';
 
 /** Tie-break for events stamped in the same instant (LiveKit stamps webhooks in whole seconds). */
 const RANK: Record<LifecycleEventType, number> = {
@@ -65,13 +71,29 @@ export interface CallProjection {
   participants: ParticipantSpan[];
 }
 
+/**
+ * LiveKit stamps leaves in whole seconds, so ties are common. Within one second: a drop
+ * happened before it was noticed, a leave by room closure is a consequence of something
+ * else, and the visitor leaves before the assistant that follows them out.
+ */
+const CAUSE_RANK: Record<LeaveCause, number> = { dropped: 0, self: 1, room_closed: 2 };
+const KIND_RANK: Record<ParticipantKind, number> = { visitor: 0, staff: 1, recorder: 2, ai: 3 };
+
+function leaveRank(e: LifecycleEvent): number {
+  return e.type === 'participant_left' ? CAUSE_RANK[e.cause] * 10 + KIND_RANK[e.kind] : 0;
+}
+
 function eventKey(e: LifecycleEvent): string {
   return 'sid' in e ? e.sid : '';
 }
 
 export function sortLifecycle(events: readonly LifecycleEvent[]): LifecycleEvent[] {
   return [...events].sort(
-    (a, b) => a.at - b.at || RANK[a.type] - RANK[b.type] || eventKey(a).localeCompare(eventKey(b)),
+    (a, b) =>
+      a.at - b.at ||
+      RANK[a.type] - RANK[b.type] ||
+      leaveRank(a) - leaveRank(b) ||
+      eventKey(a).localeCompare(eventKey(b)),
   );
 }
 
@@ -139,8 +161,8 @@ export function projectCall(events: readonly LifecycleEvent[]): CallProjection {
           if (state.status === 'connected') end('completed', 'visitor_hung_up', event.at);
           else end('missed', 'agent_unavailable', event.at);
         } else if (event.kind === 'ai' && present.ai.size === 0 && state.status === 'connected') {
-          if (event.clean) end('completed', 'agent_ended', event.at);
-          else end('failed', 'agent_lost', event.at);
+          if (event.cause === 'dropped') end('failed', 'agent_lost', event.at);
+          else end('completed', 'agent_ended', event.at);
         }
         break;
       }

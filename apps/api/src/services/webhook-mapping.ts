@@ -1,5 +1,5 @@
 import { DisconnectReason, ParticipantInfo_Kind } from '@livekit/protocol';
-import { type LifecycleEvent, participantKindOf } from '@voicedesk/core';
+import { type LeaveCause, type LifecycleEvent, participantKindOf } from '@voicedesk/core';
 import type { WebhookEvent } from 'livekit-server-sdk';
 import { sanitizePayload } from './sanitize-payload.ts';
 
@@ -12,13 +12,18 @@ export interface StoredWebhook {
   payload: unknown;
 }
 
-/** Leaves the assistant can make on purpose; anything else while a visitor is waiting is a crash. */
-const CLEAN_LEAVES = new Set<DisconnectReason>([
-  DisconnectReason.CLIENT_INITIATED,
+const ROOM_CLOSED = new Set<DisconnectReason>([
   DisconnectReason.ROOM_DELETED,
   DisconnectReason.ROOM_CLOSED,
   DisconnectReason.PARTICIPANT_REMOVED,
+  DisconnectReason.SERVER_SHUTDOWN,
 ]);
+
+/** Anything but a leave the client asked for or a room closure is a dropped connection. */
+function leaveCause(reason: DisconnectReason): LeaveCause {
+  if (reason === DisconnectReason.CLIENT_INITIATED) return 'self';
+  return ROOM_CLOSED.has(reason) ? 'room_closed' : 'dropped';
+}
 
 export function mapWebhook(event: WebhookEvent): StoredWebhook {
   // LiveKit stamps webhooks in whole seconds; participants carry millisecond join times.
@@ -43,7 +48,7 @@ export function mapWebhook(event: WebhookEvent): StoredWebhook {
             type: 'participant_left',
             at: Math.max(at, joinedAt),
             joinedAt,
-            clean: CLEAN_LEAVES.has(p.disconnectReason),
+            cause: leaveCause(p.disconnectReason),
             ...base,
           };
   }
