@@ -111,7 +111,11 @@ try {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     modelLatencyMs: MODEL_LATENCY_MS,
     vadSilenceMs,
-    setup: { postCallsMs: summary(mintMs), agentJoinedMs: summary(agentJoinMs), firstGreetingAudioMs: summary(greetingMs) },
+    setup: {
+      postCallsMs: summary(mintMs),
+      agentJoinedMs: summary(agentJoinMs),
+      firstGreetingAudioMs: summary(greetingMs),
+    },
     turn: { rawEndOfSpeechToReplyMs: summary(rawTurnMs), platformOverheadMs: summary(overheadMs) },
     mint: { postCallsPerSecond: Math.round(callsPerSecond), tokensPerSecond: Math.round(tokensPerSecond) },
   };
@@ -130,7 +134,10 @@ try {
     '',
     `POST /v1/calls throughput (PostgreSQL, 10 in flight): ${results.mint.postCallsPerSecond} calls/s; visitor token signing alone: ${results.mint.tokensPerSecond} tokens/s.`,
   ].join('\n');
-  writeFileSync(join(REPO_ROOT, 'bench', 'results', 'call-bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(
+    join(REPO_ROOT, 'bench', 'results', 'call-bench.json'),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
   writeFileSync(join(REPO_ROOT, 'bench', 'results', 'call-bench.md'), `${table}\n`);
   console.log(table);
 } finally {

@@ -36,6 +36,8 @@ const selfPath = fileURLToPath(import.meta.url);
 export default defineAgent<JobProcessData>({
   prewarm: async (proc: JobProcess<JobProcessData>) => {
     if (config.voice.mode === 'pipeline') proc.userData.vad = await loadSileroVad();
+    // Launchers wait for this line: a worker is only ready once a warm job process can take a call.
+    frameworkLogger().info({ mode: config.voice.mode }, 'job process ready');
   },
   entry: (ctx: JobContext<JobProcessData>) => runJob(ctx, config),
 });

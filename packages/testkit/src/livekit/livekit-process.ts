@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { defaultLivekitBinary } from './binary.ts';
 import { findFreePort } from './ports.ts';
 
@@ -110,6 +110,7 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
       departureTimeout: opts.departureTimeoutSeconds ?? 5,
     }),
   );
+  mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(binary, ['--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);

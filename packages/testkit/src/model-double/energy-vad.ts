@@ -2,7 +2,7 @@ import { rms } from '../visitor/wav.ts';
 import { REALTIME_RATE } from './audio-cache.ts';
 
 const WINDOW = REALTIME_RATE / 100; // 10 ms
-const SPEECH_RMS = 500;
+const SPEECH_RMS = 150;
 const MIN_SPEECH_MS = 100;
 
 export type VadEvent =

@@ -26,7 +26,7 @@ export const defaultDemoScript: DoubleScript = {
       transcriptOfUser: "Hi, I can't log in to my account",
       text: 'I can help with that. Have you tried resetting your password?',
     },
-    { transcriptOfUser: 'Thanks, that helps. Goodbye.', text: 'You are welcome. Goodbye!' },
+    { transcriptOfUser: 'That helps a lot, thank you, goodbye.', text: 'You are welcome. Goodbye!' },
   ],
 };
 

@@ -119,7 +119,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           AGENT_SPOOL_DIR: join(opts.dataDir ?? join(REPO_ROOT, '.data'), 'agent-spool'),
         },
       });
-      await agent.waitForLine(/registered worker/, 60_000);
+      // The first call would otherwise wait for a cold job process (seconds of tsx compile).
+      await Promise.all([
+        agent.waitForLine(/registered worker/, 60_000),
+        agent.waitForLine(/job process ready/, 60_000),
+      ]);
       return agent;
     };
     const stack: Stack = {

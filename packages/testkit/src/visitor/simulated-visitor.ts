@@ -33,11 +33,15 @@ export interface SimulatedVisitor {
   heardFrames(): readonly HeardFrame[];
   remoteParticipants(): { identity: string; kind: number }[];
   isConnected(): boolean;
+  /** When an agent participant was first in the room with us (wall-clock ms). */
+  agentSeenAt(timeoutMs: number): Promise<number>;
   hangUp(): Promise<void>;
 }
 
 /** Above the decoder's comfort noise, well below any speech the double or espeak produce. */
 export const SPEECH_RMS = 300;
+/** Threshold for where an utterance the visitor plays begins and ends (the double's VAD level). */
+export const SPEECH_EDGE_RMS = 150;
 const FRAME_MS = 20;
 
 async function until<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {
@@ -84,12 +88,19 @@ export async function connectVisitor(opts: {
       }
     })();
   });
+  let agentSeen: number | undefined;
+  const AGENT_KIND = 4;
+  room.on(RoomEvent.ParticipantConnected, (p) => {
+    if (Number(p.kind) === AGENT_KIND) agentSeen ??= Date.now();
+  });
   room.on(RoomEvent.Disconnected, () => {
     connected = false;
   });
 
   await room.connect(opts.url, opts.token, { autoSubscribe: true, dynacast: false });
   connected = true;
+  if ([...room.remoteParticipants.values()].some((p) => Number(p.kind) === AGENT_KIND))
+    agentSeen ??= Date.now();
 
   // A small queue keeps captureFrame's back-pressure close to real time, so "spoken at"
   // timestamps are within a frame or two of when the audio actually leaves.
@@ -118,7 +129,8 @@ export async function connectVisitor(opts: {
       const frames: Int16Array[] = [];
       for (let i = 0; i + frameSamples <= pcm.length; i += frameSamples)
         frames.push(pcm.slice(i, i + frameSamples));
-      const loud = frames.map((f) => rms(f) > SPEECH_RMS);
+      // The spoken span is measured as a server VAD would hear it: quieter tails count as speech.
+      const loud = frames.map((f) => rms(f) > SPEECH_EDGE_RMS);
       const first = loud.indexOf(true);
       const last = loud.lastIndexOf(true);
       if (first < 0) throw new Error(`${wavPath} holds no speech`);
@@ -172,6 +184,7 @@ export async function connectVisitor(opts: {
     remoteParticipants: () =>
       [...room.remoteParticipants.values()].map((p) => ({ identity: p.identity, kind: Number(p.kind) })),
     isConnected: () => connected && room.isConnected,
+    agentSeenAt: (timeoutMs) => until('an agent participant', timeoutMs, () => agentSeen),
     async hangUp() {
       feeding = false;
       await feeder;
