@@ -61,6 +61,7 @@ try {
     await visitor.hangUp();
     const joined = await aiJoinedAt(call.callId);
     if (joined) agentJoinMs.push(joined - t0);
+    process.stdout.write(`setup ${i + 1}/${SETUP_CALLS}: greeting after ${greeting.startedAt - t0} ms\n`);
   }
 
   // 2. Platform turn overhead: end of visitor speech → first reply audio, minus the server

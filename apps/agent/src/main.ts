@@ -70,6 +70,11 @@ async function startWorker(): Promise<void> {
       apiKey: config.livekit.apiKey,
       apiSecret: config.livekit.apiSecret,
       port: config.agentPort,
+      // Capacity in calls, not host CPU: the framework's CPU measure spikes past its threshold
+      // while job processes warm up on small hosts, and a call dispatched while every worker
+      // reports itself full is offered to nobody and ends up missed.
+      loadFunc: async (worker) => worker.activeJobs.length / config.maxCalls,
+      loadThreshold: 1,
       logLevel: config.logLevel,
     }),
   );

@@ -18,6 +18,7 @@ const agentEnvSchema = z.object({
   OPENAI_LLM_MODEL: z.string().default('gpt-4.1-mini'),
   OPENAI_TTS_MODEL: z.string().default('gpt-4o-mini-tts'),
   AGENT_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
+  AGENT_MAX_CALLS: z.coerce.number().int().min(1).max(1000).default(8),
   LOG_LEVEL: logLevel,
 });
 
@@ -27,6 +28,8 @@ export interface AgentConfig {
   internalServiceKey: string;
   agentName: string;
   agentPort: number;
+  /** Concurrent calls this worker takes before LiveKit offers new ones to other workers. */
+  maxCalls: number;
   voice: {
     mode: 'realtime' | 'pipeline';
     apiKey: string;
@@ -47,6 +50,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
     internalServiceKey: e.INTERNAL_SERVICE_KEY,
     agentName: e.AGENT_NAME,
     agentPort: e.AGENT_PORT,
+    maxCalls: e.AGENT_MAX_CALLS,
     voice: {
       mode: e.VOICE_MODE,
       apiKey: e.OPENAI_API_KEY,

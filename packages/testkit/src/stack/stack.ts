@@ -117,6 +117,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           OPENAI_BASE_URL: opts.openai?.baseUrl ?? double?.url,
           AGENT_PORT: String(await findFreePort()),
           AGENT_SPOOL_DIR: join(opts.dataDir ?? join(REPO_ROOT, '.data'), 'agent-spool'),
+          // Readiness is read from the worker's info lines, so it never logs less than that.
+          LOG_LEVEL: ['debug', 'trace'].includes(common.LOG_LEVEL) ? common.LOG_LEVEL : 'info',
         },
       });
       // The first call would otherwise wait for a cold job process (seconds of tsx compile).
