@@ -112,6 +112,14 @@ describe('a real support call, end to end', () => {
       script.turns[1]?.text,
     ]);
 
+    // What the agent session streams to the visitor's browser carries the conversation, never
+    // the operator's instructions or the platform's secrets.
+    const streamed = Buffer.concat(visitor.sessionMessages()).toString('latin1');
+    expect(streamed).toContain(script.turns[0]?.text);
+    expect(streamed).not.toContain('friendly voice support assistant');
+    expect(streamed).not.toContain(stack.internalServiceKey);
+    expect(streamed).not.toContain('/internal/');
+
     const types = done.events.map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['room_started', 'participant_joined', 'participant_left']));
 

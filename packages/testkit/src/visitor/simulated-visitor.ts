@@ -33,6 +33,8 @@ export interface SimulatedVisitor {
   heardFrames(): readonly HeardFrame[];
   remoteParticipants(): { identity: string; kind: number }[];
   isConnected(): boolean;
+  /** Everything the agent session streamed to this browser-equivalent (topic lk.agent.session). */
+  sessionMessages(): Buffer[];
   /** When an agent participant was first in the room with us (wall-clock ms). */
   agentSeenAt(timeoutMs: number): Promise<number>;
   hangUp(): Promise<void>;
@@ -87,6 +89,13 @@ export async function connectVisitor(opts: {
         // stream closed on hang-up
       }
     })();
+  });
+  const sessionBytes: Buffer[] = [];
+  room.registerByteStreamHandler('lk.agent.session', (reader) => {
+    void reader
+      .readAll()
+      .then((chunks) => sessionBytes.push(Buffer.concat(chunks.map((c) => Buffer.from(c)))))
+      .catch(() => {});
   });
   let agentSeen: number | undefined;
   const AGENT_KIND = 4;
@@ -184,6 +193,7 @@ export async function connectVisitor(opts: {
     remoteParticipants: () =>
       [...room.remoteParticipants.values()].map((p) => ({ identity: p.identity, kind: Number(p.kind) })),
     isConnected: () => connected && room.isConnected,
+    sessionMessages: () => sessionBytes,
     agentSeenAt: (timeoutMs) => until('an agent participant', timeoutMs, () => agentSeen),
     async hangUp() {
       feeding = false;
