@@ -81,6 +81,11 @@ const detailRoute = createRoute({
   },
 });
 
+/** Rows hold Dates; the documented wire shape holds ISO strings, which is what JSON makes of them. */
+function toWire<T>(value: T): never {
+  return JSON.parse(JSON.stringify(value)) as never;
+}
+
 export function adminCallRoutes() {
   const router = createRouter();
   const adminOnly = requireBearer((c) => c.get('deps').config.adminApiKey, 'admin API key');
@@ -102,13 +107,13 @@ export function adminCallRoutes() {
     const page = await listCalls(db, filters, { limit: q.limit, cursor: q.cursor });
     const wantStats = q.stats === '1' || q.stats === 'true';
     const stats = wantStats ? await callStats(db, filters) : undefined;
-    return c.json(JSON.parse(JSON.stringify({ ...page, ...(stats ? { stats } : {}) })), 200);
+    return c.json(toWire({ ...page, ...(stats ? { stats } : {}) }), 200);
   });
 
   router.openapi(detailRoute, async (c) => {
     const detail = await callDetail(c.get('deps').database.db, c.req.valid('param').id);
     if (!detail) throw new AppError(404, 'call_not_found', 'no such call', 'id');
-    return c.json(JSON.parse(JSON.stringify(detail)), 200);
+    return c.json(toWire(detail), 200);
   });
   return router;
 }
