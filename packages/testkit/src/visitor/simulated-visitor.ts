@@ -119,14 +119,15 @@ export async function connectVisitor(opts: {
   publishOptions.source = TrackSource.SOURCE_MICROPHONE;
   await room.localParticipant?.publishTrack(track, publishOptions);
 
-  const queue: { samples: Int16Array; onSent?: () => void }[] = [];
+  const queue: { samples: Int16Array; onSent?: (playsAt: number) => void }[] = [];
   const silence = new Int16Array(frameSamples);
   let feeding = true;
   const feeder = (async () => {
     while (feeding) {
       const next = queue.shift();
       await source.captureFrame(new AudioFrame(next?.samples ?? silence, sampleRate, 1, frameSamples));
-      next?.onSent?.();
+      // The frame leaves once the audio queued ahead of it has played: stamp that moment.
+      next?.onSent?.(Date.now() + Math.max(0, source.queuedDuration - FRAME_MS));
     }
   })().catch(() => {});
 
@@ -148,9 +149,9 @@ export async function connectVisitor(opts: {
         frames.forEach((samples, i) => {
           queue.push({
             samples,
-            onSent: () => {
-              if (i === first) times.startedAt = Date.now();
-              if (i === last) times.endedAt = Date.now();
+            onSent: (playsAt) => {
+              if (i === first) times.startedAt = playsAt;
+              if (i === last) times.endedAt = playsAt + FRAME_MS;
               if (i === frames.length - 1) resolve();
             },
           });
