@@ -1,3 +1,4 @@
+export * from './audio/wav.ts';
 export * from './livekit/index.ts';
 export * from './model-double/index.ts';
 export * from './stack/index.ts';

@@ -109,7 +109,7 @@ export function publicCallRoutes() {
       throw new AppError(401, 'unauthorized', 'a valid visitor key is required', 'authorization');
     }
     const [call] = await deps.database.db
-      .select({ id: voiceCalls.id })
+      .select({ id: voiceCalls.id, status: voiceCalls.status })
       .from(voiceCalls)
       .where(eq(voiceCalls.id, id));
     if (!call) throw new AppError(404, 'call_not_found', 'no such call', 'id');
@@ -123,11 +123,8 @@ export function publicCallRoutes() {
       lifecycle: { type: 'call_ended', at: now.getTime(), reason: 'visitor_hung_up' },
       payload: { reason: 'visitor_hung_up' },
     });
-    const [row] = await deps.database.db
-      .select({ status: voiceCalls.status })
-      .from(voiceCalls)
-      .where(eq(voiceCalls.id, id));
-    return c.json({ callId: id, status: row?.status ?? outcome.projection?.status ?? 'unknown' }, 200);
+    // A repeated hang-up is a no-op that reports the status the call already has.
+    return c.json({ callId: id, status: outcome.projection?.status ?? call.status }, 200);
   });
 
   return router;

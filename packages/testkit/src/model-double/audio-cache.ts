@@ -1,4 +1,4 @@
-import { readWav, resample, rms } from '../visitor/wav.ts';
+import { readWav, resample, rms } from '../audio/wav.ts';
 
 /** The wire rate of the Realtime API: PCM16 mono at 24 kHz. */
 export const REALTIME_RATE = 24_000;

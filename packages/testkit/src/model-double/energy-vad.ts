@@ -1,4 +1,4 @@
-import { rms } from '../visitor/wav.ts';
+import { rms } from '../audio/wav.ts';
 import { REALTIME_RATE } from './audio-cache.ts';
 
 const WINDOW = REALTIME_RATE / 100; // 10 ms

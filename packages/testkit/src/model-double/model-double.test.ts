@@ -2,7 +2,7 @@ import { initializeLogger, type llm, type metrics } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import OpenAI from 'openai';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readWav, resample, rms } from '../visitor/wav.ts';
+import { readWav, resample, rms } from '../audio/wav.ts';
 import { type ModelDouble, startModelDouble } from './model-double.ts';
 import { FIXTURES_DIR } from './script.ts';
 

@@ -1,2 +1,1 @@
 export * from './simulated-visitor.ts';
-export * from './wav.ts';

@@ -10,7 +10,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
-import { readWav, resample, rms } from './wav.ts';
+import { readWav, resample, rms } from '../audio/wav.ts';
 
 export interface HeardFrame {
   at: number;
