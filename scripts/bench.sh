@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+npm run build --silent -w @voicedesk/widget >/dev/null
+node --import tsx bench/widget-size.ts
 node --import tsx bench/call-bench.ts

@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+npm run build --silent -w @voicedesk/widget >/dev/null
 exec node --import tsx scripts/start.ts "$@"

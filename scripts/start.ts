@@ -56,6 +56,7 @@ const stack = await startStack({
 console.log(`
   VoiceDesk is running.
 
+  Try a call     ${stack.apiUrl}/demo
   API            ${stack.apiUrl}
   API docs       ${stack.apiUrl}/docs
   LiveKit        ${stack.livekit.url}

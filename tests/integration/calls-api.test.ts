@@ -185,6 +185,19 @@ describe('GET /v1/calls (admin)', () => {
   });
 });
 
+describe('widget assets', () => {
+  it('serves the widget script to any site and a demo page that embeds it', async () => {
+    const script = await h.request('/widget.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('javascript');
+    expect(script.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await script.text()).toContain('VoiceDesk');
+    const demo = await (await h.request('/demo')).text();
+    expect(demo).toContain(`<script src="/widget.js" data-site-key="${h.siteKey}" async></script>`);
+    expect((await h.request('/other.js')).status).toBe(404);
+  });
+});
+
 describe('operations', () => {
   it('reports liveness and readiness of the database and LiveKit', async () => {
     expect(await (await h.request('/healthz')).json()).toEqual({ ok: true });

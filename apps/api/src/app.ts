@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/health.ts';
 import { internalRoutes } from './routes/internal.ts';
 import { livekitWebhookRoutes } from './routes/livekit-webhook.ts';
 import { publicSiteRoutes } from './routes/sites-public.ts';
+import { widgetAssetRoutes } from './routes/widget-assets.ts';
 
 const PUBLIC_BODY_LIMIT = 16 * 1024;
 const INTERNAL_BODY_LIMIT = 1024 * 1024;
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', adminCallRoutes());
   app.route('/', livekitWebhookRoutes());
   app.route('/', internalRoutes());
+  app.route('/', widgetAssetRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminKey', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'serviceKey', { type: 'http', scheme: 'bearer' });

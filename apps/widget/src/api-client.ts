@@ -1,0 +1,56 @@
+export interface SiteConfig {
+  name: string;
+  greeting: string;
+  open: boolean;
+  theme: { buttonLabel: string; color: string; position: 'bottom-right' | 'bottom-left' };
+}
+
+export interface StartedCall {
+  callId: string;
+  token: string;
+  livekitUrl: string;
+  visitorKey: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function parse<T>(res: Response): Promise<T> {
+  const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  if (!res.ok)
+    throw new ApiError(body.error?.code ?? `http_${res.status}`, body.error?.message ?? res.statusText);
+  return body as T;
+}
+
+async function request<T>(url: string, init?: RequestInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    throw new ApiError('unreachable', 'the support service cannot be reached');
+  }
+  return parse<T>(res);
+}
+
+export const fetchSiteConfig = (api: string, key: string) =>
+  request<SiteConfig>(`${api}/v1/sites/${encodeURIComponent(key)}/config`);
+
+export const startCall = (api: string, siteKey: string) =>
+  request<StartedCall>(`${api}/v1/calls`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ siteKey }),
+  });
+
+export const endCall = (api: string, call: StartedCall) =>
+  fetch(`${api}/v1/calls/${call.callId}/end`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${call.visitorKey}` },
+    keepalive: true,
+  }).catch(() => undefined);

@@ -1,0 +1,100 @@
+import { DisconnectReason, type Participant, type RemoteTrack, Room, RoomEvent, Track } from 'livekit-client';
+
+export interface CallHandlers {
+  onConnected(): void;
+  onCaption(text: string): void;
+  onAgentLevel(level: number): void;
+  onReconnecting(): void;
+  onEnded(reason: 'hung_up' | 'connection_lost' | 'closed'): void;
+}
+
+export interface CallSession {
+  setMuted(muted: boolean): Promise<void>;
+  hangUp(): Promise<void>;
+}
+
+export class MicrophoneError extends Error {
+  constructor(readonly code: 'mic_denied' | 'no_mic') {
+    super(code);
+  }
+}
+
+/** Warms the signalling connection while the API mints the call (DESIGN §4: overlap, not speed). */
+export function prepare(url: string): Room {
+  const room = new Room({ adaptiveStream: false, dynacast: false });
+  void room.prepareConnection(url).catch(() => undefined);
+  return room;
+}
+
+function isAgent(p: Participant | undefined): boolean {
+  return p?.isAgent ?? false;
+}
+
+/** Level of the agent's audio as this page hears it, for the speaking indicator. */
+function meterTrack(track: RemoteTrack, onLevel: (level: number) => void): () => void {
+  const ctx = new AudioContext();
+  const source = ctx.createMediaStreamSource(new MediaStream([track.mediaStreamTrack]));
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 512;
+  source.connect(analyser);
+  const data = new Float32Array(analyser.fftSize);
+  const timer = setInterval(() => {
+    analyser.getFloatTimeDomainData(data);
+    let sum = 0;
+    for (const v of data) sum += v * v;
+    onLevel(Math.sqrt(sum / data.length));
+  }, 50);
+  return () => {
+    clearInterval(timer);
+    void ctx.close();
+  };
+}
+
+export async function joinCall(
+  room: Room,
+  call: { livekitUrl: string; token: string },
+  mount: HTMLElement,
+  handlers: CallHandlers,
+): Promise<CallSession> {
+  const cleanups: Array<() => void> = [];
+  let hangingUp = false;
+
+  room.on(RoomEvent.TrackSubscribed, (track) => {
+    if (track.kind !== Track.Kind.Audio) return;
+    const el = track.attach();
+    mount.append(el);
+    cleanups.push(() => el.remove(), meterTrack(track, handlers.onAgentLevel));
+  });
+  room.registerTextStreamHandler('lk.transcription', async (reader, info) => {
+    const text = await reader.readAll();
+    if (text.trim() && isAgent(room.remoteParticipants.get(info.identity))) handlers.onCaption(text);
+  });
+  room.on(RoomEvent.Reconnecting, () => handlers.onReconnecting());
+  room.on(RoomEvent.Disconnected, (reason) => {
+    for (const c of cleanups.splice(0)) c();
+    if (hangingUp) handlers.onEnded('hung_up');
+    else if (reason === DisconnectReason.ROOM_DELETED) handlers.onEnded('closed');
+    else handlers.onEnded('connection_lost');
+  });
+
+  await room.connect(call.livekitUrl, call.token, { autoSubscribe: true });
+  try {
+    await room.localParticipant.setMicrophoneEnabled(true);
+  } catch (err) {
+    await room.disconnect();
+    const name = (err as Error).name;
+    throw new MicrophoneError(
+      name === 'NotFoundError' || name === 'OverconstrainedError' ? 'no_mic' : 'mic_denied',
+    );
+  }
+  handlers.onConnected();
+  return {
+    async setMuted(muted) {
+      await room.localParticipant.setMicrophoneEnabled(!muted);
+    },
+    async hangUp() {
+      hangingUp = true;
+      await room.disconnect();
+    },
+  };
+}

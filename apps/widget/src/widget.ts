@@ -1,0 +1,206 @@
+import {
+  ApiError,
+  endCall,
+  fetchSiteConfig,
+  type SiteConfig,
+  type StartedCall,
+  startCall,
+} from './api-client.ts';
+import type * as CallModule from './call-session.ts';
+import { errorText, STATE_TEXT } from './messages.ts';
+import { STYLES } from './styles.ts';
+
+type State = keyof typeof STATE_TEXT;
+type Listener = (detail: Record<string, unknown>) => void;
+
+const script = (document.currentScript ??
+  document.querySelector('script[data-site-key]')) as HTMLScriptElement | null;
+
+function mountWidget(tag: HTMLScriptElement) {
+  const siteKey = tag.dataset.siteKey ?? '';
+  const api = (tag.dataset.apiUrl ?? new URL(tag.src).origin).replace(/\/$/, '');
+  const callModuleUrl = new URL('voicedesk-call.js', tag.src).href;
+  const listeners = new Map<string, Set<Listener>>();
+  const emit = (event: string, detail: Record<string, unknown> = {}) => {
+    for (const fn of listeners.get(event) ?? []) fn(detail);
+  };
+
+  const host = document.createElement('voicedesk-widget');
+  host.dataset.position = tag.dataset.position ?? 'bottom-right';
+  const root = host.attachShadow({ mode: 'open' });
+  root.innerHTML = `<style>${STYLES}</style>
+    <div class="sr" role="status" aria-live="polite"></div>
+    <button class="launcher" type="button" aria-haspopup="dialog">${STATE_TEXT.idle}</button>
+    <div class="panel" role="dialog" aria-label="Voice support call" hidden>
+      <p class="status" tabindex="-1"></p>
+      <div class="row"><span class="speaking" aria-hidden="true"></span><p class="caption"></p></div>
+      <div class="row controls">
+        <button class="mute" type="button" aria-pressed="false">Mute</button>
+        <button class="hangup" type="button">Hang up</button>
+        <span class="timer" aria-label="Call duration">0:00</span>
+      </div>
+      <div class="row after" hidden><button class="again" type="button">Call again</button>
+        <button class="close" type="button">Close</button></div>
+    </div>`;
+  const $ = <T extends Element>(sel: string) => root.querySelector(sel) as T;
+  const live = $<HTMLDivElement>('.sr');
+  const launcher = $<HTMLButtonElement>('.launcher');
+  const panel = $<HTMLDivElement>('.panel');
+  const status = $<HTMLParagraphElement>('.status');
+  const caption = $<HTMLParagraphElement>('.caption');
+  const speaking = $<HTMLSpanElement>('.speaking');
+  const controls = $<HTMLDivElement>('.controls');
+  const after = $<HTMLDivElement>('.after');
+  const timer = $<HTMLSpanElement>('.timer');
+  const muteButton = $<HTMLButtonElement>('.mute');
+
+  let state: State = 'idle';
+  let call: StartedCall | undefined;
+  let session: CallModule.CallSession | undefined;
+  let startedAt = 0;
+  let ticker: ReturnType<typeof setInterval> | undefined;
+
+  const duration = () => {
+    const s = Math.floor((Date.now() - startedAt) / 1000);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  };
+
+  function setState(next: State, text: string = STATE_TEXT[next], extra: Record<string, unknown> = {}) {
+    state = next;
+    host.dataset.state = next;
+    status.textContent = text;
+    live.textContent = text;
+    panel.hidden = next === 'idle';
+    launcher.hidden = next !== 'idle';
+    controls.hidden = next !== 'in-call';
+    after.hidden = next !== 'ended' && next !== 'error';
+    if (next !== 'in-call' && ticker) clearInterval(ticker);
+    emit('state', { state: next, text, callId: call?.callId, ...extra });
+  }
+
+  function fail(code: string) {
+    setState('error', errorText(code), { error: code });
+    emit('error', { code });
+    $<HTMLButtonElement>('.again').focus();
+  }
+
+  function ended(reason: string) {
+    if (state === 'error' || state === 'ended') return;
+    if (reason === 'connection_lost') return fail('connection_lost');
+    setState('ended', `${STATE_TEXT.ended} · ${duration()}`, { reason });
+    $<HTMLButtonElement>('.again').focus();
+  }
+
+  async function open() {
+    if (state !== 'idle' && state !== 'ended' && state !== 'error') return;
+    caption.textContent = '';
+    setState('requesting-mic');
+    status.focus();
+    try {
+      const module = import(/* @vite-ignore */ callModuleUrl) as Promise<typeof CallModule>;
+      const minted = startCall(api, siteKey);
+      // Ask for the microphone while the call is minted and the call module loads.
+      try {
+        const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+        for (const t of stream.getTracks()) t.stop();
+      } catch (err) {
+        // A site that cannot take calls at all is the more useful thing to tell the visitor.
+        const apiFailure = await minted.then(
+          (c) => {
+            void endCall(api, c);
+            return undefined;
+          },
+          (e: unknown) => e,
+        );
+        if (apiFailure instanceof ApiError) return fail(apiFailure.code);
+        const name = (err as Error).name;
+        return fail(name === 'NotFoundError' || name === 'OverconstrainedError' ? 'no_mic' : 'mic_denied');
+      }
+      setState('connecting');
+      const [lk, started] = await Promise.all([module, minted]);
+      call = started;
+      const room = lk.prepare(started.livekitUrl);
+      session = await lk.joinCall(room, started, root as unknown as HTMLElement, {
+        onConnected: () => {
+          startedAt = Date.now();
+          ticker = setInterval(() => {
+            timer.textContent = duration();
+          }, 1000);
+          setState('in-call');
+          $<HTMLButtonElement>('.hangup').focus();
+        },
+        onCaption: (text) => {
+          caption.textContent = text;
+          emit('caption', { text });
+        },
+        onAgentLevel: (level) => {
+          speaking.classList.toggle('on', level > 0.02);
+          emit('level', { level });
+        },
+        onReconnecting: () => setState('connecting', 'Connection lost, reconnecting…'),
+        onEnded: (reason) => ended(reason),
+      });
+    } catch (err) {
+      if (err instanceof ApiError) return fail(err.code);
+      const code = (err as { code?: string }).code;
+      return fail(code === 'mic_denied' || code === 'no_mic' ? code : 'voice_unavailable');
+    }
+  }
+
+  async function close() {
+    if (call) void endCall(api, call);
+    await session?.hangUp();
+    session = undefined;
+    if (state === 'in-call' || state === 'connecting') ended('hung_up');
+  }
+
+  launcher.addEventListener('click', () => void open());
+  $<HTMLButtonElement>('.hangup').addEventListener('click', () => void close());
+  $<HTMLButtonElement>('.again').addEventListener('click', () => void open());
+  $<HTMLButtonElement>('.close').addEventListener('click', () => {
+    setState('idle');
+    launcher.focus();
+  });
+  muteButton.addEventListener('click', () => {
+    const muted = muteButton.getAttribute('aria-pressed') !== 'true';
+    muteButton.setAttribute('aria-pressed', String(muted));
+    muteButton.textContent = muted ? 'Unmute' : 'Mute';
+    void session?.setMuted(muted);
+  });
+
+  const applyConfig = (config: SiteConfig) => {
+    const label = tag.dataset.label ?? config.theme.buttonLabel;
+    launcher.textContent = label;
+    launcher.setAttribute('aria-label', `${label}: start a voice call with ${config.name}`);
+    host.style.setProperty('--vd-color', tag.dataset.color ?? config.theme.color);
+    host.dataset.position = tag.dataset.position ?? config.theme.position;
+  };
+  host.style.setProperty('--vd-color', tag.dataset.color ?? '#2563eb');
+  document.body.append(host);
+  fetchSiteConfig(api, siteKey).then(applyConfig, (err: unknown) => {
+    emit('error', { code: err instanceof ApiError ? err.code : 'unreachable' });
+  });
+  setState('idle');
+
+  return {
+    open,
+    close,
+    on(event: string, fn: Listener) {
+      const set = listeners.get(event) ?? new Set();
+      set.add(fn);
+      listeners.set(event, set);
+      return () => set.delete(fn);
+    },
+    get state() {
+      return state;
+    },
+  };
+}
+
+if (script) {
+  const start = () => {
+    (window as unknown as { VoiceDesk: unknown }).VoiceDesk = mountWidget(script);
+  };
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start);
+}
