@@ -5,6 +5,7 @@ export interface CallHandlers {
   onCaption(text: string): void;
   onAgentLevel(level: number): void;
   onReconnecting(): void;
+  onReconnected(): void;
   onEnded(reason: 'hung_up' | 'connection_lost' | 'closed'): void;
 }
 
@@ -19,9 +20,21 @@ export class MicrophoneError extends Error {
   }
 }
 
+/**
+ * How long a visitor waits in silence for a lost connection to come back before the call is
+ * called lost. The SDK's default keeps trying for ~45 s, far longer than anyone stays on a
+ * support line they cannot hear.
+ */
+export const RECONNECT_GIVE_UP_MS = 15_000;
+
+const reconnectPolicy = {
+  nextRetryDelayInMs: ({ elapsedMs, retryCount }: { elapsedMs: number; retryCount: number }) =>
+    elapsedMs >= RECONNECT_GIVE_UP_MS ? null : Math.min(300 * 2 ** retryCount, 3_000),
+};
+
 /** Warms the signalling connection while the API mints the call (DESIGN §4: overlap, not speed). */
 export function prepare(url: string): Room {
-  const room = new Room({ adaptiveStream: false, dynacast: false });
+  const room = new Room({ adaptiveStream: false, dynacast: false, reconnectPolicy });
   void room.prepareConnection(url).catch(() => undefined);
   return room;
 }
@@ -69,7 +82,10 @@ export async function joinCall(
     const text = await reader.readAll();
     if (text.trim() && isAgent(room.remoteParticipants.get(info.identity))) handlers.onCaption(text);
   });
+  // A dropped signalling socket is first resumed (SignalReconnecting), then fully restarted.
+  room.on(RoomEvent.SignalReconnecting, () => handlers.onReconnecting());
   room.on(RoomEvent.Reconnecting, () => handlers.onReconnecting());
+  room.on(RoomEvent.Reconnected, () => handlers.onReconnected());
   room.on(RoomEvent.Disconnected, (reason) => {
     for (const c of cleanups.splice(0)) c();
     if (hangingUp) handlers.onEnded('hung_up');

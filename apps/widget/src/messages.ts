@@ -4,6 +4,7 @@ export const STATE_TEXT = {
   'requesting-mic': 'Allow microphone access to start the call…',
   connecting: 'Connecting you to support…',
   'in-call': 'You are connected',
+  reconnecting: 'Connection lost, reconnecting…',
   ended: 'Call ended',
   error: 'Something went wrong',
 } as const;
@@ -17,7 +18,7 @@ export const ERROR_TEXT: Record<string, string> = {
   unreachable: 'Voice support is unavailable right now. Please try again shortly.',
   outside_hours: 'Support is closed right now. Please call again during opening hours.',
   rate_limited: 'Too many calls from your connection. Please wait a minute and try again.',
-  connection_lost: 'The connection was lost and the call ended.',
+  connection_lost: 'The connection was lost and could not be restored, so the call ended.',
 };
 
 export function errorText(code: string): string {

@@ -33,7 +33,7 @@ function mountWidget(tag: HTMLScriptElement) {
     <button class="launcher" type="button" aria-haspopup="dialog">${STATE_TEXT.idle}</button>
     <div class="panel" role="dialog" aria-label="Voice support call" hidden>
       <p class="status" tabindex="-1"></p>
-      <div class="row"><span class="speaking" aria-hidden="true"></span><p class="caption"></p></div>
+      <div class="row talk"><span class="speaking" aria-hidden="true"></span><p class="caption"></p></div>
       <div class="row controls">
         <button class="mute" type="button" aria-pressed="false">Mute</button>
         <button class="hangup" type="button">Hang up</button>
@@ -53,6 +53,8 @@ function mountWidget(tag: HTMLScriptElement) {
   const after = $<HTMLDivElement>('.after');
   const timer = $<HTMLSpanElement>('.timer');
   const muteButton = $<HTMLButtonElement>('.mute');
+  const talk = $<HTMLDivElement>('.talk');
+  const again = $<HTMLButtonElement>('.again');
 
   let state: State = 'idle';
   let call: StartedCall | undefined;
@@ -72,28 +74,35 @@ function mountWidget(tag: HTMLScriptElement) {
     live.textContent = text;
     panel.hidden = next === 'idle';
     launcher.hidden = next !== 'idle';
-    controls.hidden = next !== 'in-call';
+    const inCall = next === 'in-call' || next === 'reconnecting';
+    controls.hidden = !inCall;
+    // After a call the last caption stays readable; an error panel shows only its message.
+    talk.hidden = !inCall && !(next === 'ended' && caption.textContent);
+    again.textContent = next === 'error' ? 'Try again' : 'Call again';
     after.hidden = next !== 'ended' && next !== 'error';
-    if (next !== 'in-call' && ticker) clearInterval(ticker);
+    if (!inCall && ticker) clearInterval(ticker);
     emit('state', { state: next, text, callId: call?.callId, ...extra });
   }
 
   function fail(code: string) {
     setState('error', errorText(code), { error: code });
     emit('error', { code });
-    $<HTMLButtonElement>('.again').focus();
+    again.focus();
   }
 
   function ended(reason: string) {
     if (state === 'error' || state === 'ended') return;
     if (reason === 'connection_lost') return fail('connection_lost');
     setState('ended', `${STATE_TEXT.ended} · ${duration()}`, { reason });
-    $<HTMLButtonElement>('.again').focus();
+    again.focus();
   }
 
   async function open() {
     if (state !== 'idle' && state !== 'ended' && state !== 'error') return;
     caption.textContent = '';
+    call = undefined;
+    session = undefined;
+    timer.textContent = '0:00';
     setState('requesting-mic');
     status.focus();
     try {
@@ -119,6 +128,7 @@ function mountWidget(tag: HTMLScriptElement) {
       setState('connecting');
       const [lk, started] = await Promise.all([module, minted]);
       call = started;
+      emit('call', { callId: started.callId });
       const room = lk.prepare(started.livekitUrl);
       session = await lk.joinCall(room, started, root as unknown as HTMLElement, {
         onConnected: () => {
@@ -137,10 +147,17 @@ function mountWidget(tag: HTMLScriptElement) {
           speaking.classList.toggle('on', level > 0.02);
           emit('level', { level });
         },
-        onReconnecting: () => setState('connecting', 'Connection lost, reconnecting…'),
+        onReconnecting: () => {
+          if (state === 'in-call') setState('reconnecting');
+        },
+        onReconnected: () => {
+          if (state === 'reconnecting') setState('in-call');
+        },
         onEnded: (reason) => ended(reason),
       });
     } catch (err) {
+      // A call that was minted but never joined would otherwise ring until the join window closes.
+      if (call) void endCall(api, call);
       if (err instanceof ApiError) return fail(err.code);
       const code = (err as { code?: string }).code;
       return fail(code === 'mic_denied' || code === 'no_mic' ? code : 'voice_unavailable');
@@ -151,15 +168,20 @@ function mountWidget(tag: HTMLScriptElement) {
     if (call) void endCall(api, call);
     await session?.hangUp();
     session = undefined;
-    if (state === 'in-call' || state === 'connecting') ended('hung_up');
+    if (state === 'in-call' || state === 'connecting' || state === 'reconnecting') ended('hung_up');
   }
 
   launcher.addEventListener('click', () => void open());
   $<HTMLButtonElement>('.hangup').addEventListener('click', () => void close());
-  $<HTMLButtonElement>('.again').addEventListener('click', () => void open());
-  $<HTMLButtonElement>('.close').addEventListener('click', () => {
+  again.addEventListener('click', () => void open());
+  const dismiss = () => {
     setState('idle');
     launcher.focus();
+  };
+  $<HTMLButtonElement>('.close').addEventListener('click', dismiss);
+  // Escape closes a finished panel; during a call it does nothing, so a stray key never hangs up.
+  panel.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && (state === 'ended' || state === 'error')) dismiss();
   });
   muteButton.addEventListener('click', () => {
     const muted = muteButton.getAttribute('aria-pressed') !== 'true';
