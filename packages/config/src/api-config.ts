@@ -17,6 +17,7 @@ const apiEnvSchema = z.object({
   AGENT_JOIN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
   CALL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: boolFlag.default(false),
+  ROOM_LOST_GRACE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
   LOG_LEVEL: logLevel,
   DEFAULT_SITE_KEY: z
@@ -42,6 +43,7 @@ export interface ApiConfig {
   callRateLimitPerMinute: number;
   trustProxy: boolean;
   sweepIntervalMs: number;
+  roomLostGraceSeconds: number;
   logLevel: ApiEnv['LOG_LEVEL'];
   defaultSite: { key: string | undefined; origins: string[] };
 }
@@ -69,6 +71,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     callRateLimitPerMinute: e.CALL_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    roomLostGraceSeconds: e.ROOM_LOST_GRACE_SECONDS,
     logLevel: e.LOG_LEVEL,
     defaultSite: {
       key: e.DEFAULT_SITE_KEY,

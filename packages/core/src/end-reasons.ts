@@ -7,5 +7,6 @@ export const END_REASONS = [
   'agent_unavailable',
   'agent_lost',
   'room_closed',
+  'media_lost',
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];

@@ -55,6 +55,25 @@ describe('projectCall', () => {
     expect(p).toMatchObject({ status: 'missed', endReason: 'agent_unavailable', durationSeconds: undefined });
   });
 
+  it('marks a connected call failed when the media server loses its room', () => {
+    const p = projectCall([
+      { type: 'participant_joined', at: T0, ...agent },
+      { type: 'participant_joined', at: T0 + 1_000, ...visitor },
+      { type: 'room_lost', at: T0 + 61_000 },
+    ]);
+    expect(p).toMatchObject({ status: 'failed', endReason: 'media_lost', durationSeconds: 60 });
+  });
+
+  it('lets a late room_finished webhook win over a lost-room sweep that came after it', () => {
+    const p = projectCall([
+      { type: 'participant_joined', at: T0, ...agent },
+      { type: 'participant_joined', at: T0 + 1_000, ...visitor },
+      { type: 'room_lost', at: T0 + 61_000 },
+      { type: 'room_finished', at: T0 + 31_000 },
+    ]);
+    expect(p).toMatchObject({ status: 'completed', endReason: 'room_closed', durationSeconds: 30 });
+  });
+
   it('marks a call missed when the visitor never uses the token', () => {
     const p = projectCall([
       { type: 'participant_joined', at: T0, ...agent },

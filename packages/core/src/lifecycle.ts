@@ -30,7 +30,9 @@ export type LifecycleEvent =
   | { type: 'room_finished'; at: number }
   | { type: 'call_ended'; at: number; reason: EndReason }
   | { type: 'agent_join_timeout'; at: number }
-  | { type: 'join_window_expired'; at: number };
+  | { type: 'join_window_expired'; at: number }
+  /** The media server no longer has the room (it crashed or restarted) and no webhook said why. */
+  | { type: 'room_lost'; at: number };
 
 export type LifecycleEventType = LifecycleEvent['type'];
 
@@ -50,6 +52,7 @@ const RANK: Record<LifecycleEventType, number> = {
   agent_join_timeout: 4,
   join_window_expired: 4,
   room_finished: 5,
+  room_lost: 6,
 };
 
 export interface ParticipantSpan {
@@ -174,6 +177,9 @@ export function projectCall(events: readonly LifecycleEvent[]): CallProjection {
         break;
       case 'join_window_expired':
         if (state.status === 'pending') end('missed', 'visitor_never_joined', event.at);
+        break;
+      case 'room_lost':
+        end(state.status === 'connected' ? 'failed' : 'missed', 'media_lost', event.at);
         break;
       case 'room_finished':
         if (state.status === 'connected') end('completed', 'room_closed', event.at);

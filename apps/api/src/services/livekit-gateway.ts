@@ -22,6 +22,8 @@ export interface LivekitGateway {
     opts: { emptyTimeoutSeconds: number; agentName: string; dispatchMetadata: string },
   ): Promise<void>;
   deleteRoom(roomName: string): Promise<void>;
+  /** Which of these rooms the media server holds now; rejects when it cannot be asked. */
+  existingRooms(roomNames: string[]): Promise<Set<string>>;
   mintVisitorToken(grant: VisitorGrant): Promise<string>;
   receiveWebhook(body: string, authorization: string | undefined): Promise<WebhookEvent>;
   ping(): Promise<void>;
@@ -63,6 +65,10 @@ export function createLivekitGateway(opts: {
         // Already gone is the outcome we wanted.
         if (!/not found|404/i.test(String(err))) throw err;
       }
+    },
+    async existingRooms(roomNames) {
+      const found = await rooms.listRooms(roomNames);
+      return new Set(found.map((r) => r.name));
     },
     async mintVisitorToken({ roomName, identity, name, ttlSeconds }) {
       const token = new AccessToken(opts.apiKey, opts.apiSecret, {

@@ -1,13 +1,43 @@
-import { callParticipants, voiceCalls } from '@voicedesk/db';
-import { and, eq, inArray, lt, notExists } from 'drizzle-orm';
+import { callParticipants, sites, voiceCalls } from '@voicedesk/db';
+import { and, eq, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { applyCallEvent } from './apply-call-event.ts';
 import { pruneRateLimits } from './rate-limiter.ts';
 
+/** Past the site's longest call by this much, a call is lost even if LiveKit cannot be asked. */
+const OVERRUN_GRACE_SECONDS = 120;
+
 /**
- * Ends calls that no webhook will ever end: no assistant joined in time, or the visitor
- * never used the token. Event ids are deterministic, so several API instances sweeping at
- * once record each timeout only once.
+ * Calls in progress whose room the media server no longer has: it crashed or restarted, and
+ * the webhooks that would have ended them will never come. When LiveKit cannot be asked,
+ * only calls past their site's maximum length (plus grace) are called lost.
+ */
+async function lostCalls(deps: AppDeps, now: Date): Promise<string[]> {
+  const { db } = deps.database;
+  const settled = new Date(now.getTime() - deps.config.roomLostGraceSeconds * 1000);
+  const live = await db
+    .select({
+      id: voiceCalls.id,
+      roomName: voiceCalls.roomName,
+      overdue: sql<boolean>`${voiceCalls.createdAt} < ${now.toISOString()}::timestamptz
+        - make_interval(secs => ${sites.maxCallSeconds} + ${OVERRUN_GRACE_SECONDS})`,
+    })
+    .from(voiceCalls)
+    .innerJoin(sites, eq(sites.id, voiceCalls.siteId))
+    .where(and(inArray(voiceCalls.status, ['ringing', 'connected']), lt(voiceCalls.createdAt, settled)))
+    .limit(100);
+  if (live.length === 0) return [];
+  const existing = await deps.livekit.existingRooms(live.map((c) => c.roomName)).catch((err: unknown) => {
+    deps.logger.warn({ err: String(err) }, 'cannot list rooms; only overdue calls are swept');
+    return undefined;
+  });
+  return live.filter((c) => (existing ? !existing.has(c.roomName) : c.overdue)).map((c) => c.id);
+}
+
+/**
+ * Ends calls that no webhook will ever end: no assistant joined in time, the visitor never
+ * used the token, or the media server lost the room. Event ids are deterministic, so several
+ * API instances sweeping at once record each ending only once.
  */
 export async function sweepOnce(deps: AppDeps): Promise<number> {
   const { db } = deps.database;
@@ -38,6 +68,7 @@ export async function sweepOnce(deps: AppDeps): Promise<number> {
   const jobs = [
     ...noAgent.map((c) => ({ id: c.id, type: 'agent_join_timeout' as const })),
     ...neverJoined.map((c) => ({ id: c.id, type: 'join_window_expired' as const })),
+    ...(await lostCalls(deps, now)).map((id) => ({ id, type: 'room_lost' as const })),
   ];
   for (const job of jobs) {
     await applyCallEvent(deps, {

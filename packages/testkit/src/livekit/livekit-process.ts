@@ -58,6 +58,8 @@ function renderConfig(o: {
     'keys:',
     `  ${o.apiKey}: ${o.apiSecret}`,
     'room:',
+    // As in production (livekit.yaml): only the API creates rooms.
+    '  auto_create: false',
     `  empty_timeout: ${o.emptyTimeout}`,
     `  departure_timeout: ${o.departureTimeout}`,
     'logging:',
