@@ -1,18 +1,22 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
-import { encodeWav, REPO_ROOT, readWav, type Stack, startStack } from '@voicedesk/testkit';
+import { REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
+import { fakeMicrophoneWav, launchChromium, startHostPage } from '@voicedesk/testkit/browser';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SERVER_URL } from '../support/api-harness.ts';
-import { launchChromium } from '../support/browser.ts';
 import { fixture } from '../support/fixtures.ts';
-import { startHostPage } from '../support/host-page.ts';
 import { eventually } from '../support/poll.ts';
+import {
+  captureState,
+  focusedControl,
+  recorded,
+  SHOTS,
+  statusText,
+  waitForState,
+} from '../support/widget-page.ts';
 
 const DB = 'voicedesk_e2e_widget_test';
-const SHOTS = join(REPO_ROOT, 'test-artifacts', 'widget');
 const script = {
   greeting: { text: 'Hi, thanks for calling VoiceDesk support. How can I help you today?' },
   turns: [
@@ -27,25 +31,20 @@ let stack: Stack;
 let host: Awaited<ReturnType<typeof startHostPage>>;
 let browser: Browser;
 
-/** The fake microphone: eight seconds of quiet (the whole greeting plays), then the visitor's question. */
-function microphoneWav(): string {
-  const speech = readWav(fixture('visitor-1.wav'));
-  const samples = new Int16Array(speech.sampleRate * 8 + speech.samples.length);
-  samples.set(speech.samples, speech.sampleRate * 8);
-  const path = join(tmpdir(), 'voicedesk-fake-mic.wav');
-  writeFileSync(path, encodeWav({ sampleRate: speech.sampleRate, samples }));
-  return path;
+/** Waits for the call as the dashboard will show it: completed, with every one of `texts` in its transcript. */
+async function storedCall(callId: string | undefined, texts: string[]) {
+  expect(callId).toBeTruthy();
+  return eventually('the call to be completed with its transcript', async () => {
+    const res = await fetch(`${stack.apiUrl}/v1/calls/${callId}`, {
+      headers: { authorization: `Bearer ${stack.adminApiKey}` },
+    });
+    const d = (await res.json()) as { status: string; segments: { speaker: string; text: string }[] };
+    const said = d.segments.map((seg) => seg.text);
+    return d.status === 'completed' && texts.every((t) => said.includes(t)) ? d : undefined;
+  });
 }
 
-type Recorded = {
-  states: { state: string; text: string; callId?: string }[];
-  captions: string[];
-  maxLevel: number;
-};
-const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __vd: Recorded }).__vd);
-
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   host = await startHostPage();
   const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
   stack = await startStack({
@@ -55,7 +54,8 @@ beforeAll(async () => {
     siteOrigins: [host.origin],
   });
   host.embed(`${stack.apiUrl}/widget.js`, stack.siteKey);
-  browser = await launchChromium({ wav: microphoneWav() });
+  // Eight seconds of quiet first, so the whole greeting plays before the visitor asks.
+  browser = await launchChromium({ wav: fakeMicrophoneWav(fixture('visitor-1.wav'), 8) });
 });
 
 afterAll(async () => {
@@ -71,13 +71,9 @@ describe('the call button on a customer site', () => {
     await page.goto(host.url);
     const button = page.getByRole('button', { name: /start a voice call/i });
     await button.waitFor();
-    await page.screenshot({ path: join(SHOTS, 'idle.png') });
     await button.click();
 
-    await eventually('the widget to be in the call', async () =>
-      (await recorded(page)).states.some((s) => s.state === 'in-call') ? true : undefined,
-    );
-    await page.screenshot({ path: join(SHOTS, 'in-call.png') });
+    await waitForState(page, 'in-call');
     await eventually('the greeting to be heard in the page', async () =>
       (await recorded(page)).maxLevel > 0.02 ? true : undefined,
     );
@@ -88,64 +84,109 @@ describe('the call button on a customer site', () => {
       { timeoutMs: 30_000 },
     );
     await page.screenshot({ path: join(SHOTS, 'caption.png') });
+    expect(await page.getByText('resetting your password').isVisible()).toBe(true);
 
     await page.getByRole('button', { name: 'Hang up' }).click();
-    const states = (await recorded(page)).states;
-    await eventually('the ended state', async () =>
-      (await recorded(page)).states.some((s) => s.state === 'ended') ? true : undefined,
-    );
-    await page.screenshot({ path: join(SHOTS, 'ended.png') });
-    await expect(page.getByRole('button', { name: 'Call again' })).toBeDefined();
+    const ended = await waitForState(page, 'ended');
+    expect(ended.text).toMatch(/^Call ended · \d+:\d\d$/);
+    expect(await page.getByRole('button', { name: 'Call again' }).isVisible()).toBe(true);
 
-    const callId = states.find((s) => s.callId)?.callId;
-    expect(callId).toBeTruthy();
-    const detail = await eventually('the call to be completed with its transcript', async () => {
-      const res = await fetch(`${stack.apiUrl}/v1/calls/${callId}`, {
-        headers: { authorization: `Bearer ${stack.adminApiKey}` },
-      });
-      const d = (await res.json()) as { status: string; segments: { speaker: string; text: string }[] };
-      return d.status === 'completed' && d.segments.some((s) => s.speaker === 'visitor') ? d : undefined;
-    });
-    expect(detail.segments.map((s) => s.text)).toEqual(
-      expect.arrayContaining([
-        script.greeting.text,
-        script.turns[0]?.transcriptOfUser,
-        script.turns[0]?.text,
-      ]),
-    );
+    const { calls } = await recorded(page);
+    expect(calls).toHaveLength(1);
+    const detail = await storedCall(calls[0], [
+      script.greeting.text,
+      script.turns[0]?.transcriptOfUser ?? '',
+      script.turns[0]?.text ?? '',
+    ]);
+    expect(detail.segments.map((seg) => seg.speaker)).toEqual(['ai', 'visitor', 'ai']);
     await page.close();
   });
 
-  it('tells the visitor when the site key is unknown', async () => {
-    const other = await startHostPage();
-    other.embed(`${stack.apiUrl}/widget.js`, 'pk_unknown_000000');
-    const page = await browser.newPage();
-    try {
-      await page.goto(other.url);
-      await page.getByRole('button', { name: /talk to support/i }).click();
-      await expect
-        .poll(() => page.getByRole('status').first().textContent(), { timeout: 15_000 })
-        .toContain('not set up for this website');
-      await page.screenshot({ path: join(SHOTS, 'error-unknown-site.png') });
-    } finally {
-      await page.close();
-      await other.close();
-    }
-  });
+  it('works with the keyboard alone on a 360 px phone screen, and every state passes axe in light and dark', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
+    const page: Page = await context.newPage();
+    // Gates hold the two waits a visitor sees (the microphone prompt, the call being set up)
+    // long enough to check them; the real browser API and the real request run once released.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __openMic: () => void };
+      const gate = new Promise<void>((resolve) => {
+        w.__openMic = resolve;
+      });
+      const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (c) => {
+        await gate;
+        return real(c);
+      };
+    });
+    let releaseCall = () => {};
+    const callHeld = new Promise<void>((resolve) => {
+      releaseCall = resolve;
+    });
+    await page.route(
+      (url) => url.href === `${stack.apiUrl}/v1/calls`,
+      async (route) => {
+        await callHeld;
+        await route.continue();
+      },
+    );
 
-  it('tells the visitor when the microphone is blocked', async () => {
-    const denied = await launchChromium({ fakeUi: false });
-    try {
-      const context = await denied.newContext({ permissions: [] });
-      const page = await context.newPage();
-      await page.goto(host.url);
-      await page.getByRole('button', { name: /start a voice call/i }).click();
-      await expect
-        .poll(() => page.getByRole('status').first().textContent(), { timeout: 15_000 })
-        .toContain('Microphone access was blocked');
-      await page.screenshot({ path: join(SHOTS, 'error-mic-denied.png') });
-    } finally {
-      await denied.close();
-    }
+    await page.goto(host.url);
+    const launcher = page.getByRole('button', { name: /start a voice call/i });
+    await launcher.waitFor();
+    // Pinned to the bottom-right corner despite the page's `* { all: unset }` reset.
+    const button = await launcher.boundingBox();
+    expect(button && Math.round(740 - (button.y + button.height))).toBe(20);
+    expect(button && Math.round(360 - (button.x + button.width))).toBe(20);
+    await captureState(page, 'idle');
+
+    await page.keyboard.press('Tab');
+    expect(await focusedControl(page)).toBe('launcher');
+    await page.keyboard.press('Enter');
+    await waitForState(page, 'requesting-mic');
+    expect(await focusedControl(page)).toBe('status');
+    expect(await statusText(page)).toContain('Allow microphone access');
+    await captureState(page, 'requesting-mic');
+
+    await page.evaluate(() => (window as unknown as { __openMic: () => void }).__openMic());
+    await waitForState(page, 'connecting');
+    expect(await statusText(page)).toContain('Connecting you to support');
+    await captureState(page, 'connecting');
+
+    releaseCall();
+    await waitForState(page, 'in-call');
+    expect(await focusedControl(page)).toBe('hangup');
+    await eventually('the greeting caption', async () =>
+      (await recorded(page)).captions.length > 0 ? true : undefined,
+    );
+    const panel = await page.getByRole('dialog', { name: 'Voice support call' }).boundingBox();
+    expect(panel && panel.x >= 0 && panel.x + panel.width <= 360 && panel.y >= 0).toBe(true);
+    await captureState(page, 'in-call');
+
+    await page.keyboard.press('Shift+Tab');
+    expect(await focusedControl(page)).toBe('mute');
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('button', { name: 'Unmute' }).getAttribute('aria-pressed')).toBe('true');
+    await captureState(page, 'in-call-muted');
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('button', { name: 'Mute' }).getAttribute('aria-pressed')).toBe('false');
+
+    await page.keyboard.press('Tab');
+    expect(await focusedControl(page)).toBe('hangup');
+    await page.keyboard.press('Enter');
+    await waitForState(page, 'ended');
+    expect(await focusedControl(page)).toBe('again');
+    await captureState(page, 'ended');
+
+    await page.keyboard.press('Escape');
+    await waitForState(page, 'idle', { since: 1 });
+    expect(await focusedControl(page)).toBe('launcher');
+
+    const announced = await page.evaluate(
+      () => document.querySelector('voicedesk-widget')?.shadowRoot?.querySelector('[aria-live]')?.textContent,
+    );
+    expect(announced).toBe('Talk to support');
+    const { calls } = await recorded(page);
+    await storedCall(calls[0], [script.greeting.text]);
+    await context.close();
   });
 });
