@@ -2,7 +2,8 @@
 # npm run bench: benchmarks against the real stack; tables on stdout, JSON in bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --with-browser
 npm run build --silent -w @voicedesk/widget >/dev/null
 node --import tsx bench/widget-size.ts
 node --import tsx bench/call-bench.ts
+node --import tsx bench/widget-call-bench.ts
