@@ -44,7 +44,7 @@ type HostPage = Awaited<ReturnType<typeof startHostPage>>;
 async function pressAndFail(b: { newPage(): Promise<Page> }, pageHost: HostPage, shot: string) {
   const page = await b.newPage();
   await page.goto(pageHost.url);
-  await page.getByRole('button', { name: /talk to support|call us/i }).click();
+  await page.getByRole('button', { name: /talk to support|call us|ring the shop/i }).click();
   const error = await waitForState(page, 'error');
   expect(await statusText(page)).toBe(error.text);
   await captureState(page, shot);
@@ -128,9 +128,20 @@ describe('the call button tells the visitor what went wrong', () => {
     expect(await callCount()).toBe(before);
   });
 
-  it('the API cannot be reached', async () => {
+  it('the API cannot be reached, with the page’s own label and placement still applied', async () => {
     const deadPort = await findFreePort();
-    await withHostPage(stack.siteKey, { 'api-url': `http://127.0.0.1:${deadPort}` }, async (other) => {
+    const attrs = {
+      'api-url': `http://127.0.0.1:${deadPort}`,
+      label: 'Ring the shop',
+      position: 'bottom-left',
+    };
+    await withHostPage(stack.siteKey, attrs, async (other) => {
+      const idle = await browser.newPage();
+      await idle.goto(other.url);
+      const launcher = idle.getByRole('button', { name: 'Ring the shop' });
+      await launcher.waitFor();
+      expect((await launcher.boundingBox())?.x).toBe(20);
+      await idle.close();
       const { page, error, record } = await pressAndFail(browser, other, 'error-api-down');
       expect(error.text).toContain('unavailable right now');
       expect(record.errors).toContain('unreachable');

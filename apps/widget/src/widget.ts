@@ -26,7 +26,6 @@ function mountWidget(tag: HTMLScriptElement) {
   };
 
   const host = document.createElement('voicedesk-widget');
-  host.dataset.position = tag.dataset.position ?? 'bottom-right';
   const root = host.attachShadow({ mode: 'open' });
   root.innerHTML = `<style>${STYLES}</style>
     <div class="sr" role="status" aria-live="polite"></div>
@@ -190,14 +189,20 @@ function mountWidget(tag: HTMLScriptElement) {
     void session?.setMuted(muted);
   });
 
-  const applyConfig = (config: SiteConfig) => {
-    const label = tag.dataset.label ?? config.theme.buttonLabel;
+  // The page's data attributes win over the site's config, and hold even if it never loads.
+  const position = (fallback: string) =>
+    ['bottom-left', 'bottom-right'].includes(tag.dataset.position ?? '')
+      ? (tag.dataset.position as string)
+      : fallback;
+  const applyTheme = (theme: Partial<SiteConfig['theme']>, siteName?: string) => {
+    const label = tag.dataset.label ?? theme.buttonLabel ?? STATE_TEXT.idle;
     launcher.textContent = label;
-    launcher.setAttribute('aria-label', `${label}: start a voice call with ${config.name}`);
-    host.style.setProperty('--vd-color', tag.dataset.color ?? config.theme.color);
-    host.dataset.position = tag.dataset.position ?? config.theme.position;
+    if (siteName) launcher.setAttribute('aria-label', `${label}: start a voice call with ${siteName}`);
+    host.style.setProperty('--vd-color', tag.dataset.color ?? theme.color ?? '#2563eb');
+    host.dataset.position = position(theme.position ?? 'bottom-right');
   };
-  host.style.setProperty('--vd-color', tag.dataset.color ?? '#2563eb');
+  const applyConfig = (config: SiteConfig) => applyTheme(config.theme, config.name);
+  applyTheme({});
   document.body.append(host);
   fetchSiteConfig(api, siteKey).then(applyConfig, (err: unknown) => {
     emit('error', { code: err instanceof ApiError ? err.code : 'unreachable' });
