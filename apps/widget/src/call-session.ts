@@ -25,7 +25,7 @@ export class MicrophoneError extends Error {
  * called lost. The SDK's default keeps trying for ~45 s, far longer than anyone stays on a
  * support line they cannot hear.
  */
-export const RECONNECT_GIVE_UP_MS = 15_000;
+const RECONNECT_GIVE_UP_MS = 15_000;
 
 const reconnectPolicy = {
   nextRetryDelayInMs: ({ elapsedMs, retryCount }: { elapsedMs: number; retryCount: number }) =>
