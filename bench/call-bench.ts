@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, startStack } from '@voicedesk/testkit';
 import { AccessToken, TrackSource } from 'livekit-server-sdk';
+import { writeResults } from './results-file.ts';
 import { summary } from './stats.ts';
 
 /**
@@ -38,10 +38,9 @@ async function createCall() {
 }
 
 async function aiJoinedAt(callId: string): Promise<number | undefined> {
-  const res = await fetch(`${stack.apiUrl}/v1/calls/${callId}`, {
-    headers: { authorization: `Bearer ${stack.adminApiKey}` },
-  });
-  const detail = (await res.json()) as { participants: { kind: string; joinedAt: string }[] };
+  const detail = await stack.admin<{ participants: { kind: string; joinedAt: string }[] }>(
+    `/v1/calls/${callId}`,
+  );
   const ai = detail.participants.find((p) => p.kind === 'ai');
   return ai ? Date.parse(ai.joinedAt) : undefined;
 }
@@ -135,12 +134,7 @@ try {
     '',
     `POST /v1/calls throughput (PostgreSQL, 10 in flight): ${results.mint.postCallsPerSecond} calls/s; visitor token signing alone: ${results.mint.tokensPerSecond} tokens/s.`,
   ].join('\n');
-  writeFileSync(
-    join(REPO_ROOT, 'bench', 'results', 'call-bench.json'),
-    `${JSON.stringify(results, null, 2)}\n`,
-  );
-  writeFileSync(join(REPO_ROOT, 'bench', 'results', 'call-bench.md'), `${table}\n`);
-  console.log(table);
+  writeResults('call-bench', results, table);
 } finally {
   await stack.stop();
   await dropTestDatabase(POSTGRES, DB).catch(() => {});

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { REPO_ROOT, startStack } from '@voicedesk/testkit';
@@ -8,6 +7,7 @@ import {
   startHostPage,
   type WidgetRecord,
 } from '@voicedesk/testkit/browser';
+import { writeResults } from './results-file.ts';
 import { summary } from './stats.ts';
 
 /**
@@ -37,10 +37,7 @@ const browser = await launchChromium({
 
 async function callEnded(callId: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const res = await fetch(`${stack.apiUrl}/v1/calls/${callId}`, {
-      headers: { authorization: `Bearer ${stack.adminApiKey}` },
-    });
-    const { status } = (await res.json()) as { status: string };
+    const { status } = await stack.admin<{ status: string }>(`/v1/calls/${callId}`);
     if (['completed', 'missed', 'failed'].includes(status)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -84,12 +81,7 @@ try {
     '| --- | --- | --- | --- |',
     `| button press → first greeting audio in the page | ${s.n} | ${s.p50} | ${s.p95} |`,
   ].join('\n');
-  writeFileSync(
-    join(REPO_ROOT, 'bench', 'results', 'widget-call.json'),
-    `${JSON.stringify(results, null, 2)}\n`,
-  );
-  writeFileSync(join(REPO_ROOT, 'bench', 'results', 'widget-call.md'), `${table}\n`);
-  console.log(table);
+  writeResults('widget-call', results, table);
 } finally {
   await browser.close();
   await host.close();

@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { REPO_ROOT } from '@voicedesk/testkit';
+import { writeResults } from './results-file.ts';
 
 /** What every page that embeds the widget downloads up front, and what a call adds. */
 const dist = join(REPO_ROOT, 'apps', 'widget', 'dist');
@@ -16,12 +17,7 @@ const table = [
   `| widget.js (initial, budget ${results.budgetGzip} gzip) | ${results.initial.raw} | ${results.initial.gzip} |`,
   `| voicedesk-call.js (loaded on press) | ${results.onPress.raw} | ${results.onPress.gzip} |`,
 ].join('\n');
-writeFileSync(
-  join(REPO_ROOT, 'bench', 'results', 'widget-size.json'),
-  `${JSON.stringify(results, null, 2)}\n`,
-);
-writeFileSync(join(REPO_ROOT, 'bench', 'results', 'widget-size.md'), `${table}\n`);
-console.log(table);
+writeResults('widget-size', results, table);
 if (results.initial.gzip > results.budgetGzip) {
   console.error('widget.js is over its 15 KB gzip budget');
   process.exit(1);

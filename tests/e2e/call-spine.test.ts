@@ -41,10 +41,7 @@ async function createCall() {
 }
 
 async function detail(callId: string): Promise<CallDetail> {
-  const res = await fetch(`${stack.apiUrl}/v1/calls/${callId}`, {
-    headers: { authorization: `Bearer ${stack.adminApiKey}` },
-  });
-  return (await res.json()) as CallDetail;
+  return stack.admin<CallDetail>(`/v1/calls/${callId}`);
 }
 
 beforeAll(async () => {

@@ -35,10 +35,9 @@ let browser: Browser;
 async function storedCall(callId: string | undefined, texts: string[]) {
   expect(callId).toBeTruthy();
   return eventually('the call to be completed with its transcript', async () => {
-    const res = await fetch(`${stack.apiUrl}/v1/calls/${callId}`, {
-      headers: { authorization: `Bearer ${stack.adminApiKey}` },
-    });
-    const d = (await res.json()) as { status: string; segments: { speaker: string; text: string }[] };
+    const d = await stack.admin<{ status: string; segments: { speaker: string; text: string }[] }>(
+      `/v1/calls/${callId}`,
+    );
     const said = d.segments.map((seg) => seg.text);
     return d.status === 'completed' && texts.every((t) => said.includes(t)) ? d : undefined;
   });

@@ -52,10 +52,7 @@ async function pressAndFail(b: { newPage(): Promise<Page> }, pageHost: HostPage,
 }
 
 async function callCount(): Promise<number> {
-  const res = await fetch(`${stack.apiUrl}/v1/calls?stats=1`, {
-    headers: { authorization: `Bearer ${stack.adminApiKey}` },
-  });
-  return ((await res.json()) as { stats: { total: number } }).stats.total;
+  return (await stack.admin<{ stats: { total: number } }>('/v1/calls?stats=1')).stats.total;
 }
 
 async function withHostPage<T>(
@@ -237,10 +234,9 @@ describe('the call button tells the visitor what went wrong', () => {
     const lostCall = await eventually(
       'the crashed call to be ended',
       async () => {
-        const res = await fetch(`${stack.apiUrl}/v1/calls/${inCall.callId}`, {
-          headers: { authorization: `Bearer ${stack.adminApiKey}` },
-        });
-        const call = (await res.json()) as { status: string; endReason: string | null };
+        const call = await stack.admin<{ status: string; endReason: string | null }>(
+          `/v1/calls/${inCall.callId}`,
+        );
         return call.status === 'connected' ? undefined : call;
       },
       { timeoutMs: 30_000 },

@@ -37,6 +37,8 @@ export interface Stack {
   internalServiceKey: string;
   agent: ManagedChild | undefined;
   api: ManagedChild;
+  /** GET an admin route (`/v1/calls…`) with the admin key and parse its JSON. */
+  admin<T>(path: string): Promise<T>;
   startAgent(): Promise<ManagedChild>;
   stop(): Promise<void>;
 }
@@ -137,6 +139,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       internalServiceKey,
       api,
       agent: undefined,
+      async admin<T>(path: string) {
+        const res = await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${adminApiKey}` } });
+        if (!res.ok) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
+        return (await res.json()) as T;
+      },
       startAgent: async () => {
         stack.agent = await startAgent();
         return stack.agent;
