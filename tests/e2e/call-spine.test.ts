@@ -151,7 +151,7 @@ describe('a real support call, end to end', () => {
       },
       { timeoutMs: 60_000 },
     );
-    expect(failed.endReason).toBe('agent_lost');
+    expect(failed.endReason).toBe('assistant_lost');
     // The API closes the room, so the visitor is not left talking to nobody.
     await eventually(
       'the visitor to be disconnected',
@@ -174,7 +174,7 @@ describe('a real support call, end to end', () => {
       },
       { timeoutMs: 30_000 },
     );
-    expect(missed.endReason).toBe('agent_unavailable');
+    expect(missed.endReason).toBe('assistant_unavailable');
     expect(missed.durationSeconds).toBeNull();
     await eventually(
       'the visitor to be disconnected',

@@ -11,6 +11,7 @@ const assistant: AssistantConfig = {
   language: 'en',
   model: null,
   maxCallSeconds: 600,
+  idleSeconds: 30,
   callerName: null,
 };
 

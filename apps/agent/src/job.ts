@@ -161,7 +161,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
       { error: assistantResult.error instanceof Error ? assistantResult.error.message : 'unknown' },
       'no assistant settings, the call cannot be answered',
     );
-    requestEnd('agent_unavailable');
+    requestEnd('assistant_unavailable');
     return;
   }
   const { assistant } = assistantResult;
@@ -178,7 +178,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     logger,
   });
   session.on(voice.AgentSessionEventTypes.Close, (ev: voice.CloseEvent) => {
-    if (ev.reason === voice.CloseReason.ERROR && !endReason) endReason = 'agent_unavailable';
+    if (ev.reason === voice.CloseReason.ERROR && !endReason) endReason = 'assistant_unavailable';
     void finish(`session closed: ${ev.reason}`);
   });
   session.on(voice.AgentSessionEventTypes.Error, (ev: voice.ErrorEvent) => {
@@ -187,7 +187,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
 
   try {
     await session.start({
-      agent: new SupportAgent(assistant, () => requestEnd('agent_ended')),
+      agent: new SupportAgent(assistant, () => requestEnd('assistant_ended')),
       room: ctx.room,
       // Audio from the visitor only: no typed input (it would bypass the transcript) and no
       // staff or recorder audio as the assistant's input.
@@ -200,7 +200,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
       { error: error instanceof Error ? error.message : 'unknown' },
       'voice session failed to start',
     );
-    endReason = 'agent_unavailable';
+    endReason = 'assistant_unavailable';
     await finish('session start failed');
     return;
   }

@@ -208,7 +208,7 @@ describe('Reporter', () => {
     const reporter = newReporter(`http://127.0.0.1:${port}`, logger);
     for (let seq = 0; seq < 23; seq++) reporter.addSegment(segment(seq, SECRET_TEXT));
     reporter.addMetric(metric(1));
-    expect(await reporter.endCall('agent_ended', 200)).toBe(false);
+    expect(await reporter.endCall('assistant_ended', 200)).toBe(false);
     await reporter.close(100);
     expect(existsSync(reporter.spoolPath)).toBe(true);
 
@@ -223,7 +223,7 @@ describe('Reporter', () => {
     const paths = api.requests.map((r) => r.path.split('/').at(-1));
     // The end goes last, after the transcript it closes.
     expect(paths).toEqual(['segments', 'segments', 'metrics', 'end']);
-    expect(api.requests.at(-1)?.body).toEqual({ reason: 'agent_ended' });
+    expect(api.requests.at(-1)?.body).toEqual({ reason: 'assistant_ended' });
     expect(readdirSync(spoolDir)).toEqual([]);
     // Transcript text never reaches the logs.
     expect(JSON.stringify(lines)).not.toContain(SECRET_TEXT);

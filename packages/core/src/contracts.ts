@@ -19,6 +19,8 @@ export const assistantConfigSchema = z.object({
   language: z.string(),
   model: z.string().nullable(),
   maxCallSeconds: z.number().int().positive(),
+  /** Silence from both sides this long: check in once, then end the call as `idle`. */
+  idleSeconds: z.number().int().positive(),
   callerName: z.string().nullable(),
 });
 export type AssistantConfig = z.infer<typeof assistantConfigSchema>;

@@ -1,11 +1,18 @@
-/** Why a call ended; stored in voice_calls.end_reason and shown to admins. */
+/**
+ * Why a call ended; stored in voice_calls.end_reason and shown to admins. Reasons about the AI
+ * say `assistant`; `agent` is a staff role.
+ */
 export const END_REASONS = [
   'visitor_hung_up',
-  'agent_ended',
+  /** The visitor's connection dropped and did not come back within the reconnect grace. */
+  'visitor_lost',
+  'assistant_ended',
   'max_duration',
+  /** Nobody spoke for the site's idle limit, after one check-in. */
+  'idle',
   'visitor_never_joined',
-  'agent_unavailable',
-  'agent_lost',
+  'assistant_unavailable',
+  'assistant_lost',
   'room_closed',
   'media_lost',
 ] as const;

@@ -52,7 +52,11 @@ describe('projectCall', () => {
       { type: 'participant_joined', at: T0, ...visitor },
       { type: 'agent_join_timeout', at: T0 + 20_000 },
     ]);
-    expect(p).toMatchObject({ status: 'missed', endReason: 'agent_unavailable', durationSeconds: undefined });
+    expect(p).toMatchObject({
+      status: 'missed',
+      endReason: 'assistant_unavailable',
+      durationSeconds: undefined,
+    });
   });
 
   it('marks a connected call failed when the media server loses its room', () => {
@@ -89,7 +93,7 @@ describe('projectCall', () => {
       { type: 'participant_left', at: T0 + 11_000, joinedAt: T0, cause: 'dropped', ...agent },
       { type: 'participant_left', at: T0 + 15_000, joinedAt: T0 + 1_000, cause: 'self', ...visitor },
     ]);
-    expect(p).toMatchObject({ status: 'failed', endReason: 'agent_lost', durationSeconds: 10 });
+    expect(p).toMatchObject({ status: 'failed', endReason: 'assistant_lost', durationSeconds: 10 });
   });
 
   it('takes the reason the assistant gave when it ends the call itself', () => {
@@ -120,7 +124,7 @@ describe('projectCall', () => {
       { type: 'participant_left', at: T0 + 20_000, joinedAt: T0 + 1_000, cause: 'room_closed', ...visitor },
       { type: 'participant_left', at: T0 + 20_000, joinedAt: T0, cause: 'dropped', ...agent },
     ]);
-    expect(p).toMatchObject({ status: 'failed', endReason: 'agent_lost' });
+    expect(p).toMatchObject({ status: 'failed', endReason: 'assistant_lost' });
   });
 
   it('never leaves a terminal state, even when later events disagree', () => {

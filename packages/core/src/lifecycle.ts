@@ -162,10 +162,10 @@ export function projectCall(events: readonly LifecycleEvent[]): CallProjection {
         side.delete(event.sid);
         if (event.kind === 'visitor' && present.visitor.size === 0) {
           if (state.status === 'connected') end('completed', 'visitor_hung_up', event.at);
-          else end('missed', 'agent_unavailable', event.at);
+          else end('missed', 'assistant_unavailable', event.at);
         } else if (event.kind === 'ai' && present.ai.size === 0 && state.status === 'connected') {
-          if (event.cause === 'dropped') end('failed', 'agent_lost', event.at);
-          else end('completed', 'agent_ended', event.at);
+          if (event.cause === 'dropped') end('failed', 'assistant_lost', event.at);
+          else end('completed', 'assistant_ended', event.at);
         }
         break;
       }
@@ -173,7 +173,7 @@ export function projectCall(events: readonly LifecycleEvent[]): CallProjection {
         end(state.status === 'connected' ? 'completed' : 'missed', event.reason, event.at);
         break;
       case 'agent_join_timeout':
-        if (present.ai.size === 0) end('missed', 'agent_unavailable', event.at);
+        if (present.ai.size === 0) end('missed', 'assistant_unavailable', event.at);
         break;
       case 'join_window_expired':
         if (state.status === 'pending') end('missed', 'visitor_never_joined', event.at);
@@ -183,7 +183,7 @@ export function projectCall(events: readonly LifecycleEvent[]): CallProjection {
         break;
       case 'room_finished':
         if (state.status === 'connected') end('completed', 'room_closed', event.at);
-        else if (state.status === 'ringing') end('missed', 'agent_unavailable', event.at);
+        else if (state.status === 'ringing') end('missed', 'assistant_unavailable', event.at);
         else end('missed', 'visitor_never_joined', event.at);
         break;
     }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   customType,
   index,
@@ -12,6 +13,9 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+
+export const CALL_JOB_KINDS = ['freeze_transcript', 'delete_room'] as const;
+export type CallJobKind = (typeof CALL_JOB_KINDS)[number];
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -41,6 +45,11 @@ export const sites = pgTable('sites', {
   language: text('language').notNull().default('en'),
   model: text('model'),
   maxCallSeconds: integer('max_call_seconds').notNull().default(900),
+  /** Silence from both sides this long: the assistant checks in once, then ends the call (`idle`). */
+  idleTimeoutSeconds: integer('idle_timeout_seconds').notNull().default(30),
+  /** Calls minted and not yet answered, and calls in progress: past either, POST /v1/calls is 429. */
+  maxPendingCalls: integer('max_pending_calls').notNull().default(20),
+  maxActiveCalls: integer('max_active_calls').notNull().default(50),
   businessHours: jsonb('business_hours').$type<BusinessHours>(),
   escalationEnabled: boolean('escalation_enabled').notNull().default(false),
   theme: jsonb('theme').$type<SiteTheme>().notNull(),
@@ -114,6 +123,8 @@ export const callEvents = pgTable(
   'call_events',
   {
     id: uuid('id').primaryKey(),
+    /** Arrival order: the projection latches a call's end on the first prefix of the log that decides it. */
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
     /** LiveKit's webhook id, or a deterministic id for our own lifecycle events: replays are no-ops. */
     eventId: text('event_id').notNull().unique(),
     callId: uuid('call_id').references(() => voiceCalls.id, { onDelete: 'cascade' }),
@@ -126,7 +137,7 @@ export const callEvents = pgTable(
     createdAt: ts('created_at').notNull(),
     receivedAt: ts('received_at').notNull().defaultNow(),
   },
-  (t) => [index('call_events_call_idx').on(t.callId, t.createdAt)],
+  (t) => [index('call_events_call_seq_idx').on(t.callId, t.seq)],
 );
 
 export const transcriptSegments = pgTable(
@@ -176,3 +187,37 @@ export const rateLimitHits = pgTable(
   },
   (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
 );
+
+/**
+ * Work that must follow a call's end (freeze its transcript, delete its room): written in the
+ * same transaction as the event that ended the call, then claimed and retried with backoff until
+ * done, so a failure after commit is never lost.
+ */
+export const callJobs = pgTable(
+  'call_jobs',
+  {
+    id: uuid('id').primaryKey(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => voiceCalls.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: CALL_JOB_KINDS }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    runAt: ts('run_at').notNull().defaultNow(),
+    /** A claim lasts until then; a worker that died mid-job frees it by expiry. */
+    lockedUntil: ts('locked_until'),
+    lastError: text('last_error'),
+    doneAt: ts('done_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('call_jobs_call_kind_uq').on(t.callId, t.kind),
+    index('call_jobs_due_idx').on(t.runAt).where(sql`${t.doneAt} is null`),
+  ],
+);
+
+/** Named leases so that one API instance at a time runs singleton loops such as the sweeper. */
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+});

@@ -95,6 +95,7 @@ export function internalRoutes() {
         language: site.language,
         model: site.model,
         maxCallSeconds: site.maxCallSeconds,
+        idleSeconds: site.idleTimeoutSeconds,
         callerName: call.callerName,
       },
       200,
