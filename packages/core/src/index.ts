@@ -4,3 +4,4 @@ export * from './end-reasons.ts';
 export * from './errors.ts';
 export * from './lifecycle.ts';
 export * from './participants.ts';
+export * from './witness.ts';

@@ -1,6 +1,7 @@
 import { type CallStatus, isTerminal, transition } from './call-status.ts';
 import type { EndReason } from './end-reasons.ts';
 import type { ParticipantKind } from './participants.ts';
+import type { LeaveCause } from './witness.ts';
 
 /**
  * The call row is a projection of its event log. Webhooks can arrive twice and in any
@@ -35,13 +36,6 @@ export type LifecycleEvent =
   | { type: 'room_lost'; at: number };
 
 export type LifecycleEventType = LifecycleEvent['type'];
-
-/**
- * Why a participant left: on its own (`self`), because the room was closed under it
- * (`room_closed`, a consequence of some earlier decision), or its connection dropped
- * (`dropped`, which LiveKit only notices after a timeout).
- */
-export type LeaveCause = 'self' | 'room_closed' | 'dropped';
 
 /** Tie-break for events stamped in the same instant (LiveKit stamps webhooks in whole seconds). */
 const RANK: Record<LifecycleEventType, number> = {
@@ -79,7 +73,7 @@ export interface CallProjection {
  * happened before it was noticed, a leave by room closure is a consequence of something
  * else, and the visitor leaves before the assistant that follows them out.
  */
-const CAUSE_RANK: Record<LeaveCause, number> = { dropped: 0, self: 1, room_closed: 2 };
+const CAUSE_RANK: Record<LeaveCause, number> = { dropped: 0, replaced: 0, self: 1, room_closed: 2 };
 const KIND_RANK: Record<ParticipantKind, number> = { visitor: 0, staff: 1, recorder: 2, ai: 3 };
 
 function leaveRank(e: LifecycleEvent): number {
