@@ -10,6 +10,7 @@ import { adminCallRoutes } from './routes/calls-admin.ts';
 import { publicCallRoutes } from './routes/calls-public.ts';
 import { healthRoutes } from './routes/health.ts';
 import { internalRoutes } from './routes/internal.ts';
+import { internalWitnessRoutes } from './routes/internal-witness.ts';
 import { livekitWebhookRoutes } from './routes/livekit-webhook.ts';
 import { publicSiteRoutes } from './routes/sites-public.ts';
 import { widgetAssetRoutes } from './routes/widget-assets.ts';
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', adminCallRoutes());
   app.route('/', livekitWebhookRoutes());
   app.route('/', internalRoutes());
+  app.route('/', internalWitnessRoutes());
   app.route('/', widgetAssetRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminKey', { type: 'http', scheme: 'bearer' });
