@@ -19,11 +19,14 @@ export function envelope(c: Context<AppEnv>, error: AppError): Response {
 
 export function validationError(error: ZodError, location: 'body' | 'query' | 'path' | 'header'): AppError {
   const issue = error.issues[0];
+  // A bad record key is the caller's own data (maybe a NUL byte): name the record, not the key.
+  const badKey = issue?.code === 'invalid_key';
   // Query and path errors name the parameter; body errors keep the full path (segments.0.seq).
-  const segments = issue?.path.map(String) ?? [];
+  const segments = (badKey ? issue.path.slice(0, -1) : (issue?.path ?? [])).map(String);
   const path = location === 'body' ? segments.join('.') : (segments[0] ?? '');
   const field = path || location;
-  const message = issue ? `${field}: ${issue.message}` : `invalid ${location}`;
+  const reason = badKey ? `a key ${issue.issues[0]?.message ?? 'is invalid'}` : issue?.message;
+  const message = issue ? `${field}: ${reason}` : `invalid ${location}`;
   return new AppError(400, 'validation_failed', message, field);
 }
 
