@@ -39,3 +39,44 @@ export function toAppError(err: unknown): AppError {
   }
   return new AppError(500, 'internal', 'internal error');
 }
+
+/** The Postgres fields that name where a statement failed without quoting any of its values. */
+const POSTGRES_WHERE = ['table_name', 'column_name', 'constraint_name', 'routine'] as const;
+
+/**
+ * What an unexpected error may tell the log: its kind and codes, never its message. A database
+ * error's message quotes the statement's parameters (a caller's name, a sentence they said),
+ * and its detail repeats the failing row.
+ */
+export function errorFacts(err: unknown): Record<string, unknown> {
+  const facts: Record<string, unknown> = {};
+  const chain: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (!(current instanceof Error)) {
+      chain.push(typeof current);
+      break;
+    }
+    chain.push(current.name);
+    const fields = current as Error & Record<string, unknown>;
+    const code = fields.code;
+    if (typeof code === 'string' || typeof code === 'number') {
+      // SQLSTATE is five digits or capitals; anything else is a system or library code (ECONNREFUSED).
+      if (/^[0-9A-Z]{5}$/.test(String(code))) facts.sqlState ??= String(code);
+      else facts.code ??= String(code);
+    }
+    for (const key of POSTGRES_WHERE) {
+      if (typeof fields[key] === 'string') facts[key] ??= fields[key];
+    }
+    current = fields.cause;
+  }
+  facts.errors = chain;
+  // Frames only: the stack's first line is the message.
+  const stack = err instanceof Error ? (err.stack ?? '') : '';
+  facts.frames = stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .slice(0, 8)
+    .map((line) => line.trim());
+  return facts;
+}
