@@ -13,6 +13,18 @@ import { END_REASONS } from './end-reasons.ts';
 export const pgText = () =>
   z.string().refine((s) => !s.includes('\u0000'), { message: 'must not contain a NUL character (\\u0000)' });
 
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * jsonb parses the JSON text and refuses a lone surrogate escape (\ud800), which a text column
+ * would quietly store as U+FFFD; so this is for strings bound for jsonb only.
+ */
+export const jsonbText = () =>
+  pgText().refine((s) => !LONE_SURROGATE.test(s), {
+    message: 'must be well-formed Unicode (no lone surrogate)',
+  });
+
 const INT4_MIN = -(2 ** 31);
 const INT4_MAX = 2 ** 31 - 1;
 
@@ -68,7 +80,7 @@ export type SegmentBatch = z.infer<typeof segmentBatchSchema>;
 export const metricSchema = z.object({
   turn: int4().nonnegative(),
   kind: pgText().min(1).max(64),
-  values: z.record(pgText(), z.union([z.number(), pgText(), z.boolean(), z.null()])),
+  values: z.record(jsonbText(), z.union([z.number(), jsonbText(), z.boolean(), z.null()])),
 });
 export type Metric = z.infer<typeof metricSchema>;
 

@@ -72,6 +72,8 @@ describe('POST /internal/calls/:id/metrics refuses what Postgres cannot store', 
     ['metrics.0.values.model', [metric({ values: { model: 'gpt\u0000' } })]],
     ['metrics.0.values', [metric({ values: { 'ttft\u0000': 1 } })]],
     ['metrics.1.kind', [metric(), metric()]],
+    ['metrics.0.values.note', [metric({ values: { note: 'half a pair \ud800' } })]],
+    ['metrics.0.values', [metric({ values: { '\udc00': 1 } })]],
   ])('400 validation_failed naming %s', async (field, metrics) => {
     expect(await errorOf(await postMetrics(metrics))).toMatchObject({
       status: 400,
@@ -81,7 +83,10 @@ describe('POST /internal/calls/:id/metrics refuses what Postgres cannot store', 
   });
 
   it('stores one batch with the same turn under different kinds, and replays it', async () => {
-    const batch = [metric({ turn: INT4_MAX }), metric({ turn: INT4_MAX, kind: 'tts' })];
+    const batch = [
+      metric({ turn: INT4_MAX }),
+      metric({ turn: INT4_MAX, kind: 'tts', values: { voice: 'alloy 👋' } }),
+    ];
     for (let i = 0; i < 2; i++) {
       const res = await postMetrics(batch);
       expect(res.status).toBe(200);
