@@ -17,8 +17,9 @@ export interface ReporterOptions extends InternalApi {
 type Item = { segments: Segment; metrics: Metric };
 
 /**
- * One lane per route so a metrics problem never holds transcript segments back. Within a lane
- * batches go out strictly one after another, which keeps segments in seq order on the wire.
+ * One lane per route so a batch the API keeps refusing on one route (retried until accepted)
+ * never holds the other back. Within a lane batches go out strictly one after another, which
+ * keeps segments in seq order on the wire.
  */
 class Lane<R extends 'segments' | 'metrics'> {
   pending: Item[R][] = [];
@@ -33,8 +34,10 @@ const empty = (): Promise<void> => Promise.resolve();
 
 /**
  * Sends a call's transcript segments and metrics to the API: batched (every ~300 ms or 20
- * items), retried with capped exponential backoff until acknowledged, and written ahead to a
- * spool file so a crash or an API outage loses nothing (the worker replays leftovers).
+ * items), retried with capped exponential backoff until the API accepts them (whatever it
+ * answered meanwhile, 401 in a key rotation included) or rejects them for good, and written
+ * ahead to a spool file so a crash, an API outage or the job's end loses nothing (the worker
+ * replays leftovers).
  */
 export class Reporter {
   readonly #opts: Required<Omit<ReporterOptions, 'fetchImpl' | 'timeoutMs'>> & InternalApi;
@@ -160,7 +163,7 @@ export class Reporter {
     }
   }
 
-  /** Retries until the API answers for good; false only when the reporter was stopped first. */
+  /** Retries until the API accepts or rejects for good; false only when stopped first. */
   async #deliver(batch: SpooledBatch, signal: AbortSignal = this.#stop.signal): Promise<boolean> {
     for (let attempt = 1; !signal.aborted; attempt++) {
       const outcome = await sendInternal(this.#opts, batch.callId, batch.route, batch.body, signal);
@@ -178,7 +181,7 @@ export class Reporter {
             field: outcome.field,
             requestId: outcome.requestId,
           },
-          'API refused a batch, dropping it',
+          'API rejected a batch for good, dropping it',
         );
         this.#spool.markDone(batch.id, 'dropped');
         return true;
