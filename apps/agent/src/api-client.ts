@@ -11,7 +11,7 @@ export interface InternalApi {
   timeoutMs?: number;
 }
 
-export type InternalRoute = 'assistant' | 'segments' | 'metrics' | 'end';
+export type InternalRoute = 'assistant' | 'segments' | 'metrics' | 'witness' | 'end';
 
 export type SendOutcome =
   | { kind: 'ok'; status: number; body: unknown }

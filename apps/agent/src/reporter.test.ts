@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Metric, Segment } from '@voicedesk/core';
+import type { Metric, Segment, WitnessEvent } from '@voicedesk/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentLogger } from './logger.ts';
 import { Reporter } from './reporter.ts';
@@ -337,7 +337,39 @@ describe('Reporter', () => {
     for (let seq = 0; seq < 45; seq++) reporter.addSegment(segment(seq));
     await waitFor(() => api?.stored.length === 45);
     expect(api.stored.map((s) => s.seq)).toEqual([...Array(45).keys()]);
-    expect(reporter.unsettled).toBe(1);
+    // Only the metrics batch is still owed (the last segments answer may still be on its way).
+    await waitFor(() => reporter.unsettled === 1);
+    expect(api.requests.filter((r) => r.path.endsWith('/metrics')).length).toBeGreaterThan(1);
+  });
+
+  it('posts witness events on their own lane, which a refusing witness route does not hold segments behind', async () => {
+    let witnessUp = false;
+    api = await startApi((req) =>
+      req.path.endsWith('/witness') && !witnessUp
+        ? { status: 404, body: envelope('not_found') }
+        : { status: 200 },
+    );
+    const reporter = newReporter(api.url);
+    reporter.addWitness(joined('PA_v1'));
+    reporter.addSegment(segment(0));
+    await waitFor(() => api?.stored.length === 1);
+    witnessUp = true;
+    reporter.addWitness({
+      ...joined('PA_v1'),
+      type: 'participant_left',
+      joinedAt: joined('PA_v1').at,
+      cause: 'self',
+    });
+    await reporter.flush();
+
+    const witness = api.requests.filter((r) => r.path === `/internal/calls/${callId}/witness`);
+    expect(witness.length).toBeGreaterThan(2);
+    expect(witness.at(-2)?.body).toEqual({ events: [joined('PA_v1')] });
+    expect(witness.at(-1)?.body).toMatchObject({
+      events: [{ type: 'participant_left', cause: 'self' }],
+    });
+    await reporter.close();
+    expect(readdirSync(spoolDir)).toEqual([]);
   });
 
   it('lets an in-flight end request land when the job closes underneath it', async () => {
@@ -371,6 +403,7 @@ describe('replaySpool', () => {
     const reporter = newReporter(`http://127.0.0.1:${port}`);
     reporter.addSegment(segment(0));
     reporter.addMetric(metric(0));
+    reporter.addWitness(joined('PA_v1'));
     expect(await reporter.endCall('assistant_ended', 200)).toBe(false);
     await reporter.close(50);
 
@@ -384,11 +417,11 @@ describe('replaySpool', () => {
       attemptsPerBatch: 2,
       maxBackoffMs: 10,
     });
-    expect(summary).toMatchObject({ files: 1, acked: 2, dropped: 0, remaining: 1 });
+    expect(summary).toMatchObject({ files: 1, acked: 3, dropped: 0, remaining: 1 });
     const delivered = api.requests
       .filter((r) => !r.path.endsWith('/segments'))
       .map((r) => r.path.split('/').at(-1));
-    expect(delivered).toEqual(['metrics', 'end']);
+    expect(delivered).toEqual(['metrics', 'witness', 'end']);
     expect(readdirSync(spoolDir)).toHaveLength(1);
   });
 
@@ -422,6 +455,16 @@ async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<voi
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+function joined(sid: string): WitnessEvent {
+  return {
+    type: 'participant_joined',
+    at: '2026-11-25T10:00:00.001Z',
+    sid,
+    identity: 'visitor-0193',
+    kind: 'visitor',
+  };
 }
 
 function envelope(code: string, field?: string) {

@@ -19,6 +19,8 @@ import {
   metricBatchSchema,
   type SegmentBatch,
   segmentBatchSchema,
+  type WitnessBatch,
+  witnessBatchSchema,
 } from '@voicedesk/core';
 import { type InternalApi, sendInternal } from './api-client.ts';
 import { backoffDelay, sleep } from './backoff.ts';
@@ -28,14 +30,20 @@ import type { AgentLogger } from './logger.ts';
  * Write-ahead log of what the agent owes the API. Every batch is appended before its first
  * send and marked done once the API acknowledged (or refused) it, so a crashed job or an API
  * outage leaves a file the worker replays later. The routes are idempotent (segments by seq,
- * metrics by turn and kind, end by call), which is what makes blind replay safe.
+ * metrics by turn and kind, witness events by participant sid and type, end by call), which is
+ * what makes blind replay safe.
  */
 
-export type SpoolRoute = 'segments' | 'metrics' | 'end';
-export type SpoolBody = SegmentBatch | MetricBatch | AgentEndCall;
+export type SpoolRoute = 'segments' | 'metrics' | 'witness' | 'end';
+export type SpoolBody = SegmentBatch | MetricBatch | WitnessBatch | AgentEndCall;
 
 /** Every route, in the order a replay sends its lanes: the end last, after what it closes. */
-export const SPOOL_ROUTES = ['segments', 'metrics', 'end'] as const satisfies readonly SpoolRoute[];
+export const SPOOL_ROUTES = [
+  'segments',
+  'metrics',
+  'witness',
+  'end',
+] as const satisfies readonly SpoolRoute[];
 
 export interface SpooledBatch {
   v: 1;
@@ -56,6 +64,7 @@ interface DoneLine {
 const bodySchemas = {
   segments: segmentBatchSchema,
   metrics: metricBatchSchema,
+  witness: witnessBatchSchema,
   end: agentEndCallSchema,
 } as const satisfies Record<SpoolRoute, unknown>;
 
@@ -299,7 +308,7 @@ async function replayFile(path: string, options: ReplayOptions) {
   const file = SpoolFile.attach(path, logger);
   const result = { acked: 0, dropped: 0, remaining: 0 };
   // Lane by lane, like the reporter: a segments batch the API keeps refusing must not hold the
-  // metrics or the end back. The end still comes after the others' attempts.
+  // metrics, the witness reports or the end back. The end still comes after the others' attempts.
   for (const route of SPOOL_ROUTES) {
     const lane = pending.filter((batch) => batch.route === route);
     for (const [index, batch] of lane.entries()) {
