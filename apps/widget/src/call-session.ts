@@ -1,4 +1,13 @@
-import { DisconnectReason, type Participant, type RemoteTrack, Room, RoomEvent, Track } from 'livekit-client';
+import {
+  ConnectionError,
+  ConnectionErrorReason,
+  DisconnectReason,
+  type Participant,
+  type RemoteTrack,
+  Room,
+  RoomEvent,
+  Track,
+} from 'livekit-client';
 
 /** One step of the assistant's caption: the text of a segment so far, and whether it is over. */
 export interface Caption {
@@ -26,6 +35,15 @@ export class MicrophoneError extends Error {
   constructor(readonly code: 'mic_denied' | 'no_mic') {
     super(code);
   }
+}
+
+/**
+ * The call can no longer be joined: its room is gone (the API releases a call nobody joined
+ * within its join window and deletes the room; with `room.auto_create: false` LiveKit then
+ * answers 404 "requested room does not exist") or its token is refused. A fresh call can be.
+ */
+export class CallGoneError extends Error {
+  readonly code = 'call_gone';
 }
 
 const TRANSCRIPTION_TOPIC = 'lk.transcription';
@@ -81,6 +99,7 @@ export async function joinCall(
 ): Promise<CallSession> {
   const cleanups: Array<() => void> = [];
   let hangingUp = false;
+  let joined = false;
 
   room.on(RoomEvent.TrackSubscribed, (track) => {
     if (track.kind !== Track.Kind.Audio) return;
@@ -115,15 +134,29 @@ export async function joinCall(
   room.on(RoomEvent.Reconnected, () => handlers.onReconnected());
   room.on(RoomEvent.Disconnected, (reason) => {
     for (const c of cleanups.splice(0)) c();
+    // A join that fails also ends in Disconnected; the caller hears of it from the rejection.
+    if (!joined) return;
     if (hangingUp) handlers.onEnded('hung_up');
     else if (reason === DisconnectReason.ROOM_DELETED) handlers.onEnded('closed');
     else handlers.onEnded('connection_lost');
   });
 
-  await room.connect(call.livekitUrl, call.token, { autoSubscribe: true });
+  try {
+    await room.connect(call.livekitUrl, call.token, { autoSubscribe: true });
+  } catch (err) {
+    // This room is left behind: its handlers must not report a call that never started.
+    room.removeAllListeners();
+    room.unregisterTextStreamHandler(TRANSCRIPTION_TOPIC);
+    if (err instanceof ConnectionError && err.reason === ConnectionErrorReason.NotAllowed) {
+      throw new CallGoneError(err.message);
+    }
+    throw err;
+  }
+  joined = true;
   try {
     await room.localParticipant.setMicrophoneEnabled(true);
   } catch (err) {
+    joined = false;
     await room.disconnect();
     const name = (err as Error).name;
     throw new MicrophoneError(

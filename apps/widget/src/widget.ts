@@ -128,11 +128,9 @@ function mountWidget(tag: HTMLScriptElement) {
         return fail(name === 'NotFoundError' || name === 'OverconstrainedError' ? 'no_mic' : 'mic_denied');
       }
       setState('connecting');
-      const [lk, started] = await Promise.all([module, minted]);
-      call = started;
-      emit('call', { callId: started.callId });
-      const room = lk.prepare(started.livekitUrl);
-      session = await lk.joinCall(room, started, root as unknown as HTMLElement, {
+      const [lk, first] = await Promise.all([module, minted]);
+      let started = first;
+      const handlers: CallModule.CallHandlers = {
         onConnected: () => {
           startedAt = Date.now();
           ticker = setInterval(() => {
@@ -165,7 +163,26 @@ function mountWidget(tag: HTMLScriptElement) {
           if (state === 'reconnecting') setState('in-call');
         },
         onEnded: (reason) => ended(reason),
-      });
+      };
+      for (let attempt = 1; ; attempt++) {
+        call = started;
+        emit('call', { callId: started.callId });
+        try {
+          session = await lk.joinCall(
+            lk.prepare(started.livekitUrl),
+            started,
+            root as unknown as HTMLElement,
+            handlers,
+          );
+          break;
+        } catch (err) {
+          // A visitor who sat at the microphone prompt past the call's join window finds the call
+          // released (missed, its room deleted): that is not their error, so call again, once.
+          if (!(err instanceof lk.CallGoneError) || attempt > 1) throw err;
+          call = undefined;
+          started = await startCall(api, siteKey);
+        }
+      }
     } catch (err) {
       // A call that was minted but never joined would otherwise ring until the join window closes.
       if (call) void endCall(api, call);
