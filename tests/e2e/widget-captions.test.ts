@@ -104,6 +104,50 @@ describe('captions and the join window', () => {
     await page.close();
   });
 
+  it('leaves an interrupted greeting’s caption where its audio stopped', async () => {
+    // This visitor starts talking 3 s after their microphone opens: in the middle of the greeting.
+    const talker = await launchChromium({ wav: fakeMicrophoneWav(fixture('visitor-1.wav'), 3) });
+    try {
+      const page = await talker.newPage();
+      await page.goto(host.url);
+      const button = page.getByRole('button', { name: /start a voice call/i });
+      await button.waitFor();
+      await page.evaluate(() => {
+        const w = window as unknown as {
+          __segments: Record<string, { text: string; final: boolean }>;
+          VoiceDesk: {
+            on(e: string, fn: (d: { segment: string; text: string; final: boolean }) => void): void;
+          };
+        };
+        w.__segments = {};
+        w.VoiceDesk.on('caption', (d) => {
+          w.__segments[d.segment] = { text: d.text, final: d.final };
+        });
+      });
+      await button.click();
+      await waitForState(page, 'in-call', { timeoutMs: 20_000 });
+      const greeting = await eventually(
+        'the greeting’s caption segment to close',
+        async () => {
+          const segments = await page.evaluate(
+            () =>
+              (window as unknown as { __segments: Record<string, { text: string; final: boolean }> })
+                .__segments,
+          );
+          const first = Object.values(segments)[0];
+          return first?.final ? first.text : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
+      // Cut short where the voice was cut: a true prefix of the greeting, not the whole of it.
+      expect(GREETING.startsWith(greeting.trimEnd()), greeting).toBe(true);
+      expect(greeting.trimEnd().length).toBeLessThan(GREETING.length);
+      await page.close();
+    } finally {
+      await talker.close();
+    }
+  });
+
   it('mints a new call, without an error, when the room is gone by the time the visitor grants the microphone', async () => {
     const page = await browser.newPage();
     await holdMicrophonePrompt(page);
