@@ -115,9 +115,20 @@ describe('calls the media server lost while it cannot be asked', () => {
     await sweepOnce(deps);
     expect(await statusOf(call.id)).toEqual({ status: 'connected', endReason: null });
 
-    // Past 300 s plus the two-minute grace.
+    // Past 300 s plus the two-minute grace, the room counts as lost; the agent may still
+    // report what happened, so the call waits the settle grace before it is ended.
     clock = new Date(call.startedAt + 421_000);
     await sweepOnce(deps);
+    expect(await statusOf(call.id)).toEqual({ status: 'connected', endReason: null });
+
+    clock = new Date(call.startedAt + 421_000 + (deps.config.settleGraceSeconds + 1) * 1000);
+    await sweepOnce(deps);
     expect(await statusOf(call.id)).toEqual({ status: 'failed', endReason: 'media_lost' });
+    const [row] = await database.db
+      .select({ endedAt: voiceCalls.endedAt })
+      .from(voiceCalls)
+      .where(eq(voiceCalls.id, call.id));
+    // Ended when the loss was seen, not when the grace ran out.
+    expect(row?.endedAt?.getTime()).toBe(call.startedAt + 421_000);
   });
 });

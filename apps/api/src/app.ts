@@ -2,14 +2,16 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { AppError } from '@voicedesk/core';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
-import { envelope, toAppError } from './errors.ts';
+import { envelope, errorFacts, toAppError } from './errors.ts';
 import { limitBody, requireJson } from './middleware/json-only.ts';
 import { createRouter } from './router.ts';
 import { adminCallRoutes } from './routes/calls-admin.ts';
 import { publicCallRoutes } from './routes/calls-public.ts';
 import { healthRoutes } from './routes/health.ts';
 import { internalRoutes } from './routes/internal.ts';
+import { internalWitnessRoutes } from './routes/internal-witness.ts';
 import { livekitWebhookRoutes } from './routes/livekit-webhook.ts';
 import { publicSiteRoutes } from './routes/sites-public.ts';
 import { widgetAssetRoutes } from './routes/widget-assets.ts';
@@ -64,6 +66,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', adminCallRoutes());
   app.route('/', livekitWebhookRoutes());
   app.route('/', internalRoutes());
+  app.route('/', internalWitnessRoutes());
   app.route('/', widgetAssetRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminKey', { type: 'http', scheme: 'bearer' });
@@ -81,8 +84,9 @@ export function createApp(deps: AppDeps) {
   app.onError((err, c) => {
     const appError = toAppError(err);
     if (appError.status >= 500) {
+      // By kind and code only: the message of a database error carries the caller's words.
       deps.logger.error(
-        { requestId: c.get('requestId'), err: String(err), stack: (err as Error).stack },
+        { requestId: c.get('requestId'), method: c.req.method, route: routePath(c, -1), ...errorFacts(err) },
         'unhandled',
       );
     }

@@ -18,6 +18,8 @@ const apiEnvSchema = z.object({
   CALL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: boolFlag.default(false),
   ROOM_LOST_GRACE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  VISITOR_JOIN_WINDOW_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
+  SETTLE_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
   LOG_LEVEL: logLevel,
   DEFAULT_SITE_KEY: z
@@ -44,6 +46,10 @@ export interface ApiConfig {
   trustProxy: boolean;
   sweepIntervalMs: number;
   roomLostGraceSeconds: number;
+  /** A minted call nobody joins within this ends missed/visitor_never_joined and frees its assistant. */
+  visitorJoinWindowSeconds: number;
+  /** How long an unsettled call (room gone, visitor dropped) waits for a witness before it is ended. */
+  settleGraceSeconds: number;
   logLevel: ApiEnv['LOG_LEVEL'];
   defaultSite: { key: string | undefined; origins: string[] };
 }
@@ -72,6 +78,8 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     roomLostGraceSeconds: e.ROOM_LOST_GRACE_SECONDS,
+    visitorJoinWindowSeconds: e.VISITOR_JOIN_WINDOW_SECONDS,
+    settleGraceSeconds: e.SETTLE_GRACE_SECONDS,
     logLevel: e.LOG_LEVEL,
     defaultSite: {
       key: e.DEFAULT_SITE_KEY,

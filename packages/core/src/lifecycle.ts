@@ -1,12 +1,30 @@
-import { type CallStatus, isTerminal, transition } from './call-status.ts';
+import type { CallStatus } from './call-status.ts';
 import type { EndReason } from './end-reasons.ts';
 import type { ParticipantKind } from './participants.ts';
 import type { LeaveCause } from './witness.ts';
 
 /**
- * The call row is a projection of its event log. Webhooks can arrive twice and in any
- * order, so instead of mutating the row per event we fold the whole (deduplicated) log in
- * a canonical order: the same set of events always yields the same row.
+ * The call row is a projection of its event log, folded here and nowhere else.
+ *
+ * Three processes stamp the events: LiveKit in whole seconds, the API and the agent in
+ * milliseconds, the sweeper at sweep time. Their clocks cannot order cause and effect, so the
+ * rules below order events by what they mean:
+ *
+ * 1. A call's end is decided once. The log is read in arrival order; the first prefix of it
+ *    whose fold ends the call fixes status, reason and times. Later events are kept (and shown
+ *    in the call's events, and still close participant spans) but cannot reopen or rewrite it.
+ * 2. Only a cause ends a call, never an effect. Causes: an end request (`call_ended`: the
+ *    visitor's hang-up through the API, the assistant's end, time or idle limits), the visitor
+ *    leaving a connected call on their own, the assistant's connection dropping, and the sweeper's deadlines
+ *    (`assistant_join_timeout`, `join_window_expired`, `settle`). Effects: a participant leaving
+ *    because the room was closed, a session replaced by its own reconnect, the room finishing.
+ * 3. What may still be explained is not decided yet. A visitor whose connection dropped may come
+ *    back; a room that finished or vanished without a cause in the log may have one on its way
+ *    (the agent's spooled report after an API outage). Such a call is `unsettled`; the sweeper
+ *    waits a grace period, then appends `settle`, which ends it from what the log says by then,
+ *    with the times of what happened (the drop, the room's end), not the time of the sweep.
+ * 4. Within a prefix, events are folded in time order; ties (common, with whole-second webhooks)
+ *    break by meaning: joins before ends, ends before the leaves they cause.
  */
 export type LifecycleEvent =
   | { type: 'room_started'; at: number }
@@ -30,24 +48,36 @@ export type LifecycleEvent =
     }
   | { type: 'room_finished'; at: number }
   | { type: 'call_ended'; at: number; reason: EndReason }
-  | { type: 'agent_join_timeout'; at: number }
+  | { type: 'assistant_join_timeout'; at: number }
   | { type: 'join_window_expired'; at: number }
   /** The media server no longer has the room (it crashed or restarted) and no webhook said why. */
-  | { type: 'room_lost'; at: number };
+  | { type: 'room_lost'; at: number }
+  /** The sweeper's grace for an unsettled call has passed: end it from what the log says. */
+  | { type: 'settle'; at: number };
 
 export type LifecycleEventType = LifecycleEvent['type'];
 
-/** Tie-break for events stamped in the same instant (LiveKit stamps webhooks in whole seconds). */
+/** Tie-break for events stamped in the same instant. */
 const RANK: Record<LifecycleEventType, number> = {
   room_started: 0,
   participant_joined: 1,
   call_ended: 2,
   participant_left: 3,
-  agent_join_timeout: 4,
+  assistant_join_timeout: 4,
   join_window_expired: 4,
   room_finished: 5,
   room_lost: 6,
+  settle: 7,
 };
+
+/** Events that can end a call under rule 2; folding stops at none of the others. */
+const DECISIVE = new Set<LifecycleEventType>([
+  'call_ended',
+  'participant_left',
+  'assistant_join_timeout',
+  'join_window_expired',
+  'settle',
+]);
 
 export interface ParticipantSpan {
   sid: string;
@@ -65,13 +95,14 @@ export interface CallProjection {
   endedAt: number | undefined;
   durationSeconds: number | undefined;
   endReason: EndReason | undefined;
+  /** Not ended, but something happened that may end it (rule 3): the sweeper settles it after a grace. */
+  unsettled: boolean;
   participants: ParticipantSpan[];
 }
 
 /**
- * LiveKit stamps leaves in whole seconds, so ties are common. Within one second: a drop
- * happened before it was noticed, a leave by room closure is a consequence of something
- * else, and the visitor leaves before the assistant that follows them out.
+ * Within one second: a drop happened before it was noticed, a leave by room closure is a
+ * consequence of something else, and the visitor leaves before the assistant that follows them.
  */
 const CAUSE_RANK: Record<LeaveCause, number> = { dropped: 0, replaced: 0, self: 1, room_closed: 2 };
 const KIND_RANK: Record<ParticipantKind, number> = { visitor: 0, staff: 1, recorder: 2, ai: 3 };
@@ -94,100 +125,202 @@ export function sortLifecycle(events: readonly LifecycleEvent[]): LifecycleEvent
   );
 }
 
-export function projectCall(events: readonly LifecycleEvent[]): CallProjection {
-  const state: CallProjection = {
+/** End reasons that mean the platform failed the visitor, not that the call ran its course. */
+const FAILURE_REASONS = new Set<EndReason>(['assistant_unavailable', 'assistant_lost', 'media_lost']);
+
+interface Leave {
+  at: number;
+  cause: LeaveCause;
+}
+
+interface Outcome {
+  status: CallStatus;
+  reason: EndReason;
+  at: number;
+}
+
+interface FoldState {
+  status: CallStatus;
+  startedAt: number | undefined;
+  connectedAt: number | undefined;
+  outcome: Outcome | undefined;
+  present: { visitor: Set<string>; ai: Set<string> };
+  aiEverJoined: boolean;
+  lastVisitorLeave: Leave | undefined;
+  lastAiLeave: Leave | undefined;
+  roomFinishedAt: number | undefined;
+  roomLostAt: number | undefined;
+}
+
+function endWith(state: FoldState, reason: EndReason, at: number): void {
+  if (state.outcome) return;
+  const connected = state.status === 'connected';
+  const status: CallStatus = FAILURE_REASONS.has(reason)
+    ? connected
+      ? 'failed'
+      : 'missed'
+    : connected
+      ? 'completed'
+      : 'missed';
+  state.outcome = { status, reason, at };
+  state.status = status;
+}
+
+/** What an unsettled call ends as (rule 3), or undefined while nothing needs settling. */
+function settledOutcome(state: FoldState): Omit<Outcome, 'status'> | undefined {
+  const roomGoneAt = state.roomFinishedAt ?? state.roomLostAt;
+  if (state.status === 'connected') {
+    if (state.present.visitor.size === 0 && state.lastVisitorLeave) {
+      const leave = state.lastVisitorLeave;
+      if (leave.cause === 'dropped') return { reason: 'visitor_lost', at: leave.at };
+      if (roomGoneAt !== undefined) return { reason: 'room_closed', at: Math.min(leave.at, roomGoneAt) };
+    }
+    if (state.present.ai.size === 0 && state.lastAiLeave) {
+      return { reason: 'assistant_lost', at: state.lastAiLeave.at };
+    }
+    if (state.roomFinishedAt !== undefined) return { reason: 'room_closed', at: state.roomFinishedAt };
+    if (state.roomLostAt !== undefined) return { reason: 'media_lost', at: state.roomLostAt };
+    return undefined;
+  }
+  const leave = state.lastVisitorLeave;
+  if (state.present.visitor.size === 0 && leave && (leave.cause === 'self' || leave.cause === 'dropped')) {
+    return { reason: leave.cause === 'self' ? 'visitor_hung_up' : 'visitor_lost', at: leave.at };
+  }
+  if (roomGoneAt === undefined) return undefined;
+  if (state.status === 'ringing') return { reason: 'assistant_unavailable', at: roomGoneAt };
+  return { reason: 'visitor_never_joined', at: roomGoneAt };
+}
+
+/** Folds events already in canonical order; stops at the first end. */
+function fold(events: readonly LifecycleEvent[]): FoldState {
+  const state: FoldState = {
     status: 'pending',
     startedAt: undefined,
     connectedAt: undefined,
-    endedAt: undefined,
-    durationSeconds: undefined,
-    endReason: undefined,
-    participants: [],
+    outcome: undefined,
+    present: { visitor: new Set(), ai: new Set() },
+    aiEverJoined: false,
+    lastVisitorLeave: undefined,
+    lastAiLeave: undefined,
+    roomFinishedAt: undefined,
+    roomLostAt: undefined,
   };
-  const spans = new Map<string, ParticipantSpan>();
-  const present = { visitor: new Set<string>(), ai: new Set<string>() };
-
-  const end = (to: CallStatus, reason: EndReason, at: number) => {
-    const result = transition(state.status, to);
-    if (!result.ok || isTerminal(state.status)) return;
-    state.status = result.status;
-    state.endReason = reason;
-    state.endedAt = at;
-  };
-
-  for (const event of sortLifecycle(events)) {
+  for (const event of events) {
+    if (state.outcome) break;
     switch (event.type) {
       case 'room_started':
         state.startedAt ??= event.at;
         break;
-      case 'participant_joined':
-      case 'participant_left': {
-        const joinedAt = event.type === 'participant_joined' ? event.at : event.joinedAt;
-        const span = spans.get(event.sid) ?? {
-          sid: event.sid,
-          identity: event.identity,
-          name: event.name,
-          kind: event.kind,
-          joinedAt,
-          leftAt: undefined,
-        };
-        span.joinedAt = Math.min(span.joinedAt, joinedAt);
-        span.name ??= event.name;
-        spans.set(event.sid, span);
-        if (event.type === 'participant_left') {
-          span.leftAt = Math.max(event.at, span.joinedAt);
-        }
+      case 'participant_joined': {
         if (event.kind !== 'visitor' && event.kind !== 'ai') break;
-        const side = present[event.kind];
-        if (event.type === 'participant_joined') {
-          side.add(event.sid);
-          if (isTerminal(state.status)) break;
-          if (present.visitor.size > 0 && present.ai.size > 0) {
-            const result = transition(state.status, 'connected');
-            if (result.ok && state.status !== 'connected') {
-              state.status = 'connected';
-              state.connectedAt = event.at;
-            }
-          } else if (event.kind === 'visitor' && state.status === 'pending') {
-            state.status = 'ringing';
-          }
-          break;
+        state.present[event.kind].add(event.sid);
+        if (event.kind === 'ai') state.aiEverJoined = true;
+        if (state.present.visitor.size > 0 && state.present.ai.size > 0 && state.status !== 'connected') {
+          state.status = 'connected';
+          state.connectedAt = event.at;
+        } else if (event.kind === 'visitor' && state.status === 'pending') {
+          state.status = 'ringing';
         }
-        side.delete(event.sid);
-        if (event.kind === 'visitor' && present.visitor.size === 0) {
-          if (state.status === 'connected') end('completed', 'visitor_hung_up', event.at);
-          else end('missed', 'assistant_unavailable', event.at);
-        } else if (event.kind === 'ai' && present.ai.size === 0 && state.status === 'connected') {
-          if (event.cause === 'dropped') end('failed', 'assistant_lost', event.at);
-          else end('completed', 'assistant_ended', event.at);
+        break;
+      }
+      case 'participant_left': {
+        if (event.kind !== 'visitor' && event.kind !== 'ai') break;
+        const side = state.present[event.kind];
+        // The same leave can come twice (webhook and the agent's report): only the first counts.
+        if (!side.delete(event.sid)) break;
+        const leave = { at: event.at, cause: event.cause };
+        if (event.kind === 'visitor') {
+          state.lastVisitorLeave = leave;
+          // Before the call connected, a late webhook of the assistant's join may still explain
+          // it: that case is left to `settle` (rule 3). The widget's own hang-up is immediate.
+          const alone = side.size === 0 && state.status === 'connected';
+          if (event.cause === 'self' && alone) endWith(state, 'visitor_hung_up', event.at);
+        } else {
+          state.lastAiLeave = leave;
+          // LiveKit has already waited out its reconnect timeout before it calls a leave a drop.
+          if (event.cause === 'dropped' && side.size === 0 && state.status === 'connected') {
+            endWith(state, 'assistant_lost', event.at);
+          }
         }
         break;
       }
       case 'call_ended':
-        end(state.status === 'connected' ? 'completed' : 'missed', event.reason, event.at);
+        endWith(state, event.reason, event.at);
         break;
-      case 'agent_join_timeout':
-        if (present.ai.size === 0) end('missed', 'assistant_unavailable', event.at);
+      case 'assistant_join_timeout':
+        if (!state.aiEverJoined) endWith(state, 'assistant_unavailable', event.at);
         break;
       case 'join_window_expired':
-        if (state.status === 'pending') end('missed', 'visitor_never_joined', event.at);
-        break;
-      case 'room_lost':
-        end(state.status === 'connected' ? 'failed' : 'missed', 'media_lost', event.at);
+        if (state.status === 'pending') endWith(state, 'visitor_never_joined', event.at);
         break;
       case 'room_finished':
-        if (state.status === 'connected') end('completed', 'room_closed', event.at);
-        else if (state.status === 'ringing') end('missed', 'assistant_unavailable', event.at);
-        else end('missed', 'visitor_never_joined', event.at);
+        state.roomFinishedAt ??= event.at;
         break;
+      case 'room_lost':
+        state.roomLostAt ??= event.at;
+        break;
+      case 'settle': {
+        const settled = settledOutcome(state);
+        if (settled) endWith(state, settled.reason, settled.at);
+        break;
+      }
     }
   }
-
-  if (state.connectedAt !== undefined && state.endedAt !== undefined && state.status !== 'missed') {
-    state.durationSeconds = Math.max(0, Math.round((state.endedAt - state.connectedAt) / 1000));
-  }
-  state.participants = [...spans.values()].sort(
-    (a, b) => a.joinedAt - b.joinedAt || a.sid.localeCompare(b.sid),
-  );
   return state;
+}
+
+function participantSpans(log: readonly LifecycleEvent[]): ParticipantSpan[] {
+  const spans = new Map<string, ParticipantSpan>();
+  for (const event of log) {
+    if (event.type !== 'participant_joined' && event.type !== 'participant_left') continue;
+    const joinedAt = event.type === 'participant_joined' ? event.at : event.joinedAt;
+    const span = spans.get(event.sid) ?? {
+      sid: event.sid,
+      identity: event.identity,
+      name: event.name,
+      kind: event.kind,
+      joinedAt,
+      leftAt: undefined,
+    };
+    span.joinedAt = Math.min(span.joinedAt, joinedAt);
+    span.name ??= event.name;
+    if (event.type === 'participant_left') {
+      // Two witnesses of one leave (webhook, agent): the earlier is nearer the truth.
+      const leftAt = Math.max(event.at, span.joinedAt);
+      span.leftAt = span.leftAt === undefined ? leftAt : Math.min(span.leftAt, leftAt);
+    }
+    spans.set(event.sid, span);
+  }
+  return [...spans.values()].sort((a, b) => a.joinedAt - b.joinedAt || a.sid.localeCompare(b.sid));
+}
+
+/** Projects the call from its log, given in arrival order (see the rules above). */
+export function projectCall(log: readonly LifecycleEvent[]): CallProjection {
+  let decided: FoldState | undefined;
+  for (let i = 0; i < log.length && !decided; i++) {
+    const event = log[i];
+    if (!event || !DECISIVE.has(event.type)) continue;
+    const state = fold(sortLifecycle(log.slice(0, i + 1)));
+    if (state.outcome) decided = state;
+  }
+  const state = decided ?? fold(sortLifecycle(log));
+  const outcome = state.outcome;
+  const durationSeconds =
+    outcome && state.connectedAt !== undefined && outcome.status !== 'missed'
+      ? Math.max(0, Math.round((outcome.at - state.connectedAt) / 1000))
+      : undefined;
+  return {
+    status: state.status,
+    // When the room started is a fact, not a decision: a late room_started webhook still counts.
+    startedAt: log.reduce<number | undefined>(
+      (first, e) => (e.type === 'room_started' ? Math.min(first ?? e.at, e.at) : first),
+      undefined,
+    ),
+    connectedAt: state.connectedAt,
+    endedAt: outcome?.at,
+    durationSeconds,
+    endReason: outcome?.reason,
+    unsettled: !outcome && settledOutcome(state) !== undefined,
+    participants: participantSpans(log),
+  };
 }

@@ -82,6 +82,8 @@ export const voiceCalls = pgTable(
     endedAt: ts('ended_at'),
     durationSeconds: integer('duration_seconds'),
     endReason: text('end_reason'),
+    /** Set while the projection is unsettled: from then on the sweeper may settle the call. */
+    settleAfter: ts('settle_after'),
     recordingId: uuid('recording_id'),
     transcript: jsonb('transcript').$type<TranscriptExport>(),
     summary: text('summary'),
@@ -93,6 +95,7 @@ export const voiceCalls = pgTable(
     index('voice_calls_site_created_idx').on(t.siteId, t.createdAt),
     index('voice_calls_status_idx').on(t.status),
     index('voice_calls_created_id_idx').on(t.createdAt, t.id),
+    index('voice_calls_settle_after_idx').on(t.settleAfter).where(sql`${t.settleAfter} is not null`),
   ],
 );
 

@@ -8,7 +8,13 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
     const type = c.req.header('content-type') ?? '';
     const length = c.req.header('content-length');
-    const hasBody = length === undefined ? c.req.raw.body !== null : Number(length) > 0;
+    // Node's server gives every POST a body stream, even `curl -X POST` with no body and no
+    // length; without a length, look for an actual byte (bounded by limitBody, cached by Hono
+    // for the validator) instead of trusting the stream's presence.
+    const hasBody =
+      length === undefined
+        ? c.req.raw.body !== null && (await c.req.arrayBuffer()).byteLength > 0
+        : Number(length) > 0;
     if (hasBody && !/^application\/json\b/i.test(type)) {
       throw new AppError(
         415,

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError, CALL_STATUSES } from '@voicedesk/core';
+import { AppError, CALL_STATUSES, pgTimestamp } from '@voicedesk/core';
 import { requireBearer } from '../middleware/bearer.ts';
 import { createRouter } from '../router.ts';
 import { callIdParamSchema, errorResponses, jsonResponse } from '../schemas.ts';
@@ -14,8 +14,8 @@ const statusList = z
 const listQuery = z.object({
   status: statusList.optional(),
   siteId: z.string().uuid().optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: pgTimestamp({ offset: true }).optional(),
+  to: pgTimestamp({ offset: true }).optional(),
   cursor: z.string().uuid('must be the nextCursor of a previous page').optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   stats: z.enum(['0', '1', 'true', 'false']).optional(),

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError } from '@voicedesk/core';
+import { AppError, pgText } from '@voicedesk/core';
 import { voiceCalls } from '@voicedesk/db';
 import { eq } from 'drizzle-orm';
 import { bearerToken } from '../middleware/bearer.ts';
@@ -17,7 +17,7 @@ import { verifyVisitorKey } from '../services/visitor-key.ts';
 const createCallBody = z
   .object({
     siteKey: siteKeySchema,
-    name: z.string().trim().min(1).max(80).optional(),
+    name: pgText().trim().min(1).max(80).optional(),
   })
   .strict()
   .openapi('CreateCallRequest');

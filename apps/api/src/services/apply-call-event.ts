@@ -1,16 +1,24 @@
 import type { AppDeps } from '../deps.ts';
+import { runDueCallJobs } from './call-jobs.ts';
 import {
   becameTerminal,
   type CallEventInput,
   type CallEventOutcome,
   recordCallEvent,
 } from './call-lifecycle.ts';
-import { assembleTranscript } from './transcript.ts';
 
-/** Records an event, then does what an ended call needs: close its room, freeze its transcript. */
+/**
+ * Records an event; when it ended the call, does what an ended call needs (close its room,
+ * freeze its transcript) at once. Those jobs were queued with the event, so if doing them now
+ * fails, the job runner retries them: nothing depends on this request getting that far.
+ */
 export async function applyCallEvent(deps: AppDeps, input: CallEventInput): Promise<CallEventOutcome> {
-  const outcome = await recordCallEvent(deps.database.db, input);
-  if (becameTerminal(outcome) && outcome.callId && outcome.roomName) {
+  const now = deps.now?.() ?? new Date();
+  const outcome = await recordCallEvent(deps.database.db, input, {
+    now,
+    settleGraceSeconds: deps.config.settleGraceSeconds,
+  });
+  if (becameTerminal(outcome) && outcome.callId) {
     deps.logger.info(
       {
         callId: outcome.callId,
@@ -19,10 +27,8 @@ export async function applyCallEvent(deps: AppDeps, input: CallEventInput): Prom
       },
       'call ended',
     );
-    await assembleTranscript(deps.database.db, outcome.callId);
-    // Closing the room releases the worker's job and tells a waiting visitor the call is over.
-    await deps.livekit.deleteRoom(outcome.roomName).catch((err: unknown) => {
-      deps.logger.warn({ callId: outcome.callId, err: String(err) }, 'could not delete room of ended call');
+    await runDueCallJobs(deps, { callId: outcome.callId }).catch((err: unknown) => {
+      deps.logger.warn({ callId: outcome.callId, err: String(err) }, 'call jobs deferred to the runner');
     });
   }
   return outcome;

@@ -5,7 +5,15 @@ import {
   type LifecycleEvent,
   projectCall,
 } from '@voicedesk/core';
-import { callEvents, callParticipants, type Db, newId, voiceCalls } from '@voicedesk/db';
+import {
+  CALL_JOB_KINDS,
+  callEvents,
+  callJobs,
+  callParticipants,
+  type Db,
+  newId,
+  voiceCalls,
+} from '@voicedesk/db';
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 
 export interface CallEventInput {
@@ -27,17 +35,34 @@ export interface CallEventOutcome {
   projection: CallProjection | undefined;
 }
 
+export interface RecordOptions {
+  now: Date;
+  /** How long an unsettled call waits for a witness to explain it before the sweeper settles it. */
+  settleGraceSeconds: number;
+}
+
 /**
- * Stores one event exactly once and re-derives the call row from the whole log, inside one
- * transaction holding the call's row lock: concurrent webhooks for a call serialise here.
+ * Stores one event exactly once and re-derives the call row from the whole log (in arrival
+ * order, see packages/core/src/lifecycle.ts), inside one transaction holding the call's row
+ * lock: concurrent events for a call serialise here. The work an ended call needs is queued in
+ * the same transaction (call_jobs), so it cannot be lost between the commit and doing it.
  */
-export async function recordCallEvent(db: Db, input: CallEventInput): Promise<CallEventOutcome> {
+export async function recordCallEvent(
+  db: Db,
+  input: CallEventInput,
+  options: RecordOptions,
+): Promise<CallEventOutcome> {
   return db.transaction(async (tx) => {
     const where = input.callId
       ? eq(voiceCalls.id, input.callId)
       : eq(voiceCalls.roomName, input.roomName ?? '');
     const [call] = await tx
-      .select({ id: voiceCalls.id, status: voiceCalls.status, roomName: voiceCalls.roomName })
+      .select({
+        id: voiceCalls.id,
+        status: voiceCalls.status,
+        roomName: voiceCalls.roomName,
+        settleAfter: voiceCalls.settleAfter,
+      })
       .from(voiceCalls)
       .where(where)
       .for('update');
@@ -64,7 +89,7 @@ export async function recordCallEvent(db: Db, input: CallEventInput): Promise<Ca
       .select({ lifecycle: callEvents.lifecycle })
       .from(callEvents)
       .where(and(eq(callEvents.callId, call.id), isNotNull(callEvents.lifecycle)))
-      .orderBy(asc(callEvents.createdAt));
+      .orderBy(asc(callEvents.seq));
     const projection = projectCall(log.map((row) => row.lifecycle as LifecycleEvent));
     const toDate = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
 
@@ -77,6 +102,9 @@ export async function recordCallEvent(db: Db, input: CallEventInput): Promise<Ca
         endedAt: toDate(projection.endedAt),
         durationSeconds: projection.durationSeconds ?? null,
         endReason: projection.endReason ?? null,
+        settleAfter: projection.unsettled
+          ? (call.settleAfter ?? new Date(options.now.getTime() + options.settleGraceSeconds * 1000))
+          : null,
         updatedAt: sql`now()`,
       })
       .where(eq(voiceCalls.id, call.id));
@@ -107,7 +135,14 @@ export async function recordCallEvent(db: Db, input: CallEventInput): Promise<Ca
           },
         });
     }
-    return { duplicate: false, ...base, projection };
+    const outcome = { duplicate: false, ...base, projection };
+    if (becameTerminal(outcome)) {
+      await tx
+        .insert(callJobs)
+        .values(CALL_JOB_KINDS.map((kind) => ({ id: newId(), callId: call.id, kind, runAt: options.now })))
+        .onConflictDoNothing({ target: [callJobs.callId, callJobs.kind] });
+    }
+    return outcome;
   });
 }
 

@@ -1,4 +1,4 @@
-import { RoomAgentDispatch } from '@livekit/protocol';
+import { ParticipantInfo_Kind, RoomAgentDispatch } from '@livekit/protocol';
 import {
   AccessToken,
   RoomServiceClient,
@@ -24,9 +24,19 @@ export interface LivekitGateway {
   deleteRoom(roomName: string): Promise<void>;
   /** Which of these rooms the media server holds now; rejects when it cannot be asked. */
   existingRooms(roomNames: string[]): Promise<Set<string>>;
+  /** Who is in the room now, or null when the media server has no such room; rejects when it cannot be asked. */
+  roomParticipants(roomName: string): Promise<RoomParticipant[] | null>;
   mintVisitorToken(grant: VisitorGrant): Promise<string>;
   receiveWebhook(body: string, authorization: string | undefined): Promise<WebhookEvent>;
   ping(): Promise<void>;
+}
+
+export interface RoomParticipant {
+  sid: string;
+  identity: string;
+  name: string | undefined;
+  isAgent: boolean;
+  joinedAtMs: number;
 }
 
 /** Visitors, the assistant and at most one staff member and one recorder. */
@@ -69,6 +79,21 @@ export function createLivekitGateway(opts: {
     async existingRooms(roomNames) {
       const found = await rooms.listRooms(roomNames);
       return new Set(found.map((r) => r.name));
+    },
+    async roomParticipants(roomName) {
+      try {
+        const list = await rooms.listParticipants(roomName);
+        return list.map((p) => ({
+          sid: p.sid,
+          identity: p.identity,
+          name: p.name || undefined,
+          isAgent: p.kind === ParticipantInfo_Kind.AGENT,
+          joinedAtMs: Number(p.joinedAtMs) || Number(p.joinedAt) * 1000,
+        }));
+      } catch (err) {
+        if (/not found|404|does not exist/i.test(String(err))) return null;
+        throw err;
+      }
     },
     async mintVisitorToken({ roomName, identity, name, ttlSeconds }) {
       const token = new AccessToken(opts.apiKey, opts.apiSecret, {

@@ -1,6 +1,6 @@
 import { AppError, roomNameForCall, visitorIdentity } from '@voicedesk/core';
 import { newId, voiceCalls } from '@voicedesk/db';
-import { eq } from 'drizzle-orm';
+import { and, count, eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import type { SiteRow } from './sites.ts';
 import { visitorKeyFor } from './visitor-key.ts';
@@ -12,6 +12,35 @@ export interface StartedCall {
   livekitUrl: string;
   expiresAt: string;
   visitorKey: string;
+}
+
+/**
+ * A site's calls waiting to be answered and calls in progress are capped, so a script holding
+ * the public site key cannot take every assistant slot (each minted call holds one until the
+ * join window closes). Counted from the rows, so the cap holds across API instances (roughly:
+ * two concurrent mints can both pass at the edge).
+ */
+async function checkSiteCapacity(deps: AppDeps, site: SiteRow): Promise<void> {
+  const rows = await deps.database.db
+    .select({ status: voiceCalls.status, n: count() })
+    .from(voiceCalls)
+    .where(
+      and(eq(voiceCalls.siteId, site.id), inArray(voiceCalls.status, ['pending', 'ringing', 'connected'])),
+    )
+    .groupBy(voiceCalls.status);
+  const of = (status: string) => rows.find((r) => r.status === status)?.n ?? 0;
+  const waiting = of('pending') + of('ringing');
+  if (waiting >= site.maxPendingCalls || of('connected') >= site.maxActiveCalls) {
+    throw new AppError(
+      429,
+      'rate_limited',
+      waiting >= site.maxPendingCalls
+        ? 'too many calls are waiting to be answered on this site, try again shortly'
+        : 'every line of this site is busy, try again shortly',
+      'siteKey',
+      { 'retry-after': '10' },
+    );
+  }
 }
 
 /**
@@ -32,6 +61,7 @@ export async function startCall(
   const ttl = deps.config.visitorTokenTtlSeconds;
   const expiresAt = new Date(now.getTime() + ttl * 1000);
 
+  await checkSiteCapacity(deps, site);
   await db.insert(voiceCalls).values({
     id: callId,
     roomName,

@@ -1,96 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { participantKindOf } from '@voicedesk/core';
 import { callParticipants, sites, voiceCalls } from '@voicedesk/db';
-import { and, eq, inArray, lt, notExists, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, lt, notExists, or, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { applyCallEvent } from './apply-call-event.ts';
+import { runDueCallJobs } from './call-jobs.ts';
+import { acquireLease } from './leases.ts';
+import type { RoomParticipant } from './livekit-gateway.ts';
 import { pruneRateLimits } from './rate-limiter.ts';
 
 /** Past the site's longest call by this much, a call is lost even if LiveKit cannot be asked. */
 const OVERRUN_GRACE_SECONDS = 120;
+const PAGE = 100;
 
-/**
- * Calls in progress whose room the media server no longer has: it crashed or restarted, and
- * the webhooks that would have ended them will never come. When LiveKit cannot be asked,
- * only calls past their site's maximum length (plus grace) are called lost.
- */
-async function lostCalls(deps: AppDeps, now: Date): Promise<string[]> {
-  const { db } = deps.database;
-  const settled = new Date(now.getTime() - deps.config.roomLostGraceSeconds * 1000);
-  const live = await db
-    .select({
-      id: voiceCalls.id,
-      roomName: voiceCalls.roomName,
-      overdue: sql<boolean>`${voiceCalls.createdAt} < ${now.toISOString()}::timestamptz
-        - make_interval(secs => ${sites.maxCallSeconds} + ${OVERRUN_GRACE_SECONDS})`,
-    })
-    .from(voiceCalls)
-    .innerJoin(sites, eq(sites.id, voiceCalls.siteId))
-    .where(and(inArray(voiceCalls.status, ['ringing', 'connected']), lt(voiceCalls.createdAt, settled)))
-    .limit(100);
-  if (live.length === 0) return [];
-  const existing = await deps.livekit.existingRooms(live.map((c) => c.roomName)).catch((err: unknown) => {
-    deps.logger.warn({ err: String(err) }, 'cannot list rooms; only overdue calls are swept');
-    return undefined;
+type SweepEvent = 'assistant_join_timeout' | 'join_window_expired' | 'room_lost' | 'settle';
+
+async function sweepEvent(deps: AppDeps, callId: string, type: SweepEvent, now: Date, key = '') {
+  await applyCallEvent(deps, {
+    // Deterministic: a second sweep (or instance) records each observation once.
+    eventId: `sweep:${type}:${callId}${key}`,
+    type,
+    source: 'sweeper',
+    callId,
+    createdAt: now,
+    lifecycle: { type, at: now.getTime() },
+    payload: {},
   });
-  return live.filter((c) => (existing ? !existing.has(c.roomName) : c.overdue)).map((c) => c.id);
 }
 
 /**
- * Ends calls that no webhook will ever end: no assistant joined in time, the visitor never
- * used the token, or the media server lost the room. Event ids are deterministic, so several
- * API instances sweeping at once record each ending only once.
+ * LiveKit's own participant list is a witness too: webhooks it could not deliver within its
+ * max_age are gone for good, so before a deadline ends a call, what LiveKit still holds is
+ * recorded. Returns null when the room is gone, undefined when LiveKit cannot be asked.
  */
-export async function sweepOnce(deps: AppDeps): Promise<number> {
+async function reconcileRoom(
+  deps: AppDeps,
+  call: { id: string; roomName: string },
+): Promise<RoomParticipant[] | null | undefined> {
+  const participants = await deps.livekit.roomParticipants(call.roomName).catch((err: unknown) => {
+    deps.logger.warn({ callId: call.id, err: String(err) }, 'cannot list room participants');
+    return undefined;
+  });
+  for (const p of participants ?? []) {
+    const at = p.joinedAtMs || Date.now();
+    await applyCallEvent(deps, {
+      eventId: `reconcile:join:${p.sid}`,
+      type: 'participant_joined',
+      source: 'sweeper',
+      callId: call.id,
+      createdAt: new Date(at),
+      lifecycle: {
+        type: 'participant_joined',
+        at,
+        sid: p.sid,
+        identity: p.identity,
+        name: p.name,
+        kind: participantKindOf(p.identity, p.isAgent),
+      },
+      payload: { reconciled: true },
+    });
+  }
+  return participants;
+}
+
+/** Pending calls past the join window, and calls with no assistant past its join timeout. */
+async function sweepDeadlines(deps: AppDeps, now: Date): Promise<number> {
   const { db } = deps.database;
-  const now = deps.now?.() ?? new Date();
-  const agentDeadline = new Date(now.getTime() - deps.config.agentJoinTimeoutSeconds * 1000);
-  const noAgent = await db
-    .select({ id: voiceCalls.id })
+  const assistantDeadline = new Date(now.getTime() - deps.config.agentJoinTimeoutSeconds * 1000);
+  const joinDeadline = new Date(now.getTime() - deps.config.visitorJoinWindowSeconds * 1000);
+  const noAssistant = notExists(
+    db
+      .select({ id: callParticipants.id })
+      .from(callParticipants)
+      .where(and(eq(callParticipants.callId, voiceCalls.id), eq(callParticipants.kind, 'ai'))),
+  );
+  const overdue = await db
+    .select({ id: voiceCalls.id, roomName: voiceCalls.roomName, createdAt: voiceCalls.createdAt })
     .from(voiceCalls)
     .where(
-      and(
-        inArray(voiceCalls.status, ['pending', 'ringing']),
-        lt(voiceCalls.createdAt, agentDeadline),
-        notExists(
-          db
-            .select({ id: callParticipants.id })
-            .from(callParticipants)
-            .where(and(eq(callParticipants.callId, voiceCalls.id), eq(callParticipants.kind, 'ai'))),
+      or(
+        and(eq(voiceCalls.status, 'pending'), lt(voiceCalls.createdAt, joinDeadline)),
+        and(
+          inArray(voiceCalls.status, ['pending', 'ringing']),
+          lt(voiceCalls.createdAt, assistantDeadline),
+          noAssistant,
         ),
       ),
     )
-    .limit(100);
-  const neverJoined = await db
-    .select({ id: voiceCalls.id })
-    .from(voiceCalls)
-    .where(and(eq(voiceCalls.status, 'pending'), lt(voiceCalls.joinDeadline, now)))
-    .limit(100);
-
-  const jobs = [
-    ...noAgent.map((c) => ({ id: c.id, type: 'agent_join_timeout' as const })),
-    ...neverJoined.map((c) => ({ id: c.id, type: 'join_window_expired' as const })),
-    ...(await lostCalls(deps, now)).map((id) => ({ id, type: 'room_lost' as const })),
-  ];
-  for (const job of jobs) {
-    await applyCallEvent(deps, {
-      eventId: `sweep:${job.type}:${job.id}`,
-      type: job.type,
-      source: 'sweeper',
-      callId: job.id,
-      createdAt: now,
-      lifecycle: { type: job.type, at: now.getTime() },
-      payload: {},
-    });
+    .orderBy(asc(voiceCalls.createdAt))
+    .limit(PAGE);
+  let swept = 0;
+  for (const call of overdue) {
+    const participants = await reconcileRoom(deps, call);
+    if (participants === null) {
+      // The room is gone with no cause on record: wait for the agent's report (rule 3).
+      await sweepEvent(deps, call.id, 'room_lost', now);
+    } else {
+      const kinds = new Set((participants ?? []).map((p) => participantKindOf(p.identity, p.isAgent)));
+      if (!kinds.has('ai') && call.createdAt < assistantDeadline) {
+        await sweepEvent(deps, call.id, 'assistant_join_timeout', now);
+      }
+      if (!kinds.has('visitor') && call.createdAt < joinDeadline) {
+        await sweepEvent(deps, call.id, 'join_window_expired', now);
+      }
+    }
+    swept++;
   }
-  await pruneRateLimits(db, now);
-  return jobs.length;
+  return swept;
 }
 
+/**
+ * Calls in progress whose room the media server no longer has: it crashed or restarted, or the
+ * room closed while the API could not hear about it. Every live call is checked, a page at a
+ * time. When LiveKit cannot be asked, only calls past their site's maximum length count.
+ */
+async function sweepLostRooms(deps: AppDeps, now: Date): Promise<number> {
+  const { db } = deps.database;
+  const settled = new Date(now.getTime() - deps.config.roomLostGraceSeconds * 1000);
+  let lost = 0;
+  let after: { createdAt: Date; id: string } | undefined;
+  for (;;) {
+    const page = await db
+      .select({
+        id: voiceCalls.id,
+        roomName: voiceCalls.roomName,
+        createdAt: voiceCalls.createdAt,
+        overdue: sql<boolean>`${voiceCalls.createdAt} < ${now.toISOString()}::timestamptz
+          - make_interval(secs => ${sites.maxCallSeconds} + ${OVERRUN_GRACE_SECONDS})`,
+      })
+      .from(voiceCalls)
+      .innerJoin(sites, eq(sites.id, voiceCalls.siteId))
+      .where(
+        and(
+          inArray(voiceCalls.status, ['ringing', 'connected']),
+          lt(voiceCalls.createdAt, settled),
+          after
+            ? or(
+                gt(voiceCalls.createdAt, after.createdAt),
+                and(eq(voiceCalls.createdAt, after.createdAt), gt(voiceCalls.id, after.id)),
+              )
+            : undefined,
+        ),
+      )
+      .orderBy(asc(voiceCalls.createdAt), asc(voiceCalls.id))
+      .limit(PAGE);
+    if (page.length === 0) break;
+    const existing = await deps.livekit.existingRooms(page.map((c) => c.roomName)).catch((err: unknown) => {
+      deps.logger.warn({ err: String(err) }, 'cannot list rooms; only overdue calls are swept');
+      return undefined;
+    });
+    for (const call of page) {
+      if (existing ? existing.has(call.roomName) : !call.overdue) continue;
+      await sweepEvent(deps, call.id, 'room_lost', now);
+      lost++;
+    }
+    const last = page[page.length - 1];
+    if (!last || page.length < PAGE) break;
+    after = { createdAt: last.createdAt, id: last.id };
+  }
+  return lost;
+}
+
+/** Unsettled calls whose grace has passed: no witness explained them, so end them from the log. */
+async function settleCalls(deps: AppDeps, now: Date): Promise<number> {
+  const due = await deps.database.db
+    .select({ id: voiceCalls.id, settleAfter: voiceCalls.settleAfter })
+    .from(voiceCalls)
+    .where(and(isNotNull(voiceCalls.settleAfter), lt(voiceCalls.settleAfter, now)))
+    .orderBy(asc(voiceCalls.settleAfter))
+    .limit(PAGE);
+  for (const call of due) {
+    await sweepEvent(deps, call.id, 'settle', now, `:${call.settleAfter?.getTime() ?? 0}`);
+  }
+  return due.length;
+}
+
+/**
+ * Ends calls that no webhook will ever end, settles calls nobody explained, and runs the work
+ * ended calls still owe (room deletes, transcript freezes) that failed the first time.
+ */
+export async function sweepOnce(deps: AppDeps): Promise<number> {
+  const now = deps.now?.() ?? new Date();
+  const swept =
+    (await sweepDeadlines(deps, now)) + (await sweepLostRooms(deps, now)) + (await settleCalls(deps, now));
+  await runDueCallJobs(deps);
+  await pruneRateLimits(deps.database.db, now);
+  return swept;
+}
+
+/**
+ * Every API instance starts one, but only the holder of the `sweeper` lease sweeps, and a
+ * sweep never overlaps the previous one: a slow sweep delays the next tick instead.
+ */
 export function startSweeper(deps: AppDeps): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
+  const holder = randomUUID();
+  const leaseMs = Math.max(10_000, deps.config.sweepIntervalMs * 5);
+  let running: Promise<unknown> | null = null;
+  const tick = async () => {
+    const now = deps.now?.() ?? new Date();
+    if (!(await acquireLease(deps.database.db, 'sweeper', holder, now, leaseMs))) return;
+    await sweepOnce(deps);
+  };
   const timer = setInterval(() => {
-    running = sweepOnce(deps).catch((err: unknown) =>
-      deps.logger.error({ err: String(err) }, 'sweep failed'),
-    );
+    if (running) return;
+    running = tick()
+      .catch((err: unknown) => deps.logger.error({ err: String(err) }, 'sweep failed'))
+      .finally(() => {
+        running = null;
+      });
   }, deps.config.sweepIntervalMs);
   timer.unref();
   return {

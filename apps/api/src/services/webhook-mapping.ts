@@ -19,9 +19,11 @@ const ROOM_CLOSED = new Set<DisconnectReason>([
   DisconnectReason.SERVER_SHUTDOWN,
 ]);
 
-/** Anything but a leave the client asked for or a room closure is a dropped connection. */
+/** Anything but a leave the client asked for, a reconnect or a room closure is a dropped connection. */
 function leaveCause(reason: DisconnectReason): LeaveCause {
   if (reason === DisconnectReason.CLIENT_INITIATED) return 'self';
+  // A full reconnect: LiveKit closes the old session when the same identity joins again.
+  if (reason === DisconnectReason.DUPLICATE_IDENTITY) return 'replaced';
   return ROOM_CLOSED.has(reason) ? 'room_closed' : 'dropped';
 }
 

@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf, type RouteApp, startRouteApp } from '../testing/route-app.ts';
+
+let t: RouteApp;
+beforeAll(async () => {
+  t = await startRouteApp('calls_admin');
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const list = (query: string) =>
+  t.request(`/v1/calls?${query}`, { headers: { authorization: `Bearer ${t.deps.config.adminApiKey}` } });
+
+describe('GET /v1/calls query parameters that Postgres cannot take', () => {
+  it.each([
+    ['from', 'from=0000-01-01T00:00:00Z'],
+    ['to', `to=${encodeURIComponent('0001-01-01T00:30:00+01:00')}`],
+    ['siteId', 'siteId=%00'],
+    ['cursor', 'cursor=%00'],
+    ['limit', 'limit=2147483648'],
+  ])('400 validation_failed naming %s', async (field, query) => {
+    expect(await errorOf(await list(query))).toMatchObject({ status: 400, code: 'validation_failed', field });
+  });
+
+  it('accepts the earliest time Postgres can hold', async () => {
+    expect((await list('from=0001-01-01T00:00:00Z')).status).toBe(200);
+  });
+});

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { loadApiConfig } from '@voicedesk/config';
+import { type DatabaseHandle, dropTestDatabase, openDatabase, recreateTestDatabase } from '@voicedesk/db';
+import { createApp } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
+import { createLogger } from '../logger.ts';
+import type { LivekitGateway } from '../services/livekit-gateway.ts';
+import { ensureDefaultSite } from '../services/sites.ts';
+
+export const POSTGRES_SERVER_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_ORIGIN = 'https://shop.example.test';
+
+export interface RouteApp {
+  app: ReturnType<typeof createApp>;
+  deps: AppDeps;
+  database: DatabaseHandle;
+  siteKey: string;
+  /** Every line the API logged, raw, so a test can prove what never reached the log. */
+  logs: string[];
+  request(path: string, init?: RequestInit): Promise<Response>;
+  internal(path: string, body: unknown, key?: string): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Media is out of scope for route tests: the room always exists and tokens are opaque. */
+const fakeLivekit: LivekitGateway = {
+  publicUrl: 'ws://127.0.0.1:7880',
+  createCallRoom: async () => {},
+  deleteRoom: async () => {},
+  existingRooms: async (names) => new Set(names),
+  mintVisitorToken: async () => 'test-token',
+  receiveWebhook: async () => {
+    throw new Error('webhooks are not part of route tests');
+  },
+  ping: async () => {},
+};
+
+/**
+ * `createApp(deps)` on its own fresh database on the real Postgres, no livekit-server, with
+ * the logger writing into `logs`. Test-only.
+ */
+export async function startRouteApp(name: string): Promise<RouteApp> {
+  const dbName = `voicedesk_edge_${name}_test`;
+  const url = await recreateTestDatabase(POSTGRES_SERVER_URL, dbName);
+  const siteKey = `pk_test_${randomBytes(6).toString('hex')}`;
+  const config = loadApiConfig({
+    DATABASE_URL: url,
+    LIVEKIT_API_KEY: 'devkey',
+    LIVEKIT_API_SECRET: 'secret-secret',
+    ADMIN_API_KEY: randomBytes(16).toString('hex'),
+    INTERNAL_SERVICE_KEY: randomBytes(16).toString('hex'),
+    DEFAULT_SITE_KEY: siteKey,
+    DEFAULT_SITE_ORIGINS: TEST_ORIGIN,
+    LOG_LEVEL: 'info',
+  });
+  const database = await openDatabase(config.database, { maxConnections: 2 });
+  await database.migrate();
+  await ensureDefaultSite(database.db, { key: siteKey, origins: [TEST_ORIGIN] });
+  const logs: string[] = [];
+  const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
+  const deps: AppDeps = { config, database, livekit: fakeLivekit, logger };
+  const app = createApp(deps);
+  return {
+    app,
+    deps,
+    database,
+    siteKey,
+    logs,
+    request: async (path, init) => app.request(path, init),
+    internal: async (path, body, key = config.internalServiceKey) =>
+      app.request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify(body),
+      }),
+    async close() {
+      await database.close();
+      await dropTestDatabase(POSTGRES_SERVER_URL, dbName);
+    },
+  };
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string; requestId: string };
+}
+
+export async function errorOf(res: Response): Promise<{ status: number } & ErrorBody['error']> {
+  const body = (await res.json()) as ErrorBody;
+  return { status: res.status, ...body.error };
+}
