@@ -50,3 +50,27 @@ export async function captureState(page: Page, name: string): Promise<void> {
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
+
+/** The assistant's caption as the visitor sees it right now. */
+export const captionText = (page: Page) =>
+  page.evaluate(
+    () =>
+      document.querySelector('voicedesk-widget')?.shadowRoot?.querySelector('.caption')?.textContent ?? '',
+  );
+
+/**
+ * Holds the browser's microphone prompt open until the page calls `__openMic()`; the real
+ * getUserMedia runs once released. Call before the page loads.
+ */
+export const holdMicrophonePrompt = (page: Page) =>
+  page.addInitScript(() => {
+    const w = window as unknown as { __openMic: () => void };
+    const gate = new Promise<void>((resolve) => {
+      w.__openMic = resolve;
+    });
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c) => {
+      await gate;
+      return real(c);
+    };
+  });

@@ -1,4 +1,4 @@
-import { type AssistantConfig, assistantConfigSchema } from '@voicedesk/core';
+import { type AssistantConfig, assistantConfigSchema, PERMANENT_REJECTION_CODES } from '@voicedesk/core';
 import { backoffDelay, sleep } from './backoff.ts';
 import type { AgentLogger } from './logger.ts';
 
@@ -11,7 +11,7 @@ export interface InternalApi {
   timeoutMs?: number;
 }
 
-export type InternalRoute = 'assistant' | 'segments' | 'metrics' | 'end';
+export type InternalRoute = 'assistant' | 'segments' | 'metrics' | 'witness' | 'end';
 
 export type SendOutcome =
   | { kind: 'ok'; status: number; body: unknown }
@@ -22,9 +22,23 @@ export function internalUrl(apiUrl: string, callId: string, route: InternalRoute
   return `${apiUrl.replace(/\/$/, '')}/internal/calls/${encodeURIComponent(callId)}/${route}`;
 }
 
-/** The API contract: 408/429/5xx are transient; any other 4xx will fail the same way again. */
+/** Statuses with which the API may refuse a report for good, given a permanent code with them. */
+const PERMANENT_STATUSES: ReadonlySet<number> = new Set([400, 404, 422]);
+
+/**
+ * Whether a refusal is worth retrying from its status alone. 401/403 (a key rotation), 408, 429
+ * and 5xx always are; a 400/404/422 only when its code is not a permanent rejection.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+  return !PERMANENT_STATUSES.has(status);
+}
+
+function isPermanentRejection(status: number, code: string | null): boolean {
+  return (
+    !isRetryableStatus(status) &&
+    code !== null &&
+    (PERMANENT_REJECTION_CODES as readonly string[]).includes(code)
+  );
 }
 
 function retryAfterMs(header: string | null): number | null {
@@ -53,7 +67,10 @@ function envelopeField(body: unknown, key: 'code' | 'field' | 'requestId'): stri
   return typeof value === 'string' ? value : null;
 }
 
-/** One request, classified. Never throws: network failures and timeouts are `retry`. */
+/**
+ * One request, classified. Never throws: network failures, timeouts and every refusal but a
+ * permanent rejection are `retry`.
+ */
 export async function sendInternal(
   api: InternalApi,
   callId: string,
@@ -82,18 +99,19 @@ export async function sendInternal(
   }
   const parsed = await readJson(res).catch(() => null);
   if (res.ok) return { kind: 'ok', status: res.status, body: parsed };
-  if (isRetryableStatus(res.status)) {
+  const code = envelopeField(parsed, 'code');
+  if (!isPermanentRejection(res.status, code)) {
     return {
       kind: 'retry',
       status: res.status,
       retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
-      detail: envelopeField(parsed, 'code') ?? 'http error',
+      detail: code ?? 'http error',
     };
   }
   return {
     kind: 'drop',
     status: res.status,
-    code: envelopeField(parsed, 'code'),
+    code,
     field: envelopeField(parsed, 'field'),
     requestId: envelopeField(parsed, 'requestId'),
   };

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Metric, Segment } from '@voicedesk/core';
+import type { Metric, Segment, WitnessEvent } from '@voicedesk/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentLogger } from './logger.ts';
 import { Reporter } from './reporter.ts';
@@ -263,6 +263,115 @@ describe('Reporter', () => {
     expect(api.stored).toHaveLength(1);
   });
 
+  it('keeps a batch refused with 401 (a key rotation) and delivers it once the key works', async () => {
+    api = await startApi((_req, n) =>
+      n <= 2 ? { status: 401, body: envelope('unauthorized') } : { status: 200 },
+    );
+    const reporter = newReporter(api.url);
+    for (let seq = 0; seq < 3; seq++) reporter.addSegment(segment(seq));
+    await reporter.flush();
+    expect(api.requests).toHaveLength(3);
+    expect(api.stored.map((s) => s.seq)).toEqual([0, 1, 2]);
+  });
+
+  it.each([
+    [403, 'forbidden'],
+    [400, 'unsupported_media_type'],
+    [404, 'not_found'],
+    [404, null],
+    [409, 'conflict'],
+    [413, 'payload_too_large'],
+    [422, 'conflict'],
+  ])('retries a %i answered with code %s: only named permanent rejections drop', async (status, code) => {
+    api = await startApi((_req, n) =>
+      n === 1 ? { status, body: code ? envelope(code) : {} } : { status: 200 },
+    );
+    const reporter = newReporter(api.url);
+    reporter.addSegment(segment(0));
+    await reporter.flush();
+    expect(api.requests).toHaveLength(2);
+    expect(api.stored).toHaveLength(1);
+  });
+
+  it.each([
+    [400, 'validation_failed'],
+    [404, 'call_not_found'],
+    [422, 'validation_failed'],
+  ])('drops a batch answered %i %s after one attempt', async (status, code) => {
+    api = await startApi(() => ({ status, body: envelope(code) }));
+    const { logger, lines } = captureLogger();
+    const reporter = newReporter(api.url, logger);
+    reporter.addMetric(metric(0));
+    await reporter.flush();
+    expect(api.requests).toHaveLength(1);
+    expect(lines.find((l) => l.level === 'error')?.obj).toMatchObject({ status, code, requestId: 'req_1' });
+  });
+
+  it('leaves batches and the end refused with 401 in the spool at close, for the replayer', async () => {
+    api = await startApi(() => ({ status: 401, body: envelope('unauthorized') }));
+    const reporter = newReporter(api.url);
+    reporter.addSegment(segment(0));
+    reporter.addMetric(metric(0));
+    expect(await reporter.endCall('visitor_hung_up', 300)).toBe(false);
+    await reporter.close(100);
+    expect(existsSync(reporter.spoolPath)).toBe(true);
+    await api.close();
+
+    api = await startApi();
+    const summary = await replaySpool({
+      dir: spoolDir,
+      api: { apiUrl: api.url, serviceKey: KEY },
+      logger: captureLogger().logger,
+    });
+    expect(summary).toMatchObject({ files: 1, acked: 3, dropped: 0, remaining: 0 });
+    expect(api.requests.map((r) => r.path.split('/').at(-1))).toEqual(['segments', 'metrics', 'end']);
+  });
+
+  it('keeps sending segments while a metrics batch is being retried', async () => {
+    api = await startApi((req) =>
+      req.path.endsWith('/metrics') ? { status: 503, body: envelope('internal') } : { status: 200 },
+    );
+    const reporter = newReporter(api.url);
+    reporter.addMetric(metric(0));
+    await new Promise((r) => setTimeout(r, 60));
+    for (let seq = 0; seq < 45; seq++) reporter.addSegment(segment(seq));
+    await waitFor(() => api?.stored.length === 45);
+    expect(api.stored.map((s) => s.seq)).toEqual([...Array(45).keys()]);
+    // Only the metrics batch is still owed (the last segments answer may still be on its way).
+    await waitFor(() => reporter.unsettled === 1);
+    expect(api.requests.filter((r) => r.path.endsWith('/metrics')).length).toBeGreaterThan(1);
+  });
+
+  it('posts witness events on their own lane, which a refusing witness route does not hold segments behind', async () => {
+    let witnessUp = false;
+    api = await startApi((req) =>
+      req.path.endsWith('/witness') && !witnessUp
+        ? { status: 404, body: envelope('not_found') }
+        : { status: 200 },
+    );
+    const reporter = newReporter(api.url);
+    reporter.addWitness(joined('PA_v1'));
+    reporter.addSegment(segment(0));
+    await waitFor(() => api?.stored.length === 1);
+    witnessUp = true;
+    reporter.addWitness({
+      ...joined('PA_v1'),
+      type: 'participant_left',
+      joinedAt: joined('PA_v1').at,
+      cause: 'self',
+    });
+    await reporter.flush();
+
+    const witness = api.requests.filter((r) => r.path === `/internal/calls/${callId}/witness`);
+    expect(witness.length).toBeGreaterThan(2);
+    expect(witness.at(-2)?.body).toEqual({ events: [joined('PA_v1')] });
+    expect(witness.at(-1)?.body).toMatchObject({
+      events: [{ type: 'participant_left', cause: 'self' }],
+    });
+    await reporter.close();
+    expect(readdirSync(spoolDir)).toEqual([]);
+  });
+
   it('lets an in-flight end request land when the job closes underneath it', async () => {
     // The API deletes the room (shutting the job down) before it answers the end request.
     api = await startApi();
@@ -287,6 +396,76 @@ describe('Reporter', () => {
     expect(lines.find((l) => l.level === 'error')?.obj).toMatchObject({ paths: ['speaker'] });
   });
 });
+
+describe('replaySpool', () => {
+  it('delivers the other lanes of a file past a segments batch that keeps failing', async () => {
+    const port = await freePort();
+    const reporter = newReporter(`http://127.0.0.1:${port}`);
+    reporter.addSegment(segment(0));
+    reporter.addMetric(metric(0));
+    reporter.addWitness(joined('PA_v1'));
+    expect(await reporter.endCall('assistant_ended', 200)).toBe(false);
+    await reporter.close(50);
+
+    api = await startApi((req) =>
+      req.path.endsWith('/segments') ? { status: 503, body: envelope('internal') } : { status: 200 },
+    );
+    const summary = await replaySpool({
+      dir: spoolDir,
+      api: { apiUrl: api.url, serviceKey: KEY },
+      logger: captureLogger().logger,
+      attemptsPerBatch: 2,
+      maxBackoffMs: 10,
+    });
+    expect(summary).toMatchObject({ files: 1, acked: 3, dropped: 0, remaining: 1 });
+    const delivered = api.requests
+      .filter((r) => !r.path.endsWith('/segments'))
+      .map((r) => r.path.split('/').at(-1));
+    expect(delivered).toEqual(['metrics', 'witness', 'end']);
+    expect(readdirSync(spoolDir)).toHaveLength(1);
+  });
+
+  it('keeps a spooled batch refused with 401 for the next run', async () => {
+    const port = await freePort();
+    const reporter = newReporter(`http://127.0.0.1:${port}`);
+    reporter.addSegment(segment(0));
+    await reporter.close(50);
+
+    api = await startApi(() => ({ status: 401, body: envelope('unauthorized') }));
+    const options = {
+      dir: spoolDir,
+      api: { apiUrl: api.url, serviceKey: KEY },
+      logger: captureLogger().logger,
+      attemptsPerBatch: 1,
+    };
+    expect(await replaySpool(options)).toMatchObject({ acked: 0, dropped: 0, remaining: 1 });
+    await api.close();
+    api = await startApi();
+    expect(await replaySpool({ ...options, api: { apiUrl: api.url, serviceKey: KEY } })).toMatchObject({
+      acked: 1,
+      remaining: 0,
+    });
+    expect(api.stored.map((s) => s.seq)).toEqual([0]);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function joined(sid: string): WitnessEvent {
+  return {
+    type: 'participant_joined',
+    at: '2026-11-25T10:00:00.001Z',
+    sid,
+    identity: 'visitor-0193',
+    kind: 'visitor',
+  };
+}
 
 function envelope(code: string, field?: string) {
   return { error: { code, message: 'refused', requestId: 'req_1', ...(field ? { field } : {}) } };

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type EndReason, type Metric, metricSchema, type Segment, segmentSchema } from '@voicedesk/core';
+import {
+  type EndReason,
+  type Metric,
+  metricSchema,
+  type Segment,
+  segmentSchema,
+  type WitnessEvent,
+  witnessEventSchema,
+} from '@voicedesk/core';
 import { type InternalApi, sendInternal } from './api-client.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import type { AgentLogger } from './logger.ts';
@@ -14,13 +22,21 @@ export interface ReporterOptions extends InternalApi {
   maxBackoffMs?: number;
 }
 
-type Item = { segments: Segment; metrics: Metric };
+type Item = { segments: Segment; metrics: Metric; witness: WitnessEvent };
+type LaneRoute = keyof Item;
+
+/** The array's name in each route's batch body (the contracts in @voicedesk/core). */
+const BODY_KEYS = { segments: 'segments', metrics: 'metrics', witness: 'events' } as const satisfies Record<
+  LaneRoute,
+  string
+>;
 
 /**
- * One lane per route so a metrics problem never holds transcript segments back. Within a lane
- * batches go out strictly one after another, which keeps segments in seq order on the wire.
+ * One lane per route so a batch the API keeps refusing on one route (retried until accepted)
+ * never holds the others back. Within a lane batches go out strictly one after another, which
+ * keeps segments in seq order and a participant's join before its leave on the wire.
  */
-class Lane<R extends 'segments' | 'metrics'> {
+class Lane<R extends LaneRoute> {
   pending: Item[R][] = [];
   queue: SpooledBatch[] = [];
   running: Promise<void> | null = null;
@@ -32,15 +48,19 @@ class Lane<R extends 'segments' | 'metrics'> {
 const empty = (): Promise<void> => Promise.resolve();
 
 /**
- * Sends a call's transcript segments and metrics to the API: batched (every ~300 ms or 20
- * items), retried with capped exponential backoff until acknowledged, and written ahead to a
- * spool file so a crash or an API outage loses nothing (the worker replays leftovers).
+ * Sends a call's transcript segments, metrics and what it witnessed in the room to the API:
+ * batched (every ~300 ms or 20 items), retried with capped exponential backoff until the API
+ * accepts them (whatever it answered meanwhile, 401 in a key rotation included) or rejects them
+ * for good, and written ahead to a spool file so a crash, an API outage or the job's end loses
+ * nothing (the worker replays leftovers).
  */
 export class Reporter {
   readonly #opts: Required<Omit<ReporterOptions, 'fetchImpl' | 'timeoutMs'>> & InternalApi;
   readonly #spool: SpoolFile;
   readonly #segments = new Lane('segments');
   readonly #metrics = new Lane('metrics');
+  readonly #witness = new Lane('witness');
+  readonly #lanes = [this.#segments, this.#metrics, this.#witness] as const;
   readonly #stop = new AbortController();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -58,7 +78,7 @@ export class Reporter {
 
   /** Work the API has not settled yet: batches in flight plus items not yet batched. */
   get unsettled(): number {
-    return this.#unsettled + this.#segments.pending.length + this.#metrics.pending.length;
+    return this.#lanes.reduce((sum, lane) => sum + lane.pending.length, this.#unsettled);
   }
 
   addSegment(segment: Segment): void {
@@ -78,7 +98,15 @@ export class Reporter {
     }
   }
 
-  #accept(route: SpoolRoute, issues: { path: PropertyKey[] }[] | null, ref: number): boolean {
+  /** A participant joining or leaving, as the agent saw it (see room-witness.ts). */
+  addWitness(event: WitnessEvent): void {
+    const parsed = witnessEventSchema.safeParse(event);
+    if (this.#accept('witness', parsed.success ? null : parsed.error.issues, event.sid) && parsed.success) {
+      this.#push(this.#witness, parsed.data);
+    }
+  }
+
+  #accept(route: SpoolRoute, issues: { path: PropertyKey[] }[] | null, ref: number | string): boolean {
     if (this.#closed) {
       this.#opts.logger.error(
         { callId: this.#opts.callId, route, ref },
@@ -98,7 +126,7 @@ export class Reporter {
     return true;
   }
 
-  #push<R extends 'segments' | 'metrics'>(lane: Lane<R>, item: Item[R]): void {
+  #push<R extends LaneRoute>(lane: Lane<R>, item: Item[R]): void {
     lane.pending.push(item);
     if (lane.pending.length >= this.#opts.maxBatchItems) this.#cut(lane);
     else this.#schedule();
@@ -108,20 +136,19 @@ export class Reporter {
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.#cut(this.#segments);
-      this.#cut(this.#metrics);
+      for (const lane of this.#lanes) this.#cut(lane);
     }, this.#opts.flushIntervalMs);
   }
 
-  #cut<R extends 'segments' | 'metrics'>(lane: Lane<R>): void {
+  #cut<R extends LaneRoute>(lane: Lane<R>): void {
     while (lane.pending.length > 0) {
       const items = lane.pending.splice(0, this.#opts.maxBatchItems);
-      const body = { [lane.route]: items } as unknown as SpoolBody;
+      const body = { [BODY_KEYS[lane.route]]: items } as unknown as SpoolBody;
       this.#enqueue(lane, body);
     }
   }
 
-  #enqueue(lane: Lane<'segments' | 'metrics'>, body: SpoolBody): void {
+  #enqueue(lane: Lane<LaneRoute>, body: SpoolBody): void {
     const batch = this.#spoolBatch(lane.route, body);
     if (!batch) return;
     lane.queue.push(batch);
@@ -149,7 +176,7 @@ export class Reporter {
     return batch;
   }
 
-  async #drain(lane: Lane<'segments' | 'metrics'>): Promise<void> {
+  async #drain(lane: Lane<LaneRoute>): Promise<void> {
     while (lane.queue.length > 0 && !this.#stop.signal.aborted) {
       const batch = lane.queue[0];
       if (!batch) break;
@@ -160,7 +187,7 @@ export class Reporter {
     }
   }
 
-  /** Retries until the API answers for good; false only when the reporter was stopped first. */
+  /** Retries until the API accepts or rejects for good; false only when stopped first. */
   async #deliver(batch: SpooledBatch, signal: AbortSignal = this.#stop.signal): Promise<boolean> {
     for (let attempt = 1; !signal.aborted; attempt++) {
       const outcome = await sendInternal(this.#opts, batch.callId, batch.route, batch.body, signal);
@@ -178,7 +205,7 @@ export class Reporter {
             field: outcome.field,
             requestId: outcome.requestId,
           },
-          'API refused a batch, dropping it',
+          'API rejected a batch for good, dropping it',
         );
         this.#spool.markDone(batch.id, 'dropped');
         return true;
@@ -202,12 +229,11 @@ export class Reporter {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    this.#cut(this.#segments);
-    this.#cut(this.#metrics);
-    await Promise.all([this.#whenIdle(this.#segments), this.#whenIdle(this.#metrics)]);
+    for (const lane of this.#lanes) this.#cut(lane);
+    await Promise.all(this.#lanes.map((lane) => this.#whenIdle(lane)));
   }
 
-  #whenIdle(lane: Lane<'segments' | 'metrics'>): Promise<void> {
+  #whenIdle(lane: Lane<LaneRoute>): Promise<void> {
     if (!lane.running) return empty();
     return new Promise((resolve) => lane.idle.push(resolve));
   }
@@ -253,7 +279,7 @@ export class Reporter {
     // already shutting down while that answer is on its way: let it land (endCall is bounded).
     const endPending = this.#endSent ? !(await this.#endSent) : false;
     this.#stop.abort();
-    await Promise.all([this.#segments.running, this.#metrics.running]);
+    await Promise.all(this.#lanes.map((lane) => lane.running));
     if (this.#unsettled === 0 && !endPending) {
       this.#spool.remove();
       return;
@@ -269,5 +295,6 @@ export class Reporter {
 function itemCount(body: SpoolBody): number {
   if ('segments' in body) return body.segments.length;
   if ('metrics' in body) return body.metrics.length;
+  if ('events' in body) return body.events.length;
   return 1;
 }

@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   type AgentEndCall,
   agentEndCallSchema,
@@ -8,6 +19,8 @@ import {
   metricBatchSchema,
   type SegmentBatch,
   segmentBatchSchema,
+  type WitnessBatch,
+  witnessBatchSchema,
 } from '@voicedesk/core';
 import { type InternalApi, sendInternal } from './api-client.ts';
 import { backoffDelay, sleep } from './backoff.ts';
@@ -17,11 +30,20 @@ import type { AgentLogger } from './logger.ts';
  * Write-ahead log of what the agent owes the API. Every batch is appended before its first
  * send and marked done once the API acknowledged (or refused) it, so a crashed job or an API
  * outage leaves a file the worker replays later. The routes are idempotent (segments by seq,
- * metrics by turn and kind, end by call), which is what makes blind replay safe.
+ * metrics by turn and kind, witness events by participant sid and type, end by call), which is
+ * what makes blind replay safe.
  */
 
-export type SpoolRoute = 'segments' | 'metrics' | 'end';
-export type SpoolBody = SegmentBatch | MetricBatch | AgentEndCall;
+export type SpoolRoute = 'segments' | 'metrics' | 'witness' | 'end';
+export type SpoolBody = SegmentBatch | MetricBatch | WitnessBatch | AgentEndCall;
+
+/** Every route, in the order a replay sends its lanes: the end last, after what it closes. */
+export const SPOOL_ROUTES = [
+  'segments',
+  'metrics',
+  'witness',
+  'end',
+] as const satisfies readonly SpoolRoute[];
 
 export interface SpooledBatch {
   v: 1;
@@ -42,8 +64,9 @@ interface DoneLine {
 const bodySchemas = {
   segments: segmentBatchSchema,
   metrics: metricBatchSchema,
+  witness: witnessBatchSchema,
   end: agentEndCallSchema,
-} as const;
+} as const satisfies Record<SpoolRoute, unknown>;
 
 export function isValidBody(route: SpoolRoute, body: unknown): body is SpoolBody {
   return bodySchemas[route].safeParse(body).success;
@@ -67,6 +90,7 @@ export function parseSpoolFileName(name: string): { callId: string; pid: number 
 
 export class SpoolFile {
   #broken = false;
+  #durableEntry = false;
 
   private constructor(
     readonly path: string,
@@ -77,9 +101,19 @@ export class SpoolFile {
   static create(dir: string, callId: string, logger: AgentLogger): SpoolFile {
     const file = new SpoolFile(join(dir, spoolFileName(callId, process.pid)), logger);
     try {
-      mkdirSync(dir, { recursive: true });
+      // Owner only: the files hold the visitor's words.
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       file.#fail(error);
+    }
+    try {
+      // mkdir leaves an existing directory's mode alone.
+      chmodSync(dir, 0o700);
+    } catch (error) {
+      logger.warn(
+        { path: dir, error: errorName(error) },
+        'could not restrict the spool directory to its owner',
+      );
     }
     activePaths.add(file.path);
     return file;
@@ -116,11 +150,33 @@ export class SpoolFile {
 
   #write(line: SpooledBatch | DoneLine): void {
     if (this.#broken) return;
+    let fd: number | undefined;
     try {
-      // Synchronous on purpose: the line must be on disk before the request it protects is sent.
-      appendFileSync(this.path, `${JSON.stringify(line)}\n`);
+      // Synchronous on purpose: the line must be on disk before the request it protects is sent,
+      // hence the fsync too (a written line may otherwise sit in the page cache through a crash).
+      fd = openSync(this.path, 'a', 0o600);
+      appendFileSync(fd, `${JSON.stringify(line)}\n`);
+      fsyncSync(fd);
     } catch (error) {
       this.#fail(error);
+    } finally {
+      if (fd !== undefined) closeQuietly(fd);
+    }
+    if (!this.#broken && !this.#durableEntry) this.#syncDirectory();
+  }
+
+  /** A new file's name is only crash-safe once its directory is synced too. */
+  #syncDirectory(): void {
+    // Once, even if it fails: not worth a warning on every line.
+    this.#durableEntry = true;
+    let fd: number | undefined;
+    try {
+      fd = openSync(dirname(this.path), 'r');
+      fsyncSync(fd);
+    } catch (error) {
+      this.logger.warn({ path: this.path, error: errorName(error) }, 'could not sync the spool directory');
+    } finally {
+      if (fd !== undefined) closeQuietly(fd);
     }
   }
 
@@ -132,6 +188,14 @@ export class SpoolFile {
       { path: this.path, error: errorName(error) },
       'spool directory not writable, continuing without crash protection',
     );
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing to do: the data was synced or the write already failed.
   }
 }
 
@@ -167,7 +231,7 @@ export function readPendingBatches(path: string, logger: AgentLogger): SpooledBa
       entry.type === 'batch' &&
       typeof entry.id === 'string' &&
       typeof entry.callId === 'string' &&
-      (entry.route === 'segments' || entry.route === 'metrics' || entry.route === 'end')
+      (SPOOL_ROUTES as readonly unknown[]).includes(entry.route)
     ) {
       batches.set(entry.id, line as SpooledBatch);
     } else corrupt++;
@@ -243,44 +307,18 @@ async function replayFile(path: string, options: ReplayOptions) {
   const pending = readPendingBatches(path, logger);
   const file = SpoolFile.attach(path, logger);
   const result = { acked: 0, dropped: 0, remaining: 0 };
-  const attempts = options.attemptsPerBatch ?? 4;
-  for (const [index, batch] of pending.entries()) {
-    if (!isValidBody(batch.route, batch.body)) {
-      logger.error(
-        { callId: batch.callId, route: batch.route },
-        'dropping spooled batch that fails the contract',
-      );
-      file.markDone(batch.id, 'dropped');
-      result.dropped++;
-      continue;
-    }
-    let delivered = false;
-    for (let attempt = 1; attempt <= attempts && !options.signal?.aborted; attempt++) {
-      const outcome = await sendInternal(options.api, batch.callId, batch.route, batch.body, options.signal);
-      if (outcome.kind === 'ok') {
-        file.markDone(batch.id, 'acked');
-        result.acked++;
-        delivered = true;
+  // Lane by lane, like the reporter: a segments batch the API keeps refusing must not hold the
+  // metrics, the witness reports or the end back. The end still comes after the others' attempts.
+  for (const route of SPOOL_ROUTES) {
+    const lane = pending.filter((batch) => batch.route === route);
+    for (const [index, batch] of lane.entries()) {
+      const outcome = await replayBatch(batch, file, options);
+      if (outcome === 'undelivered') {
+        // Keep order within the lane: its later batches wait behind the first one that fails.
+        result.remaining += lane.length - index;
         break;
       }
-      if (outcome.kind === 'drop') {
-        logger.error(
-          { callId: batch.callId, route: batch.route, status: outcome.status, code: outcome.code },
-          'API refused a spooled batch, dropping it',
-        );
-        file.markDone(batch.id, 'dropped');
-        result.dropped++;
-        delivered = true;
-        break;
-      }
-      if (attempt < attempts) {
-        await sleep(backoffDelay(attempt, 200, options.maxBackoffMs ?? 5_000), options.signal);
-      }
-    }
-    if (!delivered) {
-      // Keep order: later batches wait behind the first one that still fails.
-      result.remaining = pending.length - index;
-      break;
+      result[outcome]++;
     }
   }
   if (result.remaining === 0) file.remove();
@@ -289,6 +327,55 @@ async function replayFile(path: string, options: ReplayOptions) {
     file.release();
   }
   return result;
+}
+
+async function replayBatch(
+  batch: SpooledBatch,
+  file: SpoolFile,
+  options: ReplayOptions,
+): Promise<'acked' | 'dropped' | 'undelivered'> {
+  const { logger } = options;
+  if (!isValidBody(batch.route, batch.body)) {
+    logger.error(
+      { callId: batch.callId, route: batch.route },
+      'dropping spooled batch that fails the contract',
+    );
+    file.markDone(batch.id, 'dropped');
+    return 'dropped';
+  }
+  const attempts = options.attemptsPerBatch ?? 4;
+  for (let attempt = 1; attempt <= attempts && !options.signal?.aborted; attempt++) {
+    const outcome = await sendInternal(options.api, batch.callId, batch.route, batch.body, options.signal);
+    if (outcome.kind === 'ok') {
+      file.markDone(batch.id, 'acked');
+      return 'acked';
+    }
+    if (outcome.kind === 'drop') {
+      logger.error(
+        {
+          callId: batch.callId,
+          route: batch.route,
+          status: outcome.status,
+          code: outcome.code,
+          field: outcome.field,
+          requestId: outcome.requestId,
+        },
+        'API rejected a spooled batch for good, dropping it',
+      );
+      file.markDone(batch.id, 'dropped');
+      return 'dropped';
+    }
+    if (attempt < attempts) {
+      await sleep(
+        Math.min(
+          outcome.retryAfterMs ?? backoffDelay(attempt, 200, options.maxBackoffMs ?? 5_000),
+          options.maxBackoffMs ?? 5_000,
+        ),
+        options.signal,
+      );
+    }
+  }
+  return 'undelivered';
 }
 
 /** Replays at start-up and then periodically, picking up files of job processes that crashed. */

@@ -1,8 +1,25 @@
-import { DisconnectReason, type Participant, type RemoteTrack, Room, RoomEvent, Track } from 'livekit-client';
+import {
+  ConnectionError,
+  ConnectionErrorReason,
+  DisconnectReason,
+  type Participant,
+  type RemoteTrack,
+  Room,
+  RoomEvent,
+  Track,
+} from 'livekit-client';
+
+/** One step of the assistant's caption: the text of a segment so far, and whether it is over. */
+export interface Caption {
+  segment: string;
+  text: string;
+  /** The segment's stream closed: all of it was spoken, or it was interrupted where it stops. */
+  done: boolean;
+}
 
 export interface CallHandlers {
   onConnected(): void;
-  onCaption(text: string): void;
+  onCaption(caption: Caption): void;
   onAgentLevel(level: number): void;
   onReconnecting(): void;
   onReconnected(): void;
@@ -19,6 +36,17 @@ export class MicrophoneError extends Error {
     super(code);
   }
 }
+
+/**
+ * The call can no longer be joined: its room is gone (the API releases a call nobody joined
+ * within its join window and deletes the room; with `room.auto_create: false` LiveKit then
+ * answers 404 "requested room does not exist") or its token is refused. A fresh call can be.
+ */
+export class CallGoneError extends Error {
+  readonly code = 'call_gone';
+}
+
+const TRANSCRIPTION_TOPIC = 'lk.transcription';
 
 /**
  * How long a visitor waits in silence for a lost connection to come back before the call is
@@ -71,6 +99,7 @@ export async function joinCall(
 ): Promise<CallSession> {
   const cleanups: Array<() => void> = [];
   let hangingUp = false;
+  let joined = false;
 
   room.on(RoomEvent.TrackSubscribed, (track) => {
     if (track.kind !== Track.Kind.Audio) return;
@@ -78,9 +107,26 @@ export async function joinCall(
     mount.append(el);
     cleanups.push(() => el.remove(), meterTrack(track, handlers.onAgentLevel));
   });
-  room.registerTextStreamHandler('lk.transcription', async (reader, info) => {
-    const text = await reader.readAll();
-    if (text.trim() && isAgent(room.remoteParticipants.get(info.identity))) handlers.onCaption(text);
+  // The agent framework (room_io, synchronised transcription) opens one text stream per spoken
+  // segment and writes each word as its audio plays; an interrupted segment's stream closes at
+  // the last word heard. A stream for a segment already seen carries its text again (a final
+  // transcript replaces the interim one), so each stream's text replaces the segment's.
+  let latest = '';
+  room.registerTextStreamHandler(TRANSCRIPTION_TOPIC, async (reader, info) => {
+    // The visitor's own transcript comes on the same topic under the visitor's identity.
+    if (!isAgent(room.remoteParticipants.get(info.identity))) return;
+    const segment = reader.info.attributes?.['lk.segment_id'] ?? reader.info.id;
+    latest = segment;
+    let text = '';
+    try {
+      for await (const chunk of reader) {
+        text += chunk;
+        if (segment === latest && text.trim()) handlers.onCaption({ segment, text, done: false });
+      }
+    } catch {
+      // A stream cut off (the agent left, the call ended) keeps what was already shown.
+    }
+    if (segment === latest && text.trim()) handlers.onCaption({ segment, text, done: true });
   });
   // A dropped signalling socket is first resumed (SignalReconnecting), then fully restarted.
   room.on(RoomEvent.SignalReconnecting, () => handlers.onReconnecting());
@@ -88,15 +134,29 @@ export async function joinCall(
   room.on(RoomEvent.Reconnected, () => handlers.onReconnected());
   room.on(RoomEvent.Disconnected, (reason) => {
     for (const c of cleanups.splice(0)) c();
+    // A join that fails also ends in Disconnected; the caller hears of it from the rejection.
+    if (!joined) return;
     if (hangingUp) handlers.onEnded('hung_up');
     else if (reason === DisconnectReason.ROOM_DELETED) handlers.onEnded('closed');
     else handlers.onEnded('connection_lost');
   });
 
-  await room.connect(call.livekitUrl, call.token, { autoSubscribe: true });
+  try {
+    await room.connect(call.livekitUrl, call.token, { autoSubscribe: true });
+  } catch (err) {
+    // This room is left behind: its handlers must not report a call that never started.
+    room.removeAllListeners();
+    room.unregisterTextStreamHandler(TRANSCRIPTION_TOPIC);
+    if (err instanceof ConnectionError && err.reason === ConnectionErrorReason.NotAllowed) {
+      throw new CallGoneError(err.message);
+    }
+    throw err;
+  }
+  joined = true;
   try {
     await room.localParticipant.setMicrophoneEnabled(true);
   } catch (err) {
+    joined = false;
     await room.disconnect();
     const name = (err as Error).name;
     throw new MicrophoneError(

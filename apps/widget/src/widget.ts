@@ -29,6 +29,7 @@ function mountWidget(tag: HTMLScriptElement) {
   const root = host.attachShadow({ mode: 'open' });
   root.innerHTML = `<style>${STYLES}</style>
     <div class="sr" role="status" aria-live="polite"></div>
+    <div class="sr" role="log" aria-label="Assistant captions"></div>
     <button class="launcher" type="button" aria-haspopup="dialog">${STATE_TEXT.idle}</button>
     <div class="panel" role="dialog" aria-label="Voice support call" hidden>
       <p class="status" tabindex="-1"></p>
@@ -42,7 +43,8 @@ function mountWidget(tag: HTMLScriptElement) {
         <button class="close" type="button">Close</button></div>
     </div>`;
   const $ = <T extends Element>(sel: string) => root.querySelector(sel) as T;
-  const live = $<HTMLDivElement>('.sr');
+  const live = $<HTMLDivElement>('[role=status]');
+  const captionLog = $<HTMLDivElement>('[role=log]');
   const launcher = $<HTMLButtonElement>('.launcher');
   const panel = $<HTMLDivElement>('.panel');
   const status = $<HTMLParagraphElement>('.status');
@@ -99,6 +101,7 @@ function mountWidget(tag: HTMLScriptElement) {
   async function open() {
     if (state !== 'idle' && state !== 'ended' && state !== 'error') return;
     caption.textContent = '';
+    captionLog.textContent = '';
     call = undefined;
     session = undefined;
     timer.textContent = '0:00';
@@ -125,11 +128,9 @@ function mountWidget(tag: HTMLScriptElement) {
         return fail(name === 'NotFoundError' || name === 'OverconstrainedError' ? 'no_mic' : 'mic_denied');
       }
       setState('connecting');
-      const [lk, started] = await Promise.all([module, minted]);
-      call = started;
-      emit('call', { callId: started.callId });
-      const room = lk.prepare(started.livekitUrl);
-      session = await lk.joinCall(room, started, root as unknown as HTMLElement, {
+      const [lk, first] = await Promise.all([module, minted]);
+      let started = first;
+      const handlers: CallModule.CallHandlers = {
         onConnected: () => {
           startedAt = Date.now();
           ticker = setInterval(() => {
@@ -138,9 +139,18 @@ function mountWidget(tag: HTMLScriptElement) {
           setState('in-call');
           $<HTMLButtonElement>('.hangup').focus();
         },
-        onCaption: (text) => {
+        onCaption: ({ segment, text, done }) => {
+          // The visible caption grows word by word with the voice; a screen reader hears each
+          // segment once, when it is over (a live region on the growing text would re-read it
+          // after every word, over the assistant's own voice).
           caption.textContent = text;
-          emit('caption', { text });
+          if (done) {
+            const line = document.createElement('p');
+            line.textContent = text;
+            captionLog.append(line);
+            if (captionLog.childElementCount > 3) captionLog.firstElementChild?.remove();
+          }
+          emit('caption', { text, segment, final: done });
         },
         onAgentLevel: (level) => {
           speaking.classList.toggle('on', level > 0.02);
@@ -153,7 +163,26 @@ function mountWidget(tag: HTMLScriptElement) {
           if (state === 'reconnecting') setState('in-call');
         },
         onEnded: (reason) => ended(reason),
-      });
+      };
+      for (let attempt = 1; ; attempt++) {
+        call = started;
+        emit('call', { callId: started.callId });
+        try {
+          session = await lk.joinCall(
+            lk.prepare(started.livekitUrl),
+            started,
+            root as unknown as HTMLElement,
+            handlers,
+          );
+          break;
+        } catch (err) {
+          // A visitor who sat at the microphone prompt past the call's join window finds the call
+          // released (missed, its room deleted): that is not their error, so call again, once.
+          if (!(err instanceof lk.CallGoneError) || attempt > 1) throw err;
+          call = undefined;
+          started = await startCall(api, siteKey);
+        }
+      }
     } catch (err) {
       // A call that was minted but never joined would otherwise ring until the join window closes.
       if (call) void endCall(api, call);

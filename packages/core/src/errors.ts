@@ -18,6 +18,16 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * Codes with which the API (on a 400, 404 or 422) says an internal report or its call can never
+ * be accepted: the agent drops such a batch. Any other refusal (401 in a key rotation, 429, 5xx,
+ * a route not deployed yet) passes, so the agent keeps the batch and retries it.
+ */
+export const PERMANENT_REJECTION_CODES = [
+  'validation_failed',
+  'call_not_found',
+] as const satisfies readonly ErrorCode[];
+
 export interface ErrorEnvelope {
   error: { code: ErrorCode; message: string; field?: string; requestId: string };
 }

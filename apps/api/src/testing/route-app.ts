@@ -29,6 +29,7 @@ const fakeLivekit: LivekitGateway = {
   createCallRoom: async () => {},
   deleteRoom: async () => {},
   existingRooms: async (names) => new Set(names),
+  roomParticipants: async () => [],
   mintVisitorToken: async () => 'test-token',
   receiveWebhook: async () => {
     throw new Error('webhooks are not part of route tests');
@@ -40,7 +41,14 @@ const fakeLivekit: LivekitGateway = {
  * `createApp(deps)` on its own fresh database on the real Postgres, no livekit-server, with
  * the logger writing into `logs`. Test-only.
  */
-export async function startRouteApp(name: string): Promise<RouteApp> {
+export interface RouteAppOptions {
+  /** Replaces parts of the stand-in media server, e.g. a room delete that fails. */
+  livekit?: Partial<LivekitGateway>;
+  env?: Record<string, string>;
+  now?: () => Date;
+}
+
+export async function startRouteApp(name: string, options: RouteAppOptions = {}): Promise<RouteApp> {
   const dbName = `voicedesk_edge_${name}_test`;
   const url = await recreateTestDatabase(POSTGRES_SERVER_URL, dbName);
   const siteKey = `pk_test_${randomBytes(6).toString('hex')}`;
@@ -53,13 +61,20 @@ export async function startRouteApp(name: string): Promise<RouteApp> {
     DEFAULT_SITE_KEY: siteKey,
     DEFAULT_SITE_ORIGINS: TEST_ORIGIN,
     LOG_LEVEL: 'info',
+    ...options.env,
   });
   const database = await openDatabase(config.database, { maxConnections: 2 });
   await database.migrate();
   await ensureDefaultSite(database.db, { key: siteKey, origins: [TEST_ORIGIN] });
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
-  const deps: AppDeps = { config, database, livekit: fakeLivekit, logger };
+  const deps: AppDeps = {
+    config,
+    database,
+    livekit: { ...fakeLivekit, ...options.livekit },
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  };
   const app = createApp(deps);
   return {
     app,
