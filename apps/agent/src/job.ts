@@ -15,6 +15,7 @@ import {
 import { frameworkLogger } from './logger.ts';
 import { buildVoiceModel, SERVER_VAD_SILENCE_MS, type VoiceModel } from './model.ts';
 import { Reporter } from './reporter.ts';
+import { attachRoomWitness } from './room-witness.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
 import { SupportAgent } from './support-agent.ts';
 
@@ -163,9 +164,12 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
 
   // Runs after the session closed (so its last, possibly interrupted, message is in) and the
   // room is left; bounded, because the job process is killed if shutdown takes too long.
+  // Before connecting, so the participants already in the room are reported on connect.
+  const witness = attachRoomWitness(ctx.room, reporter);
   ctx.addShutdownCallback(async () => {
     for (const timer of timers) clearTimeout(timer);
     collector?.drain();
+    witness.detach();
     await reporter.close(FINAL_FLUSH_MS);
   });
 
