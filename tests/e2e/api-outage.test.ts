@@ -15,6 +15,8 @@ import { eventually } from '../support/poll.ts';
 const DB = 'voicedesk_e2e_outage_test';
 const WEBHOOK_MAX_AGE_SECONDS = 3;
 const SETTLE_GRACE_SECONDS = 10;
+const JOIN_WINDOW_SECONDS = 20;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const script = {
   greeting: { text: 'Hi, thanks for calling VoiceDesk support. How can I help you today?' },
   turns: [
@@ -48,8 +50,8 @@ beforeAll(async () => {
     env: {
       SWEEP_INTERVAL_MS: '500',
       SETTLE_GRACE_SECONDS: String(SETTLE_GRACE_SECONDS),
-      // The outage is longer than the join window: a call must not be expired for the webhooks it lost.
-      VISITOR_JOIN_WINDOW_SECONDS: '8',
+      // The outage outlasts the join window: a call must not be expired for the webhooks it lost.
+      VISITOR_JOIN_WINDOW_SECONDS: String(JOIN_WINDOW_SECONDS),
       AGENT_SPOOL_REPLAY_SECONDS: '1',
     },
   });
@@ -75,6 +77,7 @@ async function mint() {
 
 describe('an API outage longer than LiveKit keeps webhooks', () => {
   it('ends every call with the status, reason and times it would have had, with its transcript', async () => {
+    const mintedAt = Date.now();
     const talked = await mint();
     const brief = await mint();
 
@@ -97,8 +100,10 @@ describe('an API outage longer than LiveKit keeps webhooks', () => {
     await second.hangUp();
     const secondHungUpAt = Date.now();
 
-    // Long enough that every webhook of the outage is past max_age and dropped.
-    await new Promise((r) => setTimeout(r, (WEBHOOK_MAX_AGE_SECONDS + 2) * 1000));
+    // Long enough that every webhook of the outage is past max_age and dropped, and that both
+    // calls are past their join window when the API's sweeper first sees them.
+    await sleep((WEBHOOK_MAX_AGE_SECONDS + 2) * 1000);
+    await sleep(mintedAt + (JOIN_WINDOW_SECONDS + 1) * 1000 - Date.now());
     await stack.startApi();
 
     const settled = async (callId: string) =>
@@ -130,7 +135,7 @@ describe('an API outage longer than LiveKit keeps webhooks', () => {
     expect(Math.abs(Date.parse(two.endedAt ?? '') - secondHungUpAt)).toBeLessThan(2_000);
 
     // And nothing changes once the settle grace has passed.
-    await new Promise((r) => setTimeout(r, (SETTLE_GRACE_SECONDS + 2) * 1000));
+    await sleep((SETTLE_GRACE_SECONDS + 2) * 1000);
     expect(await detail(talked.callId)).toMatchObject({
       status: 'completed',
       endReason: 'visitor_hung_up',

@@ -1,5 +1,12 @@
 import { AutoSubscribe, type JobContext, type VAD, voice } from '@livekit/agents';
-import { DisconnectReason, type RemoteParticipant, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
+import {
+  ConnectionState,
+  DisconnectReason,
+  type RemoteParticipant,
+  type Room,
+  RoomEvent,
+  TrackKind,
+} from '@livekit/rtc-node';
 import { type AssistantConfig, type EndReason, visitorIdentity } from '@voicedesk/core';
 import { fetchAssistantConfig, type InternalApi } from './api-client.ts';
 import { attachCallCollector, type CallCollector } from './call-collector.ts';
@@ -34,6 +41,8 @@ const FINAL_FLUSH_MS = 10_000;
  * both present to the request) stores at most the limit.
  */
 const END_REQUEST_MARGIN_MS = 500;
+/** A break of the agent's own link this close to a visitor's drop explains the drop. */
+const LINK_BREAK_WINDOW_MS = 3_000;
 /** Model round trip before a goodbye starts playing. */
 const GOODBYE_START_MS = 1_000;
 /**
@@ -202,6 +211,18 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
 
   let reconnectTimer: NodeJS.Timeout | undefined;
   const visitorInRoom = () => ctx.room.remoteParticipants.has(visitorId);
+  // When the agent's own link to LiveKit breaks (the server died), the SDK drops everyone with
+  // no reason: that is not the visitor's drop, and ending the call as visitor_lost would be a lie.
+  let linkBrokenAt = 0;
+  const linkBroken = () => {
+    linkBrokenAt = Date.now();
+  };
+  ctx.room.on(RoomEvent.Reconnecting, linkBroken);
+  ctx.room.on(RoomEvent.ConnectionStateChanged, (state: ConnectionState) => {
+    if (state !== ConnectionState.CONN_CONNECTED) linkBroken();
+  });
+  const linkHeldSince = (at: number) =>
+    ctx.room.connectionState === ConnectionState.CONN_CONNECTED && linkBrokenAt < at;
   ctx.room.on(RoomEvent.ParticipantDisconnected, (participant: RemoteParticipant) => {
     if (participant.identity !== visitorId) return;
     const reason = participant.disconnectReason ?? DisconnectReason.UNKNOWN_REASON;
@@ -213,6 +234,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     // A full reconnect may announce the new session before the old one's departure.
     if (visitorInRoom()) return;
     idle?.visitorPresent(false);
+    const droppedAt = Date.now();
     logger.info(
       { reason: DisconnectReason[reason], graceSeconds: config.visitorReconnectGraceSeconds },
       'visitor connection dropped, waiting for them to come back',
@@ -221,6 +243,10 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     reconnectTimer = later(config.visitorReconnectGraceSeconds * 1000, () => {
       reconnectTimer = undefined;
       if (visitorInRoom()) return;
+      if (!linkHeldSince(droppedAt - LINK_BREAK_WINDOW_MS)) {
+        logger.warn({}, 'own connection to LiveKit broke around the drop; leaving the outcome to the API');
+        return;
+      }
       requestEnd('visitor_lost');
     });
   });
