@@ -10,13 +10,12 @@ import {
 import { callMetrics, newId, sites, voiceCalls } from '@voicedesk/db';
 import { eq, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
-import { requireBearer } from '../middleware/bearer.ts';
-import { createRouter } from '../router.ts';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
 import { appendSegments, assembleTranscript } from '../services/transcript.ts';
+import { defineRoute } from './define.ts';
+import { serviceOnly } from './guards.ts';
 
-const security = [{ serviceKey: [] }];
 const common = errorResponses(400, 401, 404, 413, 415);
 
 const assistantRoute = createRoute({
@@ -24,7 +23,6 @@ const assistantRoute = createRoute({
   path: '/internal/calls/{id}/assistant',
   tags: ['internal'],
   summary: "The site's assistant settings for a call (agent only)",
-  security,
   request: { params: callIdParamSchema },
   responses: { 200: jsonResponse('Assistant settings', assistantConfigSchema), ...common },
 });
@@ -34,7 +32,6 @@ const segmentsRoute = createRoute({
   path: '/internal/calls/{id}/segments',
   tags: ['internal'],
   summary: 'Append final transcript segments (idempotent by seq)',
-  security,
   request: { params: callIdParamSchema, body: jsonBody(segmentBatchSchema) },
   responses: { 200: jsonResponse('Stored', z.object({ accepted: z.number().int() })), ...common },
 });
@@ -44,7 +41,6 @@ const metricsRoute = createRoute({
   path: '/internal/calls/{id}/metrics',
   tags: ['internal'],
   summary: 'Store per-turn metrics (idempotent by turn and kind)',
-  security,
   request: { params: callIdParamSchema, body: jsonBody(metricBatchSchema) },
   responses: { 200: jsonResponse('Stored', z.object({ accepted: z.number().int() })), ...common },
 });
@@ -54,7 +50,6 @@ const endRoute = createRoute({
   path: '/internal/calls/{id}/end',
   tags: ['internal'],
   summary: 'The assistant ends the call (end_call tool, maximum length)',
-  security,
   request: { params: callIdParamSchema, body: jsonBody(agentEndCallSchema) },
   responses: { 200: jsonResponse('Ended', z.object({ status: z.string() })), ...common },
 });
@@ -73,14 +68,11 @@ async function loadCall(deps: AppDeps, id: string) {
   return call;
 }
 
-export function internalRoutes() {
-  const router = createRouter();
-  router.use(
-    '/internal/*',
-    requireBearer((c) => c.get('deps').config.internalServiceKey, 'service key'),
-  );
-
-  router.openapi(assistantRoute, async (c) => {
+export const assistantEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: assistantRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const [site] = await deps.database.db.select().from(sites).where(eq(sites.id, call.siteId));
@@ -100,18 +92,28 @@ export function internalRoutes() {
       },
       200,
     );
-  });
+  },
+});
 
-  router.openapi(segmentsRoute, async (c) => {
+export const segmentsEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: segmentsRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const accepted = await appendSegments(deps.database.db, call.id, c.req.valid('json').segments);
     // Segments flushed after hang-up still belong in the frozen export.
     if (accepted > 0 && isTerminal(call.status)) await assembleTranscript(deps.database.db, call.id);
     return c.json({ accepted }, 200);
-  });
+  },
+});
 
-  router.openapi(metricsRoute, async (c) => {
+export const metricsEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: metricsRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const rows = await deps.database.db
@@ -131,9 +133,14 @@ export function internalRoutes() {
       })
       .returning({ id: callMetrics.id });
     return c.json({ accepted: rows.length }, 200);
-  });
+  },
+});
 
-  router.openapi(endRoute, async (c) => {
+export const agentEndCallEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: endRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const { reason } = c.req.valid('json');
@@ -148,7 +155,5 @@ export function internalRoutes() {
       payload: { reason },
     });
     return c.json({ status: outcome.projection?.status ?? call.status }, 200);
-  });
-
-  return router;
-}
+  },
+});
