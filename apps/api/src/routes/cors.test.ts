@@ -118,7 +118,7 @@ describe('admin and internal routes send no CORS headers to any origin', () => {
       ['/v1/calls', 'GET'],
       [`/v1/calls/${call.callId}`, 'GET'],
       [`/internal/calls/${call.callId}/segments`, 'POST'],
-      [`/internal/calls/${call.callId}/assistant`, 'GET'],
+      [`/internal/calls/${call.callId}/assistant`, 'POST'],
     ] as const) {
       for (const origin of [TEST_ORIGIN, FOREIGN]) {
         const res = await preflight(path, origin, method);
@@ -130,6 +130,7 @@ describe('admin and internal routes send no CORS headers to any origin', () => {
 
   it('internal, with the service key, from the site’s own origin', async () => {
     const res = await t.request(`/internal/calls/${call.callId}/assistant`, {
+      method: 'POST',
       headers: { origin: TEST_ORIGIN, authorization: `Bearer ${t.deps.config.internalServiceKey}` },
     });
     expect(res.status).toBe(200);

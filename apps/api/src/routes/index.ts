@@ -32,7 +32,7 @@ export const ROUTES: readonly RouteEntry[] = [
   // webhook: LiveKit's signature over the body
   livekitWebhookEntry, //     POST /v1/livekit/webhook
   // internal: INTERNAL_SERVICE_KEY (the agent); only on INTERNAL_PORT when it is set
-  assistantEntry, //          GET  /internal/calls/:id/assistant
+  assistantEntry, //          POST /internal/calls/:id/assistant
   segmentsEntry, //           POST /internal/calls/:id/segments
   metricsEntry, //            POST /internal/calls/:id/metrics
   agentEndCallEntry, //       POST /internal/calls/:id/end
