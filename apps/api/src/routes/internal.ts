@@ -11,13 +11,12 @@ import {
 import { callMetrics, newId, sites, transcriptSegments, voiceCalls } from '@voicedesk/db';
 import { desc, eq, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
-import { requireBearer } from '../middleware/bearer.ts';
-import { createRouter } from '../router.ts';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
 import { appendSegments, assembleTranscript } from '../services/transcript.ts';
+import { defineRoute } from './define.ts';
+import { serviceOnly } from './guards.ts';
 
-const security = [{ serviceKey: [] }];
 const common = errorResponses(400, 401, 404, 413, 415);
 
 const assistantRoute = createRoute({
@@ -25,7 +24,6 @@ const assistantRoute = createRoute({
   path: '/internal/calls/{id}/assistant',
   tags: ['internal'],
   summary: "An assistant job takes the call: the site's assistant settings and its segment numbers",
-  security,
   request: { params: callIdParamSchema },
   responses: { 200: jsonResponse('Assistant settings', assistantConfigSchema), ...common },
 });
@@ -35,7 +33,6 @@ const segmentsRoute = createRoute({
   path: '/internal/calls/{id}/segments',
   tags: ['internal'],
   summary: 'Append final transcript segments (idempotent by seq)',
-  security,
   request: { params: callIdParamSchema, body: jsonBody(segmentBatchSchema) },
   responses: { 200: jsonResponse('Stored', z.object({ accepted: z.number().int() })), ...common },
 });
@@ -45,7 +42,6 @@ const metricsRoute = createRoute({
   path: '/internal/calls/{id}/metrics',
   tags: ['internal'],
   summary: 'Store per-turn metrics (idempotent by turn and kind)',
-  security,
   request: { params: callIdParamSchema, body: jsonBody(metricBatchSchema) },
   responses: { 200: jsonResponse('Stored', z.object({ accepted: z.number().int() })), ...common },
 });
@@ -55,7 +51,6 @@ const endRoute = createRoute({
   path: '/internal/calls/{id}/end',
   tags: ['internal'],
   summary: 'The assistant ends the call (end_call tool, maximum length)',
-  security,
   request: { params: callIdParamSchema, body: jsonBody(agentEndCallSchema) },
   responses: { 200: jsonResponse('Ended', z.object({ status: z.string() })), ...common },
 });
@@ -93,14 +88,11 @@ async function recentHistory(deps: AppDeps, callId: string) {
     }));
 }
 
-export function internalRoutes() {
-  const router = createRouter();
-  router.use(
-    '/internal/*',
-    requireBearer((c) => c.get('deps').config.internalServiceKey, 'service key'),
-  );
-
-  router.openapi(assistantRoute, async (c) => {
+export const assistantEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: assistantRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const [site] = await deps.database.db.select().from(sites).where(eq(sites.id, call.siteId));
@@ -132,18 +124,28 @@ export function internalRoutes() {
       },
       200,
     );
-  });
+  },
+});
 
-  router.openapi(segmentsRoute, async (c) => {
+export const segmentsEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: segmentsRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const accepted = await appendSegments(deps.database.db, call.id, c.req.valid('json').segments);
     // Segments flushed after hang-up still belong in the frozen export.
     if (accepted > 0 && isTerminal(call.status)) await assembleTranscript(deps.database.db, call.id);
     return c.json({ accepted }, 200);
-  });
+  },
+});
 
-  router.openapi(metricsRoute, async (c) => {
+export const metricsEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: metricsRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const rows = await deps.database.db
@@ -163,9 +165,14 @@ export function internalRoutes() {
       })
       .returning({ id: callMetrics.id });
     return c.json({ accepted: rows.length }, 200);
-  });
+  },
+});
 
-  router.openapi(endRoute, async (c) => {
+export const agentEndCallEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: endRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const { reason } = c.req.valid('json');
@@ -180,7 +187,5 @@ export function internalRoutes() {
       payload: { reason },
     });
     return c.json({ status: outcome.projection?.status ?? call.status }, 200);
-  });
-
-  return router;
-}
+  },
+});

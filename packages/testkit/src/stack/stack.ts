@@ -20,6 +20,7 @@ export interface StackOptions {
   withAgent?: boolean;
   adminApiKey?: string;
   internalServiceKey?: string;
+  visitorKeySecret?: string;
   siteKey?: string;
   siteOrigins?: string[];
   logDir: string;
@@ -56,6 +57,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const adminApiKey = opts.adminApiKey ?? secret();
   const internalServiceKey = opts.internalServiceKey ?? secret();
+  const visitorKeySecret = opts.visitorKeySecret ?? secret();
   const siteKey = opts.siteKey ?? `pk_${randomBytes(12).toString('hex')}`;
   const started: Array<{ stop(): Promise<void> }> = [];
 
@@ -104,6 +106,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           DATABASE_URL: opts.databaseUrl,
           DATA_DIR: opts.dataDir ?? join(REPO_ROOT, '.data'),
           ADMIN_API_KEY: adminApiKey,
+          VISITOR_KEY_SECRET: visitorKeySecret,
           DEFAULT_SITE_KEY: siteKey,
           DEFAULT_SITE_ORIGINS: (opts.siteOrigins ?? []).join(','),
         },
