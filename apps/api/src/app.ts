@@ -1,4 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { AppError } from '@voicedesk/core';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
@@ -7,6 +6,7 @@ import type { AppDeps } from './deps.ts';
 import { envelope, errorFacts, toAppError } from './errors.ts';
 import { limitBody, requireJson } from './middleware/json-only.ts';
 import { createRouter } from './router.ts';
+import { apiDocsRoutes } from './routes/api-docs.ts';
 import { adminCallRoutes } from './routes/calls-admin.ts';
 import { publicCallRoutes } from './routes/calls-public.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -76,7 +76,7 @@ export function createApp(deps: AppDeps) {
     openapi: '3.1.0',
     info: { title: 'VoiceDesk API', version: '0.1.0', description: 'Self-hosted AI voice support.' },
   });
-  app.get('/docs', swaggerUI({ url: '/v1/openapi.json' }));
+  app.route('/', apiDocsRoutes());
 
   app.notFound((c) =>
     envelope(c, new AppError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)),
