@@ -19,8 +19,10 @@ RUN mkdir -p /out \
 # Every workspace with dev dependencies (tsc, vite), then `npm run build`.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# onnxruntime-node (silero) would download GPU binaries at install; the CPU ones ship in its package.
-ENV ONNXRUNTIME_NODE_INSTALL=skip
+# npm 10 (Node 22) runs install scripts that npm 11 leaves to package.json's allowScripts:
+# onnxruntime-node (silero) would download GPU binaries (the CPU ones ship in its package), and
+# @scarf/scarf (of swagger-ui-dist) would report the install to its vendor.
+ENV ONNXRUNTIME_NODE_INSTALL=skip SCARF_ANALYTICS=false
 COPY --from=manifests /out/ ./
 RUN npm ci --no-audit --no-fund
 COPY . .
@@ -29,13 +31,13 @@ RUN npm run build
 # Production dependencies of one workspace each (and of the workspace packages it uses).
 FROM ${NODE_IMAGE} AS api-deps
 WORKDIR /app
-ENV ONNXRUNTIME_NODE_INSTALL=skip
+ENV ONNXRUNTIME_NODE_INSTALL=skip SCARF_ANALYTICS=false
 COPY --from=manifests /out/ ./
 RUN npm ci --omit=dev --workspace @voicedesk/api --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS agent-deps
 WORKDIR /app
-ENV ONNXRUNTIME_NODE_INSTALL=skip
+ENV ONNXRUNTIME_NODE_INSTALL=skip SCARF_ANALYTICS=false
 COPY --from=manifests /out/ ./
 RUN npm ci --omit=dev --workspace @voicedesk/agent --no-audit --no-fund && npm cache clean --force
 
