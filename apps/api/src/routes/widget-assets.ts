@@ -114,7 +114,7 @@ export function widgetAssetRoutes() {
 <h1>VoiceDesk demo</h1>
 <p>Press the call button in the corner and talk to the support assistant.</p>
 <p>Embed it on your site with:</p>
-<pre>&lt;script src="${new URL(c.req.url).origin}/widget.js" data-site-key="${key}" async&gt;&lt;/script&gt;</pre>
+<pre style="white-space: pre-wrap; overflow-wrap: anywhere; background: #f4f4f5; padding: 0.75rem; border-radius: 0.375rem"><code>&lt;script src="${new URL(c.req.url).origin}/widget.js" data-site-key="${key}" async&gt;&lt;/script&gt;</code></pre>
 <script src="/widget.js" data-site-key="${key}" async></script>
 </body></html>`);
   });
