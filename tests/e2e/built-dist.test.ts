@@ -172,4 +172,12 @@ describe('the built API and agent', () => {
     expect(mod.status).toBe(200);
     expect(mod.headers.get('cache-control')).toContain('immutable');
   });
+
+  it('serve the API reference at /docs with its assets from the API image, no CDN', async () => {
+    const html = await (await fetch(`${stack.apiUrl}/docs`)).text();
+    expect(html).not.toMatch(/https?:\/\//i);
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) expect((await fetch(`${stack.apiUrl}${asset}`)).status, asset).toBe(200);
+  });
 });
