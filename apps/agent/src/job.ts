@@ -263,6 +263,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     source: model.source,
     language: assistant.language,
     serverVadSilenceMs: SERVER_VAD_SILENCE_MS,
+    firstSeq: assistant.seqBase,
     logger,
   });
   session.on(voice.AgentSessionEventTypes.Close, (ev: voice.CloseEvent) => {
@@ -331,10 +332,17 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
 
   await waitForVisitorAudio(ctx.room, visitorId, VISITOR_AUDIO_WAIT_MS);
   if (finishing) return;
-  greet(startedSession, model, assistant.greeting);
+  // A resumed call (another assistant served it before this job) carries on without a second
+  // greeting: the visitor is mid-conversation, and the history is already in the context.
+  if (!assistant.resumed) greet(startedSession, model, assistant.greeting);
   logger.info(
-    { mode: model.mode, maxCallSeconds: assistant.maxCallSeconds, idleSeconds: assistant.idleSeconds },
-    'visitor joined, greeting',
+    {
+      mode: model.mode,
+      maxCallSeconds: assistant.maxCallSeconds,
+      idleSeconds: assistant.idleSeconds,
+      resumed: assistant.resumed,
+    },
+    assistant.resumed ? 'visitor joined, resuming the call' : 'visitor joined, greeting',
   );
 
   // Counted from the greeting on: the wait for the visitor's microphone is not their silence.

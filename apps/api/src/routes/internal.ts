@@ -5,10 +5,11 @@ import {
   assistantConfigSchema,
   isTerminal,
   metricBatchSchema,
+  SEQ_BLOCK,
   segmentBatchSchema,
 } from '@voicedesk/core';
-import { callMetrics, newId, sites, voiceCalls } from '@voicedesk/db';
-import { eq, sql } from 'drizzle-orm';
+import { callMetrics, newId, sites, transcriptSegments, voiceCalls } from '@voicedesk/db';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { requireBearer } from '../middleware/bearer.ts';
 import { createRouter } from '../router.ts';
@@ -20,10 +21,10 @@ const security = [{ serviceKey: [] }];
 const common = errorResponses(400, 401, 404, 413, 415);
 
 const assistantRoute = createRoute({
-  method: 'get',
+  method: 'post',
   path: '/internal/calls/{id}/assistant',
   tags: ['internal'],
-  summary: "The site's assistant settings for a call (agent only)",
+  summary: "An assistant job takes the call: the site's assistant settings and its segment numbers",
   security,
   request: { params: callIdParamSchema },
   responses: { 200: jsonResponse('Assistant settings', assistantConfigSchema), ...common },
@@ -73,6 +74,25 @@ async function loadCall(deps: AppDeps, id: string) {
   return call;
 }
 
+const HISTORY_SEGMENTS = 40;
+
+/** What was said so far, oldest first, so a second assistant carries on instead of starting over. */
+async function recentHistory(deps: AppDeps, callId: string) {
+  const rows = await deps.database.db
+    .select({ speaker: transcriptSegments.speaker, text: transcriptSegments.text })
+    .from(transcriptSegments)
+    .where(eq(transcriptSegments.callId, callId))
+    .orderBy(desc(transcriptSegments.startedAt), desc(transcriptSegments.seq))
+    .limit(HISTORY_SEGMENTS);
+  return rows
+    .reverse()
+    .filter((r) => r.speaker === 'visitor' || r.speaker === 'ai')
+    .map((r) => ({
+      speaker: r.speaker === 'ai' ? ('assistant' as const) : ('visitor' as const),
+      text: r.text,
+    }));
+}
+
 export function internalRoutes() {
   const router = createRouter();
   router.use(
@@ -85,6 +105,15 @@ export function internalRoutes() {
     const call = await loadCall(deps, c.req.valid('param').id);
     const [site] = await deps.database.db.select().from(sites).where(eq(sites.id, call.siteId));
     if (!site) throw new AppError(404, 'site_not_found', 'the call has no site', 'id');
+    // A retried request takes another block of numbers: wasteful, never a collision.
+    const [claim] = await deps.database.db
+      .update(voiceCalls)
+      .set({ assistantJobs: sql`${voiceCalls.assistantJobs} + 1` })
+      .where(eq(voiceCalls.id, call.id))
+      .returning({ jobs: voiceCalls.assistantJobs });
+    const jobs = claim?.jobs ?? 1;
+    const resumed = jobs > 1;
+    const history = resumed ? await recentHistory(deps, call.id) : [];
     return c.json(
       {
         callId: call.id,
@@ -97,6 +126,9 @@ export function internalRoutes() {
         maxCallSeconds: site.maxCallSeconds,
         idleSeconds: site.idleTimeoutSeconds,
         callerName: call.callerName,
+        seqBase: (jobs - 1) * SEQ_BLOCK,
+        resumed,
+        history,
       },
       200,
     );

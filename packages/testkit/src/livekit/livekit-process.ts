@@ -14,6 +14,8 @@ export interface LivekitServerOptions {
   logFile?: string;
   emptyTimeoutSeconds?: number;
   departureTimeoutSeconds?: number;
+  /** Webhooks queued longer than this are dropped, never delivered (livekit-server's default: 30 s). */
+  webhookMaxAgeSeconds?: number;
 }
 
 export interface LivekitServer {
@@ -41,6 +43,7 @@ function renderConfig(o: {
   webhookUrls: string[];
   emptyTimeout: number;
   departureTimeout: number;
+  webhookMaxAgeSeconds: number | undefined;
 }): string {
   const lines = [
     `port: ${o.port}`,
@@ -67,6 +70,9 @@ function renderConfig(o: {
   ];
   if (o.webhookUrls.length) {
     lines.push('webhook:', `  api_key: ${o.apiKey}`, '  urls:', ...o.webhookUrls.map((u) => `    - ${u}`));
+    if (o.webhookMaxAgeSeconds !== undefined) {
+      lines.push('  resource_url_notifier:', `    max_age: ${o.webhookMaxAgeSeconds}s`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -110,6 +116,7 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
       webhookUrls: opts.webhookUrls ?? [],
       emptyTimeout: opts.emptyTimeoutSeconds ?? 60,
       departureTimeout: opts.departureTimeoutSeconds ?? 5,
+      webhookMaxAgeSeconds: opts.webhookMaxAgeSeconds,
     }),
   );
   mkdirSync(dirname(logFile), { recursive: true });

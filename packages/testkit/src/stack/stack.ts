@@ -34,6 +34,8 @@ export interface StackOptions {
   logDir: string;
   /** Extra env for the API and agent processes (timeouts in tests, say). */
   env?: Record<string, string>;
+  /** LiveKit drops webhooks it could not deliver within this (tests shorten its 30 s). */
+  webhookMaxAgeSeconds?: number;
   echoLogs?: boolean;
   /** Run built JavaScript (tests/e2e/built-dist.test.ts) instead of the sources under tsx. */
   entrypoints?: { api: BuiltEntrypoint; agent: BuiltEntrypoint } | undefined;
@@ -51,6 +53,9 @@ export interface Stack {
   /** GET an admin route (`/v1/calls…`) with the admin key and parse its JSON. */
   admin<T>(path: string): Promise<T>;
   startAgent(): Promise<ManagedChild>;
+  /** Stops the API (an outage); `startApi` brings it back on the same port and database. */
+  stopApi(): Promise<void>;
+  startApi(): Promise<ManagedChild>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...(opts.livekitPort ? { port: opts.livekitPort } : {}),
       webhookUrls: [`${apiUrl}/v1/livekit/webhook`],
       logFile: join(opts.logDir, 'livekit.log'),
+      ...(opts.webhookMaxAgeSeconds !== undefined ? { webhookMaxAgeSeconds: opts.webhookMaxAgeSeconds } : {}),
     });
     started.push(livekit);
 
@@ -94,27 +100,31 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     const tsx = (entry: string, args: string[] = []) => ['--import', 'tsx', join(REPO_ROOT, entry), ...args];
 
-    const api = spawnManaged({
-      name: 'api',
-      command: process.execPath,
-      args: opts.entrypoints?.api.args ?? tsx('apps/api/src/main.ts'),
-      cwd: opts.entrypoints?.api.cwd ?? REPO_ROOT,
-      logFile: join(opts.logDir, 'api.log'),
-      echo: opts.echoLogs ?? false,
-      env: {
-        ...common,
-        ...opts.entrypoints?.api.env,
-        PORT: String(apiPort),
-        HOST: '127.0.0.1',
-        DATABASE_URL: opts.databaseUrl,
-        DATA_DIR: opts.dataDir ?? join(REPO_ROOT, '.data'),
-        ADMIN_API_KEY: adminApiKey,
-        DEFAULT_SITE_KEY: siteKey,
-        DEFAULT_SITE_ORIGINS: (opts.siteOrigins ?? []).join(','),
-      },
-    });
+    const startApi = async () => {
+      const child = spawnManaged({
+        name: 'api',
+        command: process.execPath,
+        args: opts.entrypoints?.api.args ?? tsx('apps/api/src/main.ts'),
+        cwd: opts.entrypoints?.api.cwd ?? REPO_ROOT,
+        logFile: join(opts.logDir, 'api.log'),
+        echo: opts.echoLogs ?? false,
+        env: {
+          ...common,
+          ...opts.entrypoints?.api.env,
+          PORT: String(apiPort),
+          HOST: '127.0.0.1',
+          DATABASE_URL: opts.databaseUrl,
+          DATA_DIR: opts.dataDir ?? join(REPO_ROOT, '.data'),
+          ADMIN_API_KEY: adminApiKey,
+          DEFAULT_SITE_KEY: siteKey,
+          DEFAULT_SITE_ORIGINS: (opts.siteOrigins ?? []).join(','),
+        },
+      });
+      await child.waitForLine(/VOICEDESK_API_READY/, 60_000);
+      return child;
+    };
+    let api = await startApi();
     started.push({ stop: () => api.stop() });
-    await api.waitForLine(/VOICEDESK_API_READY/, 60_000);
 
     const startAgent = async () => {
       const agent = spawnManaged({
@@ -150,12 +160,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       siteKey,
       adminApiKey,
       internalServiceKey,
-      api,
+      get api() {
+        return api;
+      },
       agent: undefined,
       async admin<T>(path: string) {
         const res = await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${adminApiKey}` } });
         if (!res.ok) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
         return (await res.json()) as T;
+      },
+      async stopApi() {
+        await api.stop('SIGTERM', 5_000);
+      },
+      async startApi() {
+        api = await startApi();
+        return api;
       },
       startAgent: async () => {
         stack.agent = await startAgent();
