@@ -113,6 +113,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
+  // ~600 MB of node_modules (the agent's onnxruntime and rtc-node); the logs stay in test-artifacts/logs.
+  rmSync(IMAGES, { recursive: true, force: true });
 });
 
 describe('the Dockerfile', () => {
