@@ -1,7 +1,7 @@
 import { getCallEntry, listCallsEntry } from './calls-admin.ts';
 import { createCallEntry, endCallEntry } from './calls-public.ts';
 import type { RouteEntry } from './define.ts';
-import { docsPageEntry, openApiDocumentEntry } from './docs.ts';
+import { docsAssetsEntry, docsPageEntry, openApiDocumentEntry } from './docs.ts';
 import { healthzEntry, readyzEntry } from './health.ts';
 import { agentEndCallEntry, assistantEntry, metricsEntry, segmentsEntry } from './internal.ts';
 import { witnessEntry } from './internal-witness.ts';
@@ -22,6 +22,7 @@ export const ROUTES: readonly RouteEntry[] = [
   siteConfigEntry, //         GET  /v1/sites/:key/config
   openApiDocumentEntry, //    GET  /v1/openapi.json
   docsPageEntry, //           GET  /docs
+  docsAssetsEntry, //         GET  /docs/assets/:dir/:file (Swagger UI, from swagger-ui-dist)
   widgetScriptEntry, //       GET  /widget.js, /voicedesk-call.js
   demoPageEntry, //           GET  /demo
   // visitor: the visitor key minted with the call

@@ -7,6 +7,15 @@ import { type ManagedChild, spawnManaged } from './child-process.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
+/** How to start one built process, as an image would: `node <args>` in `cwd` with `env` added. */
+export interface BuiltEntrypoint {
+  cwd: string;
+  /** Arguments after `node`, e.g. `['apps/api/dist/main.js']`. */
+  args: string[];
+  /** The image's environment; the stack's own values (ports, keys, URLs) still win. */
+  env?: Record<string, string>;
+}
+
 export interface StackOptions {
   /** Postgres URL; when absent the API uses embedded PGlite under dataDir. */
   databaseUrl?: string | undefined;
@@ -29,6 +38,8 @@ export interface StackOptions {
   /** LiveKit drops webhooks it could not deliver within this (tests shorten its 30 s). */
   webhookMaxAgeSeconds?: number;
   echoLogs?: boolean;
+  /** Run built JavaScript (tests/e2e/built-dist.test.ts) instead of the sources under tsx. */
+  entrypoints?: { api: BuiltEntrypoint; agent: BuiltEntrypoint } | undefined;
 }
 
 export interface Stack {
@@ -95,12 +106,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const child = spawnManaged({
         name: 'api',
         command: process.execPath,
-        args: tsx('apps/api/src/main.ts'),
-        cwd: REPO_ROOT,
+        args: opts.entrypoints?.api.args ?? tsx('apps/api/src/main.ts'),
+        cwd: opts.entrypoints?.api.cwd ?? REPO_ROOT,
         logFile: join(opts.logDir, 'api.log'),
         echo: opts.echoLogs ?? false,
         env: {
           ...common,
+          ...opts.entrypoints?.api.env,
           PORT: String(apiPort),
           HOST: '127.0.0.1',
           DATABASE_URL: opts.databaseUrl,
@@ -121,12 +133,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const agent = spawnManaged({
         name: 'agent',
         command: process.execPath,
-        args: tsx('apps/agent/src/main.ts', ['start']),
-        cwd: REPO_ROOT,
+        args: opts.entrypoints?.agent.args ?? tsx('apps/agent/src/main.ts', ['start']),
+        cwd: opts.entrypoints?.agent.cwd ?? REPO_ROOT,
         logFile: join(opts.logDir, 'agent.log'),
         echo: opts.echoLogs ?? false,
         env: {
           ...common,
+          ...opts.entrypoints?.agent.env,
           API_URL: apiUrl,
           OPENAI_API_KEY: opts.openai?.apiKey ?? 'offline-demo',
           OPENAI_BASE_URL: opts.openai?.baseUrl ?? double?.url,
