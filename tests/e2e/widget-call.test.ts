@@ -83,7 +83,12 @@ describe('the call button on a customer site', () => {
       { timeoutMs: 30_000 },
     );
     await page.screenshot({ path: join(SHOTS, 'caption.png') });
-    expect(await page.getByText('resetting your password').isVisible()).toBe(true);
+    expect(
+      await page
+        .getByRole('dialog', { name: 'Voice support call' })
+        .getByText('resetting your password')
+        .isVisible(),
+    ).toBe(true);
 
     await page.getByRole('button', { name: 'Hang up' }).click();
     const ended = await waitForState(page, 'ended');

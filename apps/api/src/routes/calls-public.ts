@@ -70,18 +70,9 @@ export const createCallEntry = defineRoute({
     const deps = c.get('deps');
     const body = c.req.valid('json');
     const now = deps.now?.() ?? new Date();
-    // The site comes first so that every later refusal (429 included) reaches the widget with CORS.
-    const site = await findSiteByKey(deps.database.db, body.siteKey);
-    if (!site) throw new AppError(404, 'site_not_found', 'no site has this key', 'siteKey');
-    c.set('siteOrigins', site.allowedOrigins);
-    if (!originAllowed(c.req.header('origin'), site.allowedOrigins)) {
-      throw new AppError(
-        403,
-        'origin_not_allowed',
-        'this website is not allowed to use this site key',
-        'origin',
-      );
-    }
+    // Counted before anything is looked up: unknown keys and foreign origins count too, so the
+    // endpoint cannot be used to probe keys or load the database faster than the limit. Every
+    // refusal stays readable by the widget (siteCors answers errors with `*`).
     const limit = await hitRateLimit(
       deps.database.db,
       `calls:${rateLimitSubject(clientIp(c, deps.config.trustProxy))}`,
@@ -97,6 +88,17 @@ export const createCallEntry = defineRoute({
         {
           'retry-after': String(limit.retryAfterSeconds),
         },
+      );
+    }
+    const site = await findSiteByKey(deps.database.db, body.siteKey);
+    if (!site) throw new AppError(404, 'site_not_found', 'no site has this key', 'siteKey');
+    c.set('siteOrigins', site.allowedOrigins);
+    if (!originAllowed(c.req.header('origin'), site.allowedOrigins)) {
+      throw new AppError(
+        403,
+        'origin_not_allowed',
+        'this website is not allowed to use this site key',
+        'origin',
       );
     }
     if (!isOpen(site.businessHours, now)) {
