@@ -14,6 +14,11 @@ export interface LivekitServerOptions {
   logFile?: string;
   emptyTimeoutSeconds?: number;
   departureTimeoutSeconds?: number;
+  /** `host:port` of a Redis server: nodes sharing one form a cluster (see ./cluster.ts). */
+  redisAddress?: string;
+  /** ICE over TCP and the UDP media port; free loopback ports when absent. */
+  rtcTcpPort?: number;
+  rtcUdpPort?: number;
 }
 
 export interface LivekitServer {
@@ -24,6 +29,8 @@ export interface LivekitServer {
   apiSecret: string;
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL, as a crashed host: nothing is cleaned up, in Redis or anywhere else. */
+  kill(): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -41,6 +48,7 @@ function renderConfig(o: {
   webhookUrls: string[];
   emptyTimeout: number;
   departureTimeout: number;
+  redisAddress: string | undefined;
 }): string {
   const lines = [
     `port: ${o.port}`,
@@ -65,6 +73,7 @@ function renderConfig(o: {
     'logging:',
     '  level: info',
   ];
+  if (o.redisAddress) lines.push('redis:', `  address: ${o.redisAddress}`);
   if (o.webhookUrls.length) {
     lines.push('webhook:', `  api_key: ${o.apiKey}`, '  urls:', ...o.webhookUrls.map((u) => `    - ${u}`));
   }
@@ -103,13 +112,14 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     configFile,
     renderConfig({
       port,
-      tcpPort: await findFreePort(),
-      udpPort: await findFreePort(),
+      tcpPort: opts.rtcTcpPort ?? (await findFreePort()),
+      udpPort: opts.rtcUdpPort ?? (await findFreePort()),
       apiKey,
       apiSecret,
       webhookUrls: opts.webhookUrls ?? [],
       emptyTimeout: opts.emptyTimeoutSeconds ?? 60,
       departureTimeout: opts.departureTimeoutSeconds ?? 5,
+      redisAddress: opts.redisAddress,
     }),
   );
   mkdirSync(dirname(logFile), { recursive: true });
@@ -145,6 +155,11 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
       const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
