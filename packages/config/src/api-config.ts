@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { boolFlag, httpUrl, livekitFields, logLevel, port, secret, wsUrl } from './fields.ts';
-import { parseEnv } from './parse-env.ts';
+import { ConfigError, parseEnv } from './parse-env.ts';
 
 const apiEnvSchema = z.object({
   PORT: port(3000),
@@ -9,6 +9,21 @@ const apiEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().default('.data'),
   ...livekitFields,
+  // One node's URL, or every node's (comma-separated): server calls try each in turn, so the
+  // API keeps minting calls while one node of a cluster is down.
+  LIVEKIT_URL: z
+    .string()
+    .default('ws://127.0.0.1:7880')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (urls) => urls.length > 0 && urls.every((u) => wsUrl.safeParse(u).success),
+      'must be a ws(s):// or http(s):// URL, or several separated by commas',
+    ),
   LIVEKIT_PUBLIC_URL: wsUrl.optional(),
   ADMIN_API_KEY: secret(16),
   INTERNAL_SERVICE_KEY: secret(16),
@@ -36,7 +51,8 @@ export interface ApiConfig {
   host: string;
   publicBaseUrl: string | undefined;
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
-  livekit: { url: string; publicUrl: string; apiKey: string; apiSecret: string };
+  /** `urls`: the nodes the API calls, in the order it tries them; `publicUrl`: what visitors join. */
+  livekit: { urls: string[]; publicUrl: string; apiKey: string; apiSecret: string };
   adminApiKey: string;
   internalServiceKey: string;
   agentName: string;
@@ -56,6 +72,14 @@ export interface ApiConfig {
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const e = parseEnv(apiEnvSchema, env);
+  const [firstNode] = e.LIVEKIT_URL;
+  if (!firstNode) throw new ConfigError(['LIVEKIT_URL is invalid: names no URL']); // refined above
+  if (e.LIVEKIT_URL.length > 1 && !e.LIVEKIT_PUBLIC_URL) {
+    // Visitors get one URL; a node's own URL would strand them when that node dies.
+    throw new ConfigError([
+      'LIVEKIT_PUBLIC_URL is missing: LIVEKIT_URL lists several nodes, so visitors need the URL of the load balancer in front of them',
+    ]);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -64,8 +88,8 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'pglite', dataDir: `${e.DATA_DIR}/pglite` },
     livekit: {
-      url: e.LIVEKIT_URL,
-      publicUrl: e.LIVEKIT_PUBLIC_URL ?? e.LIVEKIT_URL,
+      urls: e.LIVEKIT_URL,
+      publicUrl: e.LIVEKIT_PUBLIC_URL ?? firstNode,
       apiKey: e.LIVEKIT_API_KEY,
       apiSecret: e.LIVEKIT_API_SECRET,
     },
