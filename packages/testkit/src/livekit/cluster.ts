@@ -11,6 +11,8 @@ export interface LivekitCluster {
   balancer: TcpBalancer;
   apiKey: string;
   apiSecret: string;
+  /** The node hosting a room now, as Redis records it (it keeps naming a node after it died). */
+  roomNode(roomName: string): Promise<LivekitServer | undefined>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,11 @@ export async function startLivekitCluster(
       balancer,
       apiKey: first.apiKey,
       apiSecret: first.apiSecret,
+      async roomNode(roomName) {
+        // livekit-server keeps this hash (room name → node id) in Redis; seen in v1.13.5.
+        const nodeId = await redis.command('HGET', 'room_node_map', roomName);
+        return nodes.find((n) => n.nodeId === nodeId);
+      },
       async stop() {
         await balancer.close();
         await Promise.all(nodes.map((n) => n.stop()));

@@ -28,6 +28,8 @@ export interface LivekitServer {
   apiKey: string;
   apiSecret: string;
   pid: number;
+  /** The node's id in a cluster (`ND_…`), as Redis maps rooms to nodes. */
+  nodeId: string;
   stop(): Promise<void>;
   /** SIGKILL, as a crashed host: nothing is cleaned up, in Redis or anywhere else. */
   kill(): Promise<void>;
@@ -141,6 +143,8 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     child.kill('SIGKILL');
     throw err;
   }
+  // Logged before the node listens, so it is in the log once the node is healthy.
+  const nodeId = /"nodeID": "(ND_\w+)"/.exec(readFileSync(logFile, 'utf8'))?.[1] ?? '';
   return {
     url: `ws://127.0.0.1:${port}`,
     httpUrl,
@@ -148,6 +152,7 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     apiKey,
     apiSecret,
     pid: child.pid ?? -1,
+    nodeId,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -10,6 +10,8 @@ export interface RedisServer {
   address: string;
   port: number;
   pid: number;
+  /** One command; the reply as text (null for a nil reply). Enough for HGET and friends. */
+  command(...args: string[]): Promise<string | null>;
   stop(): Promise<void>;
 }
 
@@ -17,6 +19,45 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
+
+/** Sends one RESP command and parses a simple, error, integer or bulk reply. */
+function command(port: number, args: string[]): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let reply = Buffer.alloc(0);
+    socket.setTimeout(2_000, () => socket.destroy(new Error('redis: no reply within 2 s')));
+    socket.on('error', reject);
+    socket.on('connect', () =>
+      socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`),
+    );
+    socket.on('data', (chunk) => {
+      reply = Buffer.concat([reply, chunk]);
+      const text = reply.toString('utf8');
+      const eol = text.indexOf('\r\n');
+      if (eol < 0) return;
+      const head = text.slice(0, eol);
+      const kind = head[0];
+      if (kind === '$') {
+        const length = Number(head.slice(1));
+        if (length < 0) return finish(null);
+        if (reply.length < Buffer.byteLength(head) + 2 + length + 2) return;
+        return finish(
+          reply.subarray(Buffer.byteLength(head) + 2, Buffer.byteLength(head) + 2 + length).toString(),
+        );
+      }
+      if (kind === '-') return fail(head.slice(1));
+      return finish(head.slice(1));
+    });
+    function finish(value: string | null) {
+      socket.destroy();
+      resolve(value);
+    }
+    function fail(message: string) {
+      socket.destroy();
+      reject(new Error(`redis: ${message}`));
+    }
+  });
+}
 
 /** One PING over RESP; true on +PONG. */
 function ping(port: number): Promise<boolean> {
@@ -89,6 +130,7 @@ export async function startRedisServer(
     address: `127.0.0.1:${port}`,
     port,
     pid: child.pid ?? -1,
+    command: (...cmd) => command(port, cmd),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
