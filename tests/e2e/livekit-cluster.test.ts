@@ -134,6 +134,10 @@ const seconds = (ms: number) => ms / 1000;
 
 interface Outcome {
   killedAt: number;
+  /** Calls minted through each API after the node died, and whether their assistant greeted. */
+  afterwards: { status: number; greeted: boolean }[];
+  /** Agent workers still running after the node died. */
+  workersRunning: number;
   lost: { call: LiveCall; row: CallDetail; seenAt: number };
   continuing: {
     call: LiveCall;
@@ -222,8 +226,26 @@ async function killNodeUnderCalls(): Promise<Outcome> {
   await lost.visitor.hangUp().catch(() => {});
   const rows = await Promise.all(continuing.map((c) => detailOnceEnded(c.callId, hungUpAt + 20_000)));
 
+  // Each API lists the nodes in its own order, so one of them has the dead node first.
+  const afterwards: Outcome['afterwards'] = [];
+  for (const api of stack.apis) {
+    const res = await fetch(`${api.url}/v1/calls`, createCallRequest(stack.siteKey));
+    if (res.status !== 201) {
+      afterwards.push({ status: res.status, greeted: false });
+      continue;
+    }
+    const call = (await res.json()) as { token: string; livekitUrl: string };
+    const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
+    const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 }).catch(() => null);
+    afterwards.push({ status: res.status, greeted: greeting !== null });
+    await visitor.hangUp();
+  }
+
   const outcome: Outcome = {
     killedAt,
+    afterwards,
+    workersRunning: stack.agents.filter((a) => a.process.exitCode === null && a.process.signalCode === null)
+      .length,
     lost: { call: lost, row: gone.d, seenAt: gone.seenAt },
     continuing: continuing.map((call, i) => ({
       call,
@@ -247,6 +269,7 @@ async function killNodeUnderCalls(): Promise<Outcome> {
   console.log(
     JSON.stringify(
       {
+        afterwards,
         lost: {
           ...summary(gone.d),
           endedSecondsAfterKill: seconds(gone.seenAt - killedAt),
@@ -301,6 +324,11 @@ describe('a LiveKit node dies under its calls', () => {
     expect(
       Math.abs((row.durationSeconds ?? -99) - seconds(outcome.killedAt - call.answeredAt)),
     ).toBeLessThanOrEqual(3);
+  });
+
+  it('keeps every API taking calls and every agent worker answering them', () => {
+    expect(outcome.afterwards).toEqual(stack.apis.map(() => ({ status: 201, greeted: true })));
+    expect(outcome.workersRunning).toBe(stack.agents.length);
   });
 
   it('keeps the calls whose visitor came back connected, so the assistant answers them', () => {
