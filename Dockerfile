@@ -1,12 +1,14 @@
 # syntax=docker/dockerfile:1
 # Multi-stage image for VoiceDesk. Targets:
-#   api    node --import tsx apps/api/src/main.ts       (also runs apps/api/src/migrate.ts)
-#   agent  node --import tsx apps/agent/src/main.ts start
-# TypeScript runs through tsx (no separate build step), the same code paths as `npm start`.
+#   api    node apps/api/dist/main.js        (the compose `migrate` service runs apps/api/dist/migrate.js)
+#   agent  node apps/agent/dist/main.js start
+# The build stage compiles everything with `npm run build`; the runtime images hold the built
+# JavaScript and the production dependencies of their one workspace, on Node 22 LTS, no tsx.
+# tests/e2e/built-dist.test.ts replays the deps stages, the runtime COPYs, ENV and CMD below.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:22-bookworm-slim
 
-# Only the npm manifests, so the `npm ci` layer is rebuilt only when dependencies change.
+# Only the npm manifests, so the `npm ci` layers are rebuilt only when dependencies change.
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
@@ -14,31 +16,61 @@ RUN mkdir -p /out \
   && find . -name node_modules -prune -o -name package.json -print | xargs -I{} cp --parents {} /out/ \
   && cp package-lock.json .npmrc /out/
 
-FROM ${NODE_IMAGE} AS deps
+# Every workspace with dev dependencies (tsc, vite), then `npm run build`.
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+# npm 10 (Node 22) runs install scripts that npm 11 leaves to package.json's allowScripts:
+# onnxruntime-node (silero) would download GPU binaries (the CPU ones ship in its package), and
+# @scarf/scarf (of swagger-ui-dist) would report the install to its vendor.
+ENV ONNXRUNTIME_NODE_INSTALL=skip SCARF_ANALYTICS=false
 COPY --from=manifests /out/ ./
-# All workspaces, dev dependencies included: tsx runs the TypeScript sources at run time.
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+# Production dependencies of one workspace each (and of the workspace packages it uses).
+FROM ${NODE_IMAGE} AS api-deps
+WORKDIR /app
+ENV ONNXRUNTIME_NODE_INSTALL=skip SCARF_ANALYTICS=false
+COPY --from=manifests /out/ ./
+RUN npm ci --omit=dev --workspace @voicedesk/api --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS agent-deps
+WORKDIR /app
+ENV ONNXRUNTIME_NODE_INSTALL=skip SCARF_ANALYTICS=false
+COPY --from=manifests /out/ ./
+RUN npm ci --omit=dev --workspace @voicedesk/agent --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
   && apt-get install -y --no-install-recommends ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-# node_modules of the root and of any workspace, then the sources over the same manifests.
-COPY --from=deps /app/ ./
-COPY . .
 RUN mkdir -p /app/.data && chown node:node /app/.data
-ENV NODE_ENV=production
-USER node
+# voicedesk-dist: @voicedesk/* packages resolve to their dist/ (their src/ is not in the image).
+ENV NODE_ENV=production NODE_OPTIONS=--conditions=voicedesk-dist
 ENTRYPOINT ["/usr/bin/tini", "--"]
 
 FROM runtime AS api
+COPY --from=api-deps /app/ ./
+COPY --from=build /app/packages/core/dist ./packages/core/dist
+COPY --from=build /app/packages/config/dist ./packages/config/dist
+COPY --from=build /app/packages/db/dist ./packages/db/dist
+COPY --from=build /app/migrations ./migrations
+COPY --from=build /app/apps/api/dist ./apps/api/dist
+# Served by the API as /widget.js and /voicedesk-call-<hash>.js.
+COPY --from=build /app/apps/widget/dist ./apps/widget/dist
+USER node
 ENV PORT=3000 HOST=0.0.0.0
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "apps/api/src/main.ts"]
+CMD ["node", "apps/api/dist/main.js"]
 
 FROM runtime AS agent
+COPY --from=agent-deps /app/ ./
+COPY --from=build /app/packages/core/dist ./packages/core/dist
+COPY --from=build /app/packages/config/dist ./packages/config/dist
+COPY --from=build /app/apps/agent/dist ./apps/agent/dist
+USER node
 ENV AGENT_PORT=8081
 EXPOSE 8081
-CMD ["node", "--import", "tsx", "apps/agent/src/main.ts", "start"]
+CMD ["node", "apps/agent/dist/main.js", "start"]

@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Three projects so a developer can run the fast layer alone (`npx vitest --project unit`);
 // `npm test` runs all three. Integration and e2e files share one real livekit-server and
 // Postgres started in globalSetup, so they run file-by-file rather than in parallel workers.
+const ROUTE_TESTS = ['apps/api/src/routes/**/*.test.ts', 'apps/api/src/app.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -10,13 +12,15 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
+          // Route tests run createApp(deps) on a real PostgreSQL: they are integration tests.
+          exclude: [...ROUTE_TESTS, '**/node_modules/**'],
           environment: 'node',
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['tests/integration/**/*.test.ts'],
+          include: ['tests/integration/**/*.test.ts', ...ROUTE_TESTS],
           globalSetup: ['tests/setup/preflight.ts'],
           fileParallelism: false,
           testTimeout: 60_000,

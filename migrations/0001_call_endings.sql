@@ -21,6 +21,7 @@ ALTER TABLE "call_events" ADD COLUMN "seq" bigint NOT NULL GENERATED ALWAYS AS I
 ALTER TABLE "sites" ADD COLUMN "idle_timeout_seconds" integer DEFAULT 30 NOT NULL;--> statement-breakpoint
 ALTER TABLE "sites" ADD COLUMN "max_pending_calls" integer DEFAULT 20 NOT NULL;--> statement-breakpoint
 ALTER TABLE "sites" ADD COLUMN "max_active_calls" integer DEFAULT 50 NOT NULL;--> statement-breakpoint
+ALTER TABLE "voice_calls" ADD COLUMN "assistant_jobs" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "voice_calls" ADD COLUMN "settle_after" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "call_jobs" ADD CONSTRAINT "call_jobs_call_id_voice_calls_id_fk" FOREIGN KEY ("call_id") REFERENCES "public"."voice_calls"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "call_jobs_call_kind_uq" ON "call_jobs" USING btree ("call_id","kind");--> statement-breakpoint

@@ -169,7 +169,7 @@ setup_node() {
     step_done node-deps "up to date (installed by a concurrent run)" "$t0"
     return
   fi
-  (cd "$ROOT" && npm ci --no-audit --no-fund </dev/null) || die "npm ci failed"
+  (cd "$ROOT" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund </dev/null) || die "npm ci failed"
   printf '%s\n' "$want" >"$stamp"
   exec 7>&-
   step_done node-deps "npm ci (package-lock.json changed or node_modules missing)" "$t0"

@@ -10,14 +10,18 @@ import { REPO_ROOT, startStack } from '@voicedesk/testkit';
 const dataDir = process.env.DATA_DIR ?? join(REPO_ROOT, '.data');
 mkdirSync(dataDir, { recursive: true });
 const secretsFile = join(dataDir, 'local-secrets.json');
-type Secrets = { adminApiKey: string; internalServiceKey: string; siteKey: string };
-const secrets: Secrets = existsSync(secretsFile)
-  ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as Secrets)
-  : {
-      adminApiKey: randomBytes(24).toString('base64url'),
-      internalServiceKey: randomBytes(24).toString('base64url'),
-      siteKey: `pk_demo_${randomBytes(9).toString('hex')}`,
-    };
+type Secrets = { adminApiKey: string; internalServiceKey: string; visitorKeySecret: string; siteKey: string };
+const newSecret = () => randomBytes(24).toString('base64url');
+const saved: Partial<Secrets> = existsSync(secretsFile)
+  ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as Partial<Secrets>)
+  : {};
+// A secrets file from an older version lacks the newer secrets: add them, keep the rest.
+const secrets: Secrets = {
+  adminApiKey: saved.adminApiKey ?? newSecret(),
+  internalServiceKey: saved.internalServiceKey ?? newSecret(),
+  visitorKeySecret: saved.visitorKeySecret ?? newSecret(),
+  siteKey: saved.siteKey ?? `pk_demo_${randomBytes(9).toString('hex')}`,
+};
 writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 
 const apiPort = Number(process.env.PORT ?? 3000);
@@ -43,6 +47,7 @@ const stack = await startStack({
     : undefined,
   adminApiKey: process.env.ADMIN_API_KEY ?? secrets.adminApiKey,
   internalServiceKey: process.env.INTERNAL_SERVICE_KEY ?? secrets.internalServiceKey,
+  visitorKeySecret: process.env.VISITOR_KEY_SECRET ?? secrets.visitorKeySecret,
   siteKey: secrets.siteKey,
   siteOrigins: origins,
   logDir: join(dataDir, 'logs'),

@@ -3,7 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --with-browser
-echo "== widget build" && npm run build --silent -w @voicedesk/widget >/dev/null
+# npm warns on every command about keys it does not know in .npmrc: none of ours may do that.
+echo "== npm config" && if npm pkg get name 2>&1 >/dev/null | grep -i 'npm warn'; then
+  echo "npm warns about this repository's configuration (above)" >&2
+  exit 1
+fi
+echo "== engines" && node scripts/check-engines.mjs
+echo "== build" && npm run build --silent
+# tests/e2e/built-dist.test.ts runs what the images run from this build instead of building again.
+export VOICEDESK_BUILT=1
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 echo "== typecheck" && npx tsc -p tsconfig.json --noEmit
 echo "== lint" && npx biome check .

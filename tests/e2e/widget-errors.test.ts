@@ -77,7 +77,7 @@ beforeAll(async () => {
     logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'widget-errors'),
     siteOrigins: [host.origin],
     // Short, so the sweep that notices the crashed server's lost room runs within the test.
-    env: { ROOM_LOST_GRACE_SECONDS: '5' },
+    env: { ROOM_LOST_GRACE_SECONDS: '5', SETTLE_GRACE_SECONDS: '3' },
   });
   host.embed(`${stack.apiUrl}/widget.js`, stack.siteKey);
   database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { maxConnections: 2 });

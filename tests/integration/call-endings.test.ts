@@ -111,6 +111,9 @@ describe('a minted call nobody joins', () => {
   it('is not revived by a join webhook that arrives after it ended', async () => {
     const call = await mint();
     const mintedAt = clock.getTime();
+    media.rooms.set(call.roomName, [
+      { sid: 'PA_ai', identity: 'agent-x', name: undefined, isAgent: true, joinedAtMs: mintedAt + 300 },
+    ]);
     later(31);
     await sweepOnce(t.deps);
     const ended = await row(call.callId);
@@ -180,6 +183,13 @@ describe('work that follows an end', () => {
 });
 
 describe('an API outage: the agent is the second witness', () => {
+  it('does not call an empty room never-joined: someone may have come and gone unheard', async () => {
+    const call = await mint();
+    later(31);
+    await sweepOnce(t.deps);
+    expect((await row(call.callId))?.status).toBe('pending');
+  });
+
   async function outageCall() {
     const call = await mint();
     const t0 = clock.getTime();

@@ -57,17 +57,59 @@ const segment = (seq: number, speaker: string, text: string) => ({
 describe('internal routes (agent only)', () => {
   it('refuse a missing or wrong service key', async () => {
     const path = `/internal/calls/${ids.a}/assistant`;
-    expect((await h.request(path)).status).toBe(401);
-    expect((await internal(path, {}, h.config.adminApiKey)).status).toBe(401);
+    const json = { 'content-type': 'application/json' };
+    expect((await h.request(path, { method: 'POST', body: '{}', headers: json })).status).toBe(401);
+    expect((await internal(path, { method: 'POST', body: '{}' }, h.config.adminApiKey)).status).toBe(401);
   });
 
   it("give the agent the site's assistant settings and nothing secret", async () => {
-    const res = await internal(`/internal/calls/${ids.a}/assistant`);
+    const res = await internal(`/internal/calls/${ids.a}/assistant`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ callId: ids.a, siteId, maxCallSeconds: 900, voice: 'alloy' });
+    expect(body).toMatchObject({
+      callId: ids.a,
+      siteId,
+      maxCallSeconds: 900,
+      idleSeconds: 30,
+      voice: 'alloy',
+      seqBase: 0,
+      resumed: false,
+      history: [],
+    });
     expect(String(body.greeting)).toContain('VoiceDesk');
     expect(JSON.stringify(body)).not.toContain(h.config.internalServiceKey);
+  });
+
+  it('give a second assistant job of a call its own segment numbers, no greeting, and the talk so far', async () => {
+    const take = async () =>
+      (await (
+        await internal(`/internal/calls/${ids.e}/assistant`, { method: 'POST', body: '{}' })
+      ).json()) as {
+        seqBase: number;
+        resumed: boolean;
+        history: { speaker: string; text: string }[];
+      };
+    const first = await take();
+    await internal(`/internal/calls/${ids.e}/segments`, {
+      method: 'POST',
+      body: JSON.stringify({
+        segments: [segment(0, 'ai', 'Hi, how can I help?'), segment(1, 'visitor', 'My order is late')],
+      }),
+    });
+    const second = await take();
+    expect(first).toMatchObject({ seqBase: 0, resumed: false, history: [] });
+    expect(second.resumed).toBe(true);
+    expect(second.seqBase).toBeGreaterThanOrEqual(1_000_000);
+    expect(second.history).toEqual([
+      { speaker: 'assistant', text: 'Hi, how can I help?' },
+      { speaker: 'visitor', text: 'My order is late' },
+    ]);
+    // The second job's first segment does not collide with the first job's numbering.
+    const res = await internal(`/internal/calls/${ids.e}/segments`, {
+      method: 'POST',
+      body: JSON.stringify({ segments: [segment(second.seqBase, 'ai', 'Sorry, where were we?')] }),
+    });
+    expect(await res.json()).toEqual({ accepted: 1 });
   });
 
   it('store segments once per seq, however often the agent retries', async () => {

@@ -104,8 +104,9 @@ function sampleEnv(): Record<string, string> {
     POSTGRES_PASSWORD: 'c0ffee0123456789c0ffee0123456789',
     LIVEKIT_API_SECRET: 'secret0123456789secret0123456789secret',
     LIVEKIT_PUBLIC_URL: 'wss://livekit.example.com',
-    ADMIN_API_KEY: 'admin0123456789admin0123456789',
-    INTERNAL_SERVICE_KEY: 'internal0123456789internal0123',
+    ADMIN_API_KEY: 'admin0123456789admin0123456789admin0123',
+    INTERNAL_SERVICE_KEY: 'internal0123456789internal0123456789',
+    VISITOR_KEY_SECRET: 'visitor0123456789visitor0123456789',
     OPENAI_API_KEY: 'sk-compose-config-test',
   };
   const env = parseDotenv(envExampleText);
@@ -194,7 +195,11 @@ describe('livekit.yaml ↔ docker-compose.yml', () => {
     for (const name of ['api', 'agent']) {
       expect(envOf(name).LIVEKIT_URL).toBe(`ws://livekit:${livekitYaml.port}`);
     }
-    expect(envOf('agent').API_URL).toBe(`http://api:${envOf('api').PORT ?? '3000'}`);
+    // The agent reports to the API's internal listener, which is never published.
+    const internalPort = envOf('api').INTERNAL_PORT ?? envOf('api').PORT ?? '3000';
+    expect(envOf('agent').API_URL).toBe(`http://api:${internalPort}`);
+    const published = (service('api').ports ?? []).map((p) => containerPort(p).port);
+    if (envOf('api').INTERNAL_PORT) expect(published).not.toContain(internalPort);
   });
 });
 
@@ -227,7 +232,7 @@ describe('docker-compose.yml ↔ packages/config', () => {
     expect(loadApiConfig(resolved('migrate')).database).toEqual(api.database);
 
     const agent = loadAgentConfig(resolved('agent'));
-    expect(agent.apiUrl).toBe('http://api:3000');
+    expect(agent.apiUrl).toBe('http://api:3001');
     expect(agent.internalServiceKey).toBe(api.internalServiceKey);
     expect(agent.agentName).toBe(api.agentName);
     expect(agent.voice.baseUrl).toBe('https://api.openai.com/v1');

@@ -41,6 +41,7 @@ beforeAll(async () => {
     LIVEKIT_API_SECRET: randomBytes(24).toString('hex'),
     ADMIN_API_KEY: randomBytes(16).toString('hex'),
     INTERNAL_SERVICE_KEY: randomBytes(16).toString('hex'),
+    VISITOR_KEY_SECRET: randomBytes(16).toString('hex'),
   });
   deps = {
     config,

@@ -44,6 +44,7 @@ export async function startApiHarness(
     LIVEKIT_API_SECRET: livekit.apiSecret,
     ADMIN_API_KEY: randomBytes(16).toString('hex'),
     INTERNAL_SERVICE_KEY: randomBytes(16).toString('hex'),
+    VISITOR_KEY_SECRET: randomBytes(16).toString('hex'),
     DEFAULT_SITE_KEY: siteKey,
     DEFAULT_SITE_ORIGINS: TEST_ORIGIN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

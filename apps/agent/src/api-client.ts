@@ -132,7 +132,7 @@ export async function fetchAssistantConfig(
 ): Promise<AssistantConfig> {
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    const outcome = await sendInternal(api, callId, 'assistant');
+    const outcome = await sendInternal(api, callId, 'assistant', {});
     if (outcome.kind === 'ok') {
       const parsed = assistantConfigSchema.safeParse(outcome.body);
       if (!parsed.success) {

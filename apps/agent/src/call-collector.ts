@@ -12,6 +12,8 @@ export interface CallCollectorOptions {
   source: Segment['source'];
   language: string;
   serverVadSilenceMs: number;
+  /** From the API: this job's block of segment numbers. */
+  firstSeq: number;
   logger: AgentLogger;
   releaseIntervalMs?: number;
 }
@@ -49,7 +51,7 @@ function outcomeOf(handle: voice.SpeechHandle): SpeechOutcome {
  */
 export function attachCallCollector(session: voice.AgentSession, opts: CallCollectorOptions): CallCollector {
   const { reporter, logger } = opts;
-  const order = new SpokenOrder();
+  const order = new SpokenOrder({ firstSeq: opts.firstSeq });
   const turns = new TurnTracker({ mode: opts.mode, serverVadSilenceMs: opts.serverVadSilenceMs });
   let segments = 0;
 

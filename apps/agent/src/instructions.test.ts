@@ -12,6 +12,9 @@ const assistant: AssistantConfig = {
   model: null,
   maxCallSeconds: 600,
   idleSeconds: 30,
+  seqBase: 0,
+  resumed: false,
+  history: [],
   callerName: null,
 };
 

@@ -50,3 +50,18 @@ export function sayExactly(text: string): string {
 
 export const TIME_LIMIT_GOODBYE =
   "I'm sorry, we've reached the time limit for this call. Thank you for calling, goodbye!";
+
+/** Said once after the site's idle limit of silence from both sides. */
+export const IDLE_CHECK_IN = 'Are you still there?';
+
+/** Said after a second idle stretch with no answer to the check-in; then the call ends. */
+export const IDLE_GOODBYE = "It seems you've stepped away. Thank you for calling, goodbye!";
+
+/**
+ * A generous guess of how long `text` takes to say: about 14 characters a second, slower than
+ * the hosted voices and espeak at 165 words a minute, so a goodbye timed by it ends early, not
+ * late.
+ */
+export function estimateSpeechMs(text: string): number {
+  return Math.ceil((text.length / 14) * 1000);
+}

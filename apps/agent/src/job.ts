@@ -1,13 +1,28 @@
 import { AutoSubscribe, type JobContext, type VAD, voice } from '@livekit/agents';
-import { type RemoteParticipant, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
+import {
+  ConnectionState,
+  DisconnectReason,
+  type RemoteParticipant,
+  type Room,
+  RoomEvent,
+  TrackKind,
+} from '@livekit/rtc-node';
 import { type AssistantConfig, type EndReason, visitorIdentity } from '@voicedesk/core';
 import { fetchAssistantConfig, type InternalApi } from './api-client.ts';
 import { attachCallCollector, type CallCollector } from './call-collector.ts';
 import { callIdForJob } from './dispatch.ts';
-import { sayExactly, TIME_LIMIT_GOODBYE } from './instructions.ts';
+import { IdleWatch } from './idle-watch.ts';
+import {
+  estimateSpeechMs,
+  IDLE_CHECK_IN,
+  IDLE_GOODBYE,
+  sayExactly,
+  TIME_LIMIT_GOODBYE,
+} from './instructions.ts';
 import { frameworkLogger } from './logger.ts';
 import { buildVoiceModel, SERVER_VAD_SILENCE_MS, type VoiceModel } from './model.ts';
 import { Reporter } from './reporter.ts';
+import { attachRoomWitness } from './room-witness.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
 import { SupportAgent } from './support-agent.ts';
 
@@ -21,6 +36,26 @@ const VISITOR_AUDIO_WAIT_MS = 2_000;
 /** How long a requested end may take (goodbye playout included) before it is forced. */
 const END_GRACE_MS = 20_000;
 const FINAL_FLUSH_MS = 10_000;
+/**
+ * The end request leaves this long before the maximum length, so the API (which counts from
+ * both present to the request) stores at most the limit.
+ */
+const END_REQUEST_MARGIN_MS = 500;
+/** A break of the agent's own link this close to a visitor's drop explains the drop. */
+const LINK_BREAK_WINDOW_MS = 3_000;
+/** Model round trip before a goodbye starts playing. */
+const GOODBYE_START_MS = 1_000;
+/**
+ * Visitors who left on purpose or were removed: the call is over. Any other reason (a signal
+ * or connection timeout, a duplicate identity on a full reconnect) may be a dropped connection
+ * that comes back.
+ */
+const FINAL_DISCONNECT_REASONS: readonly DisconnectReason[] = [
+  DisconnectReason.CLIENT_INITIATED,
+  DisconnectReason.ROOM_DELETED,
+  DisconnectReason.PARTICIPANT_REMOVED,
+  DisconnectReason.USER_REJECTED,
+];
 
 function hasAudio(participant: RemoteParticipant | undefined): boolean {
   if (!participant) return false;
@@ -66,9 +101,26 @@ function greet(session: voice.AgentSession, model: VoiceModel, greeting: string)
   });
 }
 
-function sayTimeLimitGoodbye(session: voice.AgentSession, model: VoiceModel): void {
-  if (model.mode === 'pipeline') session.say(TIME_LIMIT_GOODBYE, { allowInterruptions: false });
-  else session.generateReply({ instructions: sayExactly(TIME_LIMIT_GOODBYE), allowInterruptions: false });
+/** Fixed words: read by the TTS in pipeline mode, asked of the model in realtime mode. */
+function sayFixed(session: voice.AgentSession, model: VoiceModel, text: string): void {
+  if (model.mode === 'pipeline') session.say(text);
+  else session.generateReply({ instructions: sayExactly(text) });
+}
+
+/**
+ * A closing line the visitor cannot talk over. `allowInterruptions: false` is not used: with
+ * the Realtime model's server-side turn detection the framework refuses it (it warns and
+ * interrupts anyway, because the server cancels the response itself on speech). Detaching the
+ * visitor's audio input works in both modes: no speech reaches the model or the VAD, so nothing
+ * interrupts; the call ends right after, so nothing is lost but words said over the goodbye.
+ */
+function sayGoodbye(session: voice.AgentSession, model: VoiceModel, text: string): void {
+  holdVisitorInput(session);
+  sayFixed(session, model, text);
+}
+
+function holdVisitorInput(session: voice.AgentSession): void {
+  session.input.setAudioEnabled(false);
 }
 
 /**
@@ -104,19 +156,29 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   let endReason: EndReason | null = null;
   let finishing = false;
   const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, fn: () => void) => {
+  const later = (ms: number, fn: () => void): NodeJS.Timeout => {
     const timer = setTimeout(() => {
       timers.delete(timer);
       fn();
     }, ms);
     timers.add(timer);
+    return timer;
   };
+  const cancel = (timer: NodeJS.Timeout | undefined) => {
+    if (!timer) return;
+    clearTimeout(timer);
+    timers.delete(timer);
+  };
+  let idle: IdleWatch | undefined;
 
   // Runs after the session closed (so its last, possibly interrupted, message is in) and the
   // room is left; bounded, because the job process is killed if shutdown takes too long.
+  // Before connecting, so the participants already in the room are reported on connect.
+  const witness = attachRoomWitness(ctx.room, reporter);
   ctx.addShutdownCallback(async () => {
     for (const timer of timers) clearTimeout(timer);
     collector?.drain();
+    witness.detach();
     await reporter.close(FINAL_FLUSH_MS);
   });
 
@@ -124,6 +186,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     if (finishing) return;
     finishing = true;
     for (const timer of timers) clearTimeout(timer);
+    idle?.stop();
     logger.info({ why, endReason }, 'call finishing');
     if (endReason) {
       // The API records the reason and deletes the room, which disconnects the visitor.
@@ -134,19 +197,70 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     ctx.shutdown(why);
   };
 
-  const requestEnd = (reason: EndReason): void => {
+  /** `graceMs` bounds the goodbye's playout; past it the end is forced and the goodbye cut. */
+  const requestEnd = (reason: EndReason, graceMs = END_GRACE_MS): void => {
     if (endReason || finishing) return;
     endReason = reason;
-    logger.info({ reason }, 'ending the call');
-    later(END_GRACE_MS, () => void finish('end grace elapsed'));
+    idle?.stop();
+    logger.info({ reason, graceMs }, 'ending the call');
+    later(graceMs, () => void finish('end grace elapsed'));
     // drain: queued speech (the goodbye) plays out before the session closes.
     if (session) session.shutdown({ drain: true, reason });
     else void finish(reason);
   };
 
-  ctx.room.on(RoomEvent.ParticipantDisconnected, (participant: RemoteParticipant) => {
-    if (participant.identity === visitorId) void finish('visitor left');
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  const visitorInRoom = () => ctx.room.remoteParticipants.has(visitorId);
+  // When the agent's own link to LiveKit breaks (the server died), the SDK drops everyone with
+  // no reason: that is not the visitor's drop, and ending the call as visitor_lost would be a lie.
+  let linkBrokenAt = 0;
+  const linkBroken = () => {
+    linkBrokenAt = Date.now();
+  };
+  ctx.room.on(RoomEvent.Reconnecting, linkBroken);
+  ctx.room.on(RoomEvent.ConnectionStateChanged, (state: ConnectionState) => {
+    if (state !== ConnectionState.CONN_CONNECTED) linkBroken();
   });
+  const linkHeldSince = (at: number) =>
+    ctx.room.connectionState === ConnectionState.CONN_CONNECTED && linkBrokenAt < at;
+  ctx.room.on(RoomEvent.ParticipantDisconnected, (participant: RemoteParticipant) => {
+    if (participant.identity !== visitorId) return;
+    const reason = participant.disconnectReason ?? DisconnectReason.UNKNOWN_REASON;
+    // No end reason for a hang-up: the API decides visitor_hung_up from LiveKit's webhook.
+    if (FINAL_DISCONNECT_REASONS.includes(reason)) {
+      void finish(`visitor left: ${DisconnectReason[reason]}`);
+      return;
+    }
+    // A full reconnect may announce the new session before the old one's departure.
+    if (visitorInRoom()) return;
+    idle?.visitorPresent(false);
+    const droppedAt = Date.now();
+    logger.info(
+      { reason: DisconnectReason[reason], graceSeconds: config.visitorReconnectGraceSeconds },
+      'visitor connection dropped, waiting for them to come back',
+    );
+    cancel(reconnectTimer);
+    reconnectTimer = later(config.visitorReconnectGraceSeconds * 1000, () => {
+      reconnectTimer = undefined;
+      if (visitorInRoom()) return;
+      if (!linkHeldSince(droppedAt - LINK_BREAK_WINDOW_MS)) {
+        logger.warn({}, 'own connection to LiveKit broke around the drop; leaving the outcome to the API');
+        return;
+      }
+      requestEnd('visitor_lost');
+    });
+  });
+  ctx.room.on(RoomEvent.ParticipantConnected, (participant: RemoteParticipant) => {
+    if (participant.identity !== visitorId || !reconnectTimer) return;
+    // The session's room input is bound to the identity and links the new session's microphone
+    // by itself; only the wait ends here.
+    logger.info({}, 'visitor reconnected');
+    cancel(reconnectTimer);
+    reconnectTimer = undefined;
+    idle?.visitorPresent(true);
+  });
+  // The room deleted (by the API on any end) or the worker cut off from LiveKit.
+  ctx.room.on(RoomEvent.Disconnected, () => void finish('left the room'));
 
   const [assistantResult] = await Promise.all([
     fetchAssistantConfig(api, callId, { logger }).then(
@@ -175,6 +289,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     source: model.source,
     language: assistant.language,
     serverVadSilenceMs: SERVER_VAD_SILENCE_MS,
+    firstSeq: assistant.seqBase,
     logger,
   });
   session.on(voice.AgentSessionEventTypes.Close, (ev: voice.CloseEvent) => {
@@ -187,11 +302,16 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
 
   try {
     await session.start({
-      agent: new SupportAgent(assistant, () => requestEnd('assistant_ended')),
+      agent: new SupportAgent(assistant, {
+        onGoodbye: () => holdVisitorInput(startedSession),
+        onEndCall: () => requestEnd('assistant_ended'),
+      }),
       room: ctx.room,
       // Audio from the visitor only: no typed input (it would bypass the transcript) and no
-      // staff or recorder audio as the assistant's input.
-      inputOptions: { participantIdentity: visitorId, textEnabled: false, closeOnDisconnect: true },
+      // staff or recorder audio as the assistant's input. closeOnDisconnect off: the job tells a
+      // hang-up from a dropped connection, which gets a reconnect grace (the framework's room
+      // input relinks the same identity when it comes back).
+      inputOptions: { participantIdentity: visitorId, textEnabled: false, closeOnDisconnect: false },
       // Never LiveKit Cloud recording: the platform records calls itself.
       record: false,
     });
@@ -214,19 +334,62 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     await finish('visitor never joined');
     return;
   }
+  // The API counts the call's length from here (assistant and visitor both present).
+  const bothPresentAt = Date.now();
+
+  const trySay = (what: string, say: () => void) => {
+    try {
+      say();
+    } catch (error) {
+      logger.warn({ error: error instanceof Error ? error.message : 'unknown' }, `could not say the ${what}`);
+    }
+  };
+
+  // Timed from the limit backwards: the goodbye starts early enough to be heard before it, and
+  // the end request leaves by the limit whatever the goodbye's state.
+  const endBy = bothPresentAt + assistant.maxCallSeconds * 1000 - END_REQUEST_MARGIN_MS;
+  const goodbyeLeadMs = estimateSpeechMs(TIME_LIMIT_GOODBYE) + GOODBYE_START_MS;
+  later(Math.max(0, endBy - goodbyeLeadMs - Date.now()), () => {
+    logger.info({ maxCallSeconds: assistant.maxCallSeconds }, 'call nearing its maximum length');
+    if (endReason || finishing) return;
+    trySay('time limit goodbye', () => sayGoodbye(startedSession, model, TIME_LIMIT_GOODBYE));
+    requestEnd('max_duration', Math.max(0, endBy - Date.now()));
+  });
 
   await waitForVisitorAudio(ctx.room, visitorId, VISITOR_AUDIO_WAIT_MS);
   if (finishing) return;
-  greet(startedSession, model, assistant.greeting);
-  logger.info({ mode: model.mode, maxCallSeconds: assistant.maxCallSeconds }, 'visitor joined, greeting');
+  // A resumed call (another assistant served it before this job) carries on without a second
+  // greeting: the visitor is mid-conversation, and the history is already in the context.
+  if (!assistant.resumed) greet(startedSession, model, assistant.greeting);
+  logger.info(
+    {
+      mode: model.mode,
+      maxCallSeconds: assistant.maxCallSeconds,
+      idleSeconds: assistant.idleSeconds,
+      resumed: assistant.resumed,
+    },
+    assistant.resumed ? 'visitor joined, resuming the call' : 'visitor joined, greeting',
+  );
 
-  later(assistant.maxCallSeconds * 1000, () => {
-    logger.info({ maxCallSeconds: assistant.maxCallSeconds }, 'call reached its maximum length');
-    try {
-      sayTimeLimitGoodbye(startedSession, model);
-    } catch (error) {
-      logger.warn({ error: error instanceof Error ? error.message : 'unknown' }, 'could not say the goodbye');
+  // Counted from the greeting on: the wait for the visitor's microphone is not their silence.
+  idle = new IdleWatch(assistant.idleSeconds * 1000, (step) => {
+    if (endReason || finishing) return;
+    logger.info({ step, idleSeconds: assistant.idleSeconds }, 'nobody spoke for the idle limit');
+    if (step === 'check_in') {
+      trySay('idle check-in', () => sayFixed(startedSession, model, IDLE_CHECK_IN));
+      return;
     }
-    requestEnd('max_duration');
+    trySay('idle goodbye', () => sayGoodbye(startedSession, model, IDLE_GOODBYE));
+    requestEnd('idle');
   });
+  const watch = idle;
+  startedSession.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev: voice.AgentStateChangedEvent) =>
+    watch.agentState(ev.newState),
+  );
+  startedSession.on(voice.AgentSessionEventTypes.UserStateChanged, (ev: voice.UserStateChangedEvent) =>
+    watch.userState(ev.newState),
+  );
+  watch.agentState(startedSession.agentState);
+  watch.userState(startedSession.userState);
+  watch.visitorPresent(visitorInRoom());
 }

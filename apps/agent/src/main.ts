@@ -91,6 +91,7 @@ async function startWorker(): Promise<void> {
       dir: config.spoolDir,
       api: { apiUrl: config.apiUrl, serviceKey: config.internalServiceKey },
       logger: frameworkLogger({ component: 'spool-replay' }),
+      intervalMs: config.spoolReplaySeconds * 1000,
     });
   }
 }

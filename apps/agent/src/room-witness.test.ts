@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ConnectionState, DisconnectReason, ParticipantKind, type Room, RoomEvent } from '@livekit/rtc-node';
 import { type WitnessEvent, witnessEventSchema } from '@voicedesk/core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { attachRoomWitness, leaveCauseOf } from './room-witness.ts';
 
 interface FakeParticipant {
@@ -76,6 +76,10 @@ function setup() {
 const brief = (e: WitnessEvent) =>
   `${e.type === 'participant_joined' ? '+' : '-'}${e.sid}${e.type === 'participant_left' ? `:${e.cause}` : ''}`;
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('leaveCauseOf', () => {
   it.each([
     [DisconnectReason.CLIENT_INITIATED, 'self'],
@@ -135,10 +139,12 @@ describe('attachRoomWitness', () => {
   });
 
   it('tells a dropped connection from a replaced session, whichever of join and leave comes first', () => {
+    vi.useFakeTimers();
     const { room, events } = setup();
     room.connect(agent);
     room.join(visitor('PA_v1'));
     room.leave('visitor-0193', DisconnectReason.SIGNAL_CLOSE);
+    vi.advanceTimersByTime(3_000);
     room.join(visitor('PA_v2'));
     room.leave('visitor-0193', DisconnectReason.DUPLICATE_IDENTITY);
     room.join(visitor('PA_v3'));
@@ -155,6 +161,31 @@ describe('attachRoomWitness', () => {
       '+PA_v4',
       '-PA_v3:replaced',
     ]);
+  });
+
+  it('does not report the others as dropped when its own link to LiveKit breaks', () => {
+    vi.useFakeTimers();
+    const { room, events } = setup();
+    room.connect(agent, [visitor()]);
+    // The server died: the SDK drops the visitor with no reason, then reconnects or gives up.
+    room.leave('visitor-0193', DisconnectReason.UNKNOWN_REASON);
+    room.emit(RoomEvent.Reconnecting);
+    vi.advanceTimersByTime(10_000);
+    room.disconnect(DisconnectReason.SIGNAL_CLOSE);
+    vi.advanceTimersByTime(10_000);
+    // Neither the visitor's drop nor its own: LiveKit's webhooks (or the room's loss) tell those.
+    expect(events.map(brief)).toEqual(['+PA_agent', '+PA_v1']);
+  });
+
+  it('reports a drop at the time it was seen, once its own link held for the confirm window', () => {
+    vi.useFakeTimers();
+    const { room, events } = setup();
+    room.connect(agent, [visitor()]);
+    room.leave('visitor-0193', DisconnectReason.SIGNAL_CLOSE);
+    expect(events.map(brief)).toEqual(['+PA_agent', '+PA_v1']);
+    vi.advanceTimersByTime(3_000);
+    expect(events.map(brief)).toEqual(['+PA_agent', '+PA_v1', '-PA_v1:dropped']);
+    expect(events[2]?.at).toBe(events[1]?.at);
   });
 
   it('on a deleted room reports everyone still there as gone with it', () => {

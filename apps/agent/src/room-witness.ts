@@ -22,7 +22,11 @@ export interface WitnessSink {
 export interface RoomWitnessOptions {
   /** Clock in epoch milliseconds; tests pin it. */
   now?: () => number;
+  /** How long the agent's own connection must hold after a participant drops for the drop to count. */
+  dropConfirmMs?: number;
 }
+
+const DROP_CONFIRM_MS = 3_000;
 
 export interface RoomWitness {
   /**
@@ -82,14 +86,14 @@ export function attachRoomWitness(
     sink.addWitness({ type: 'participant_joined', at, sid, identity, kind });
   };
 
-  const left = (sid: string, cause: LeaveCause): void => {
+  const left = (sid: string, cause: LeaveCause, atMs = now()): void => {
     const seen = present.get(sid);
     // A leave without its join cannot be paired by the API; the webhook or reconciliation has it.
     if (!seen) return;
     present.delete(sid);
     sink.addWitness({
       type: 'participant_left',
-      at: new Date(now()).toISOString(),
+      at: new Date(atMs).toISOString(),
       sid,
       identity: seen.identity,
       kind: seen.kind,
@@ -107,10 +111,12 @@ export function attachRoomWitness(
   const selfJoined = (): void => {
     const local = room.localParticipant;
     if (!local?.sid || local.sid === selfSid) return;
-    // A full reconnect gives the agent a new session: the old one is gone.
-    if (selfSid) left(selfSid, 'dropped');
+    // A full reconnect gives the agent a new session that replaces the old one: the new join is
+    // reported first, so the call never looks as if it had no assistant in between.
+    const old = selfSid;
     selfSid = local.sid;
     joined(local.sid, local.identity, true);
+    if (old) left(old, 'replaced');
   };
 
   const onConnected = (): void => {
@@ -118,13 +124,51 @@ export function attachRoomWitness(
     for (const participant of room.remoteParticipants.values()) remoteJoined(participant);
   };
 
+  /**
+   * When the agent's own link to LiveKit breaks (the server died, say), the SDK reports the
+   * others as gone with no reason: that says nothing about them. So a drop is reported only if
+   * the agent's connection holds for `dropConfirmMs` after it, with the time it was seen.
+   */
+  const pendingDrops = new Map<string, NodeJS.Timeout>();
+  let interrupted = false;
+  const interrupt = (): void => {
+    interrupted = true;
+    for (const timer of pendingDrops.values()) clearTimeout(timer);
+    pendingDrops.clear();
+  };
+
   const onConnectionState = (state: ConnectionState): void => {
-    if (state === ConnectionState.CONN_CONNECTED) onConnected();
+    if (state === ConnectionState.CONN_CONNECTED) {
+      interrupted = false;
+      onConnected();
+    } else {
+      interrupt();
+    }
+  };
+
+  const onReconnected = (): void => {
+    interrupted = false;
+    onConnected();
+  };
+
+  const dropped = (sid: string): void => {
+    if (interrupted || pendingDrops.has(sid)) return;
+    const at = now();
+    const timer = setTimeout(() => {
+      pendingDrops.delete(sid);
+      left(sid, 'dropped', at);
+    }, options.dropConfirmMs ?? DROP_CONFIRM_MS);
+    timer.unref?.();
+    pendingDrops.set(sid, timer);
   };
 
   const onParticipantDisconnected = (participant: RemoteParticipant): void => {
     const cause = leaveCauseOf(participant.disconnectReason);
     const sid = participant.sid ?? '';
+    if (cause === 'dropped') {
+      dropped(sid);
+      return;
+    }
     if (cause === 'replaced') {
       // rtc-node keys participants by identity: when the new session's join arrives before the
       // old one's leave, the leave carries the new session's participant. The one replaced is
@@ -142,14 +186,18 @@ export function attachRoomWitness(
 
   const onDisconnected = (reason: DisconnectReason): void => {
     const cause = leaveCauseOf(reason);
-    if (selfSid) left(selfSid, cause);
+    interrupt();
+    // Our own link dropping is LiveKit's to report: from here a dead server and our own lost
+    // network look the same, and only the first is not the assistant's failure.
+    if (selfSid && cause !== 'dropped') left(selfSid, cause);
     selfSid = null;
     // Only a closed room tells us where the others went; after our own drop they may be there still.
     if (cause === 'room_closed') for (const sid of [...present.keys()]) left(sid, cause);
   };
 
   room.on(RoomEvent.ConnectionStateChanged, onConnectionState);
-  room.on(RoomEvent.Reconnected, onConnected);
+  room.on(RoomEvent.Reconnecting, interrupt);
+  room.on(RoomEvent.Reconnected, onReconnected);
   room.on(RoomEvent.ParticipantConnected, remoteJoined);
   room.on(RoomEvent.ParticipantDisconnected, onParticipantDisconnected);
   room.on(RoomEvent.Disconnected, onDisconnected);
@@ -160,7 +208,10 @@ export function attachRoomWitness(
       if (!attached) return;
       attached = false;
       room.off(RoomEvent.ConnectionStateChanged, onConnectionState);
-      room.off(RoomEvent.Reconnected, onConnected);
+      room.off(RoomEvent.Reconnecting, interrupt);
+      room.off(RoomEvent.Reconnected, onReconnected);
+      for (const timer of pendingDrops.values()) clearTimeout(timer);
+      pendingDrops.clear();
       room.off(RoomEvent.ParticipantConnected, remoteJoined);
       room.off(RoomEvent.ParticipantDisconnected, onParticipantDisconnected);
       room.off(RoomEvent.Disconnected, onDisconnected);

@@ -30,6 +30,13 @@ describe('SpokenOrder', () => {
     });
   });
 
+  it('numbers from the block the API gave this assistant job', () => {
+    const order = new SpokenOrder({ firstSeq: 2_000_000 });
+    order.add({ speaker: 'visitor', text: 'Are you still there?', at: T0, source: 'realtime' });
+    order.add({ speaker: 'ai', text: 'Yes, sorry.', at: T0 + 10, startedAt: T0 + 5, source: 'realtime' });
+    expect(seqs(order.release(T0 + 100))).toEqual(['2000000:Are you still there?', '2000001:Yes, sorry.']);
+  });
+
   it('puts a barge-in after the reply it interrupted', () => {
     const order = new SpokenOrder();
     order.speechStarted('ai', T0);

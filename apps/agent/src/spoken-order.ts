@@ -36,6 +36,8 @@ export interface SpokenOrderOptions {
   maxHoldMs?: number;
   /** Upper bound on a speech with no end seen (e.g. a state event that never came). */
   maxOpenMs?: number;
+  /** The first seq this job may use (the API gives each assistant job of a call its own block). */
+  firstSeq?: number;
 }
 
 const MAX_TEXT = 20_000;
@@ -59,6 +61,7 @@ export class SpokenOrder {
     this.#graceMs = options.graceMs ?? { visitor: 5_000, ai: 3_000 };
     this.#maxHoldMs = options.maxHoldMs ?? 30_000;
     this.#maxOpenMs = options.maxOpenMs ?? 120_000;
+    this.#nextSeq = options.firstSeq ?? 0;
   }
 
   speechStarted(speaker: Speaker, at: number): void {

@@ -1,8 +1,13 @@
+import type { WebhookEvent } from 'livekit-server-sdk';
 import type { AppDeps } from './deps.ts';
 
 export interface AppEnv {
   Variables: {
     requestId: string;
     deps: AppDeps;
+    /** Set by a widget route once it knows the site: the origins its CORS answer may name. */
+    siteOrigins?: readonly string[];
+    /** Set by the livekitSignature guard: the verified event. */
+    webhookEvent?: WebhookEvent;
   };
 }

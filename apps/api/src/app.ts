@@ -1,25 +1,30 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { AppError } from '@voicedesk/core';
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
 import { envelope, errorFacts, toAppError } from './errors.ts';
 import { limitBody, requireJson } from './middleware/json-only.ts';
 import { createRouter } from './router.ts';
-import { adminCallRoutes } from './routes/calls-admin.ts';
-import { publicCallRoutes } from './routes/calls-public.ts';
-import { healthRoutes } from './routes/health.ts';
-import { internalRoutes } from './routes/internal.ts';
-import { internalWitnessRoutes } from './routes/internal-witness.ts';
-import { livekitWebhookRoutes } from './routes/livekit-webhook.ts';
-import { publicSiteRoutes } from './routes/sites-public.ts';
-import { widgetAssetRoutes } from './routes/widget-assets.ts';
+import type { RouteEntry } from './routes/define.ts';
+import { ROUTES } from './routes/index.ts';
 
 const PUBLIC_BODY_LIMIT = 16 * 1024;
 const INTERNAL_BODY_LIMIT = 1024 * 1024;
 
-export function createApp(deps: AppDeps) {
+/**
+ * Which routes one listener serves: `all` on a single port; with INTERNAL_PORT, `public` on the
+ * public port (everything but /internal/*) and `internal` on the internal one (/internal/* and
+ * the health checks).
+ */
+export type AppSurface = 'all' | 'public' | 'internal';
+
+function servedOn(surface: AppSurface, entry: RouteEntry): boolean {
+  if (surface === 'all') return true;
+  if (surface === 'public') return entry.audience !== 'internal';
+  return entry.audience === 'internal' || entry.onInternalListener === true;
+}
+
+export function createApp(deps: AppDeps, surface: AppSurface = 'all') {
   const app = createRouter();
 
   app.use('*', requestId());
@@ -39,18 +44,6 @@ export function createApp(deps: AppDeps) {
     );
   });
 
-  // The widget runs on customers' sites: CORS is open here and each call checks the
-  // site's own origin allowlist, which is where the decision belongs.
-  const widgetCors = cors({
-    origin: (origin) => origin,
-    allowMethods: ['GET', 'POST', 'OPTIONS'],
-    allowHeaders: ['content-type', 'authorization'],
-    maxAge: 600,
-  });
-  app.use('/v1/calls', widgetCors);
-  app.use('/v1/calls/:id/end', widgetCors);
-  app.use('/v1/sites/*', widgetCors);
-
   app.use('/v1/livekit/webhook', limitBody(INTERNAL_BODY_LIMIT));
   app.use('/internal/*', limitBody(INTERNAL_BODY_LIMIT), requireJson);
   app.use('/v1/*', async (c, next) => {
@@ -60,23 +53,11 @@ export function createApp(deps: AppDeps) {
     });
   });
 
-  app.route('/', healthRoutes());
-  app.route('/', publicCallRoutes());
-  app.route('/', publicSiteRoutes());
-  app.route('/', adminCallRoutes());
-  app.route('/', livekitWebhookRoutes());
-  app.route('/', internalRoutes());
-  app.route('/', internalWitnessRoutes());
-  app.route('/', widgetAssetRoutes());
+  for (const entry of ROUTES) if (servedOn(surface, entry)) entry.mount(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminKey', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'serviceKey', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'visitorKey', { type: 'http', scheme: 'bearer' });
-  app.doc31('/v1/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'VoiceDesk API', version: '0.1.0', description: 'Self-hosted AI voice support.' },
-  });
-  app.get('/docs', swaggerUI({ url: '/v1/openapi.json' }));
 
   app.notFound((c) =>
     envelope(c, new AppError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)),

@@ -11,6 +11,8 @@ import { startSweeper } from './services/sweeper.ts';
 export interface RunningApi {
   url: string;
   port: number;
+  /** The /internal/* listener, when INTERNAL_PORT is set. */
+  internalUrl?: string;
   defaultSite: SiteRow;
   deps: AppDeps;
   close(): Promise<void>;
@@ -25,25 +27,34 @@ export async function startApiServer(config: ApiConfig, logger: Logger = createL
     origins: config.defaultSite.origins,
   });
   const deps: AppDeps = { config, database, livekit: createLivekitGateway(config.livekit), logger };
-  const app = createApp(deps);
+  const split = config.internalPort !== undefined;
   const sweeper = startSweeper(deps);
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
-    (resolve) => {
-      const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) =>
-        resolve({ server, port: info.port }),
-      );
-    },
-  );
+  const publicListener = await listen(createApp(deps, split ? 'public' : 'all'), config.port, config.host);
+  const internalListener = split
+    ? await listen(createApp(deps, 'internal'), config.internalPort ?? 0, config.host)
+    : undefined;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url: `http://${host}:${publicListener.port}`,
+    port: publicListener.port,
+    ...(internalListener ? { internalUrl: `http://${host}:${internalListener.port}` } : {}),
     defaultSite,
     deps,
     async close() {
       await sweeper.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([publicListener.close(), internalListener?.close()]);
       await database.close();
     },
   } satisfies RunningApi;
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number, hostname: string) {
+  return new Promise<{ port: number; close(): Promise<void> }>((resolve) => {
+    const server = serve({ fetch: app.fetch, port, hostname }, (info) =>
+      resolve({
+        port: info.port,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      }),
+    );
+  });
 }

@@ -60,7 +60,11 @@ const reconnectPolicy = {
     elapsedMs >= RECONNECT_GIVE_UP_MS ? null : Math.min(300 * 2 ** retryCount, 3_000),
 };
 
-/** Warms the signalling connection while the API mints the call (DESIGN §4: overlap, not speed). */
+/**
+ * Warms the signalling connection while the API mints the call. In Chromium on loopback
+ * `room.connect()` alone takes ~0.9 s, so a fast press→greeting comes from overlapping steps
+ * (mint, warm-up, microphone prompt), not from making any one of them faster.
+ */
 export function prepare(url: string): Room {
   const room = new Room({ adaptiveStream: false, dynacast: false, reconnectPolicy });
   void room.prepareConnection(url).catch(() => undefined);

@@ -10,6 +10,9 @@ import type * as CallModule from './call-session.ts';
 import { errorText, STATE_TEXT } from './messages.ts';
 import { STYLES } from './styles.ts';
 
+/** The call module's content-hashed file name, set at build time (vite.widget.config.ts). */
+declare const __VOICEDESK_CALL_MODULE__: string;
+
 type State = keyof typeof STATE_TEXT;
 type Listener = (detail: Record<string, unknown>) => void;
 
@@ -19,7 +22,7 @@ const script = (document.currentScript ??
 function mountWidget(tag: HTMLScriptElement) {
   const siteKey = tag.dataset.siteKey ?? '';
   const api = (tag.dataset.apiUrl ?? new URL(tag.src).origin).replace(/\/$/, '');
-  const callModuleUrl = new URL('voicedesk-call.js', tag.src).href;
+  const callModuleUrl = new URL(__VOICEDESK_CALL_MODULE__, tag.src).href;
   const listeners = new Map<string, Set<Listener>>();
   const emit = (event: string, detail: Record<string, unknown> = {}) => {
     for (const fn of listeners.get(event) ?? []) fn(detail);

@@ -1,9 +1,19 @@
 import { z } from 'zod';
-import { boolFlag, httpUrl, livekitFields, logLevel, port, secret, wsUrl } from './fields.ts';
-import { ConfigError, parseEnv } from './parse-env.ts';
+import {
+  httpUrl,
+  livekitFields,
+  logLevel,
+  port,
+  strongSecret,
+  type TrustProxy,
+  trustProxyField,
+  wsUrl,
+} from './fields.ts';
+import { parseEnv } from './parse-env.ts';
 
 const apiEnvSchema = z.object({
   PORT: port(3000),
+  INTERNAL_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_BASE_URL: httpUrl.optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -25,13 +35,14 @@ const apiEnvSchema = z.object({
       'must be a ws(s):// or http(s):// URL, or several separated by commas',
     ),
   LIVEKIT_PUBLIC_URL: wsUrl.optional(),
-  ADMIN_API_KEY: secret(16),
-  INTERNAL_SERVICE_KEY: secret(16),
+  ADMIN_API_KEY: strongSecret,
+  INTERNAL_SERVICE_KEY: strongSecret,
+  VISITOR_KEY_SECRET: strongSecret,
   AGENT_NAME: z.string().min(1).default('voicedesk-support'),
   VISITOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(600),
   AGENT_JOIN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
   CALL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
-  TRUST_PROXY: boolFlag.default(false),
+  TRUST_PROXY: trustProxyField,
   ROOM_LOST_GRACE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   VISITOR_JOIN_WINDOW_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
   SETTLE_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
@@ -44,10 +55,33 @@ const apiEnvSchema = z.object({
   DEFAULT_SITE_ORIGINS: z.string().optional(),
 });
 
+/** A key that opens one door must not open another: each secret is its own. */
+const DISTINCT_SECRETS = ['ADMIN_API_KEY', 'INTERNAL_SERVICE_KEY', 'VISITOR_KEY_SECRET'] as const;
+const apiEnvChecked = apiEnvSchema.superRefine((e, ctx) => {
+  DISTINCT_SECRETS.forEach((name, i) => {
+    const earlier = DISTINCT_SECRETS.slice(0, i).find((other) => e[other] === e[name]);
+    if (earlier) ctx.addIssue({ code: 'custom', path: [name], message: `must differ from ${earlier}` });
+  });
+  // Visitors get one URL; a node's own URL would strand them when that node dies.
+  if (e.LIVEKIT_URL.length > 1 && !e.LIVEKIT_PUBLIC_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LIVEKIT_PUBLIC_URL'],
+      message: 'LIVEKIT_URL lists several nodes: set this to the load balancer in front of them',
+    });
+  }
+  // Port 0 (any free port, tests) is the one value the two may share.
+  if (e.INTERNAL_PORT !== undefined && e.INTERNAL_PORT !== 0 && e.INTERNAL_PORT === e.PORT) {
+    ctx.addIssue({ code: 'custom', path: ['INTERNAL_PORT'], message: 'must differ from PORT' });
+  }
+});
+
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 
 export interface ApiConfig {
   port: number;
+  /** When set, /internal/* is served only on this port (with /healthz and /readyz). */
+  internalPort: number | undefined;
   host: string;
   publicBaseUrl: string | undefined;
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
@@ -55,11 +89,13 @@ export interface ApiConfig {
   livekit: { urls: string[]; publicUrl: string; apiKey: string; apiSecret: string };
   adminApiKey: string;
   internalServiceKey: string;
+  /** Derives the key a visitor hangs up with; its own secret, so it opens nothing else. */
+  visitorKeySecret: string;
   agentName: string;
   visitorTokenTtlSeconds: number;
   agentJoinTimeoutSeconds: number;
   callRateLimitPerMinute: number;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   sweepIntervalMs: number;
   roomLostGraceSeconds: number;
   /** A minted call nobody joins within this ends missed/visitor_never_joined and frees its assistant. */
@@ -71,17 +107,11 @@ export interface ApiConfig {
 }
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
-  const e = parseEnv(apiEnvSchema, env);
-  const [firstNode] = e.LIVEKIT_URL;
-  if (!firstNode) throw new ConfigError(['LIVEKIT_URL is invalid: names no URL']); // refined above
-  if (e.LIVEKIT_URL.length > 1 && !e.LIVEKIT_PUBLIC_URL) {
-    // Visitors get one URL; a node's own URL would strand them when that node dies.
-    throw new ConfigError([
-      'LIVEKIT_PUBLIC_URL is missing: LIVEKIT_URL lists several nodes, so visitors need the URL of the load balancer in front of them',
-    ]);
-  }
+  const e = parseEnv(apiEnvChecked, env);
+  const [firstNode = ''] = e.LIVEKIT_URL; // never empty: refined above
   return {
     port: e.PORT,
+    internalPort: e.INTERNAL_PORT,
     host: e.HOST,
     publicBaseUrl: e.PUBLIC_BASE_URL,
     database: e.DATABASE_URL
@@ -95,6 +125,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     },
     adminApiKey: e.ADMIN_API_KEY,
     internalServiceKey: e.INTERNAL_SERVICE_KEY,
+    visitorKeySecret: e.VISITOR_KEY_SECRET,
     agentName: e.AGENT_NAME,
     visitorTokenTtlSeconds: e.VISITOR_TOKEN_TTL_SECONDS,
     agentJoinTimeoutSeconds: e.AGENT_JOIN_TIMEOUT_SECONDS,

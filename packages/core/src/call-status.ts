@@ -1,4 +1,9 @@
-/** Lifecycle of a support call. See DESIGN.md §3. */
+/**
+ * Lifecycle of a support call: pending → (ringing →) connected → completed; pending or ringing
+ * → missed when the visitor never joins before the token expires; any open status → failed when
+ * the assistant never joins, or the worker crashes and no retry joins. Webhooks can arrive twice and out of
+ * order, so every transition is guarded here and a repeated one is a no-op.
+ */
 export const CALL_STATUSES = ['pending', 'ringing', 'connected', 'completed', 'missed', 'failed'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 

@@ -55,8 +55,20 @@ export const assistantConfigSchema = z.object({
   /** Silence from both sides this long: check in once, then end the call as `idle`. */
   idleSeconds: z.number().int().positive(),
   callerName: z.string().nullable(),
+  /**
+   * This job numbers its segments from here. Every job that takes the call gets its own block,
+   * so a second assistant (after a LiveKit node died and the room moved) never reuses a number.
+   */
+  seqBase: z.number().int().nonnegative(),
+  /** Another assistant already served this call: do not greet again, carry on from `history`. */
+  resumed: z.boolean(),
+  /** The call's last utterances, for a resumed assistant (the visitor's own call only). */
+  history: z.array(z.object({ speaker: z.enum(['visitor', 'assistant']), text: z.string() })).max(40),
 });
 export type AssistantConfig = z.infer<typeof assistantConfigSchema>;
+
+/** Segment numbers each assistant job may use: job n (from 1) numbers from (n - 1) × this. */
+export const SEQ_BLOCK = 1_000_000;
 
 export const speakerSchema = pgText().regex(
   /^(visitor|ai|staff:[A-Za-z0-9_-]{1,64})$/,

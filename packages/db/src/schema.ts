@@ -82,6 +82,11 @@ export const voiceCalls = pgTable(
     endedAt: ts('ended_at'),
     durationSeconds: integer('duration_seconds'),
     endReason: text('end_reason'),
+    /**
+     * How many assistant jobs have taken this call. A second one comes when a LiveKit node dies
+     * and the room moves: each job numbers its segments from its own block, so none collide.
+     */
+    assistantJobs: integer('assistant_jobs').notNull().default(0),
     /** Set while the projection is unsettled: from then on the sweeper may settle the call. */
     settleAfter: ts('settle_after'),
     recordingId: uuid('recording_id'),

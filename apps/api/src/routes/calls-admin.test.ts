@@ -27,3 +27,18 @@ describe('GET /v1/calls query parameters that Postgres cannot take', () => {
     expect((await list('from=0001-01-01T00:00:00Z')).status).toBe(200);
   });
 });
+
+describe('admin routes without the admin key', () => {
+  const id = '01900000-0000-7000-8000-000000000000';
+  it.each([
+    ['GET', '/v1/calls'],
+    ['HEAD', '/v1/calls'],
+    ['GET', `/v1/calls/${id}`],
+    ['HEAD', `/v1/calls/${id}`],
+  ])('%s %s answers 401 and never reaches the database', async (method, path) => {
+    t.queries.count = 0;
+    const res = await t.request(path, { method });
+    expect(res.status).toBe(401);
+    expect(t.queries.count).toBe(0);
+  });
+});

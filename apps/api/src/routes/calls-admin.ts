@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError, CALL_STATUSES, pgTimestamp } from '@voicedesk/core';
-import { requireBearer } from '../middleware/bearer.ts';
-import { createRouter } from '../router.ts';
 import { callIdParamSchema, errorResponses, jsonResponse } from '../schemas.ts';
 import { callDetail, callStats, listCalls } from '../services/calls-query.ts';
+import { defineRoute } from './define.ts';
+import { adminOnly } from './guards.ts';
 
 const statusList = z
   .string()
@@ -53,7 +53,6 @@ const listRoute = createRoute({
   path: '/v1/calls',
   tags: ['calls'],
   summary: 'List calls, newest first (admin)',
-  security: [{ adminKey: [] }],
   request: { query: listQuery },
   responses: {
     200: jsonResponse(
@@ -73,7 +72,6 @@ const detailRoute = createRoute({
   path: '/v1/calls/{id}',
   tags: ['calls'],
   summary: 'One call with participants, transcript, events and metrics (admin)',
-  security: [{ adminKey: [] }],
   request: { params: callIdParamSchema },
   responses: {
     200: jsonResponse('The call', z.record(z.string(), z.unknown()).openapi('CallDetail')),
@@ -86,13 +84,11 @@ function toWire<T>(value: T): never {
   return JSON.parse(JSON.stringify(value)) as never;
 }
 
-export function adminCallRoutes() {
-  const router = createRouter();
-  const adminOnly = requireBearer((c) => c.get('deps').config.adminApiKey, 'admin API key');
-  router.use('/v1/calls', async (c, next) => (c.req.method === 'GET' ? adminOnly(c, next) : next()));
-  router.use('/v1/calls/:id', async (c, next) => (c.req.method === 'GET' ? adminOnly(c, next) : next()));
-
-  router.openapi(listRoute, async (c) => {
+export const listCallsEntry = defineRoute({
+  audience: 'admin',
+  guard: adminOnly,
+  route: listRoute,
+  handler: async (c) => {
     const { db } = c.get('deps').database;
     const q = c.req.valid('query');
     const filters = {
@@ -108,12 +104,16 @@ export function adminCallRoutes() {
     const wantStats = q.stats === '1' || q.stats === 'true';
     const stats = wantStats ? await callStats(db, filters) : undefined;
     return c.json(toWire({ ...page, ...(stats ? { stats } : {}) }), 200);
-  });
+  },
+});
 
-  router.openapi(detailRoute, async (c) => {
+export const getCallEntry = defineRoute({
+  audience: 'admin',
+  guard: adminOnly,
+  route: detailRoute,
+  handler: async (c) => {
     const detail = await callDetail(c.get('deps').database.db, c.req.valid('param').id);
     if (!detail) throw new AppError(404, 'call_not_found', 'no such call', 'id');
     return c.json(toWire(detail), 200);
-  });
-  return router;
-}
+  },
+});

@@ -106,3 +106,32 @@ describe('POST /v1/calls/:id/end', () => {
     expect((await errorOf(res)).code).toBe('unsupported_media_type');
   });
 });
+
+describe('the visitor key', () => {
+  const started = async () => {
+    const res = await createCall({ siteKey: t.siteKey });
+    return (await res.json()) as { callId: string; visitorKey: string };
+  };
+  const end = (callId: string, key: string) =>
+    t.request(`/v1/calls/${callId}/end`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+
+  it('is not derived from the internal service key', async () => {
+    const { createHmac } = await import('node:crypto');
+    const call = await started();
+    const fromServiceKey = createHmac('sha256', t.deps.config.internalServiceKey)
+      .update(`visitor:${call.callId}`)
+      .digest('base64url');
+    expect(fromServiceKey).not.toBe(call.visitorKey);
+    expect((await end(call.callId, fromServiceKey)).status).toBe(401);
+  });
+
+  it('stops working once the call has ended: 409 call_not_active naming the call', async () => {
+    const call = await started();
+    expect((await end(call.callId, call.visitorKey)).status).toBe(200);
+    expect(await errorOf(await end(call.callId, call.visitorKey))).toMatchObject({
+      status: 409,
+      code: 'call_not_active',
+      field: 'id',
+    });
+  });
+});

@@ -1,18 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError, pgText } from '@voicedesk/core';
-import { voiceCalls } from '@voicedesk/db';
+import { AppError, isTerminal, pgText } from '@voicedesk/core';
+import { sites, voiceCalls } from '@voicedesk/db';
 import { eq } from 'drizzle-orm';
-import { bearerToken } from '../middleware/bearer.ts';
-import { clientIp } from '../middleware/client-ip.ts';
-import { createRouter } from '../router.ts';
+import { clientIp, rateLimitSubject } from '../middleware/client-ip.ts';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse, siteKeySchema } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
 import { isOpen } from '../services/business-hours.ts';
 import { originAllowed } from '../services/origin.ts';
 import { hitRateLimit } from '../services/rate-limiter.ts';
-import { findSiteByKey } from '../services/sites.ts';
+import { anySiteAllows, callSiteOrigins, findSiteByKey } from '../services/sites.ts';
 import { startCall } from '../services/start-call.ts';
-import { verifyVisitorKey } from '../services/visitor-key.ts';
+import { defineRoute } from './define.ts';
+import { publicRoute, visitorOwnsCall } from './guards.ts';
 
 const createCallBody = z
   .object({
@@ -52,24 +51,40 @@ const endCallRoute = createRoute({
   path: '/v1/calls/{id}/end',
   tags: ['widget'],
   summary: 'Hang up a call (the visitor who owns it)',
-  security: [{ visitorKey: [] }],
   request: { params: callIdParamSchema },
   responses: {
     200: jsonResponse('Call ended', z.object({ callId: z.string(), status: z.string() })),
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 404, 409),
   },
 });
 
-export function publicCallRoutes() {
-  const router = createRouter();
-
-  router.openapi(createCallRoute, async (c) => {
+export const createCallEntry = defineRoute({
+  audience: 'public',
+  guard: publicRoute,
+  cors: {
+    preflight: async (c, origin) =>
+      (await anySiteAllows(c.get('deps').database.db, origin)) ? [origin] : undefined,
+  },
+  route: createCallRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const body = c.req.valid('json');
     const now = deps.now?.() ?? new Date();
+    // The site comes first so that every later refusal (429 included) reaches the widget with CORS.
+    const site = await findSiteByKey(deps.database.db, body.siteKey);
+    if (!site) throw new AppError(404, 'site_not_found', 'no site has this key', 'siteKey');
+    c.set('siteOrigins', site.allowedOrigins);
+    if (!originAllowed(c.req.header('origin'), site.allowedOrigins)) {
+      throw new AppError(
+        403,
+        'origin_not_allowed',
+        'this website is not allowed to use this site key',
+        'origin',
+      );
+    }
     const limit = await hitRateLimit(
       deps.database.db,
-      `calls:${clientIp(c, deps.config.trustProxy)}`,
+      `calls:${rateLimitSubject(clientIp(c, deps.config.trustProxy))}`,
       deps.config.callRateLimitPerMinute,
       now,
     );
@@ -84,35 +99,41 @@ export function publicCallRoutes() {
         },
       );
     }
-    const site = await findSiteByKey(deps.database.db, body.siteKey);
-    if (!site) throw new AppError(404, 'site_not_found', 'no site has this key', 'siteKey');
-    if (!originAllowed(c.req.header('origin'), site.allowedOrigins)) {
-      throw new AppError(
-        403,
-        'origin_not_allowed',
-        'this website is not allowed to use this site key',
-        'origin',
-      );
-    }
     if (!isOpen(site.businessHours, now)) {
       throw new AppError(403, 'outside_hours', 'support is closed right now', 'siteKey');
     }
     const call = await startCall(deps, site, body.name);
     return c.json(call, 201);
-  });
+  },
+});
 
-  router.openapi(endCallRoute, async (c) => {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const endCallEntry = defineRoute({
+  audience: 'visitor',
+  guard: visitorOwnsCall,
+  cors: {
+    preflight: async (c) => {
+      const id = c.req.param('id') ?? '';
+      return UUID.test(id) ? callSiteOrigins(c.get('deps').database.db, id) : undefined;
+    },
+  },
+  route: endCallRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const { id } = c.req.valid('param');
-    const key = bearerToken(c.req.header('authorization'));
-    if (!key || !verifyVisitorKey(id, key, deps.config.internalServiceKey)) {
-      throw new AppError(401, 'unauthorized', 'a valid visitor key is required', 'authorization');
-    }
     const [call] = await deps.database.db
-      .select({ id: voiceCalls.id, status: voiceCalls.status })
+      .select({ id: voiceCalls.id, status: voiceCalls.status, origins: sites.allowedOrigins })
       .from(voiceCalls)
+      .innerJoin(sites, eq(sites.id, voiceCalls.siteId))
       .where(eq(voiceCalls.id, id));
     if (!call) throw new AppError(404, 'call_not_found', 'no such call', 'id');
+    c.set('siteOrigins', call.origins);
+    // The key proves ownership of a live call only: once it has ended it opens nothing. The
+    // widget ignores the answer to its hang-up, so a repeated one shows the visitor nothing.
+    if (isTerminal(call.status)) {
+      throw new AppError(409, 'call_not_active', `the call has already ended (${call.status})`, 'id');
+    }
     const now = deps.now?.() ?? new Date();
     const outcome = await applyCallEvent(deps, {
       eventId: `api:visitor_end:${id}`,
@@ -123,9 +144,7 @@ export function publicCallRoutes() {
       lifecycle: { type: 'call_ended', at: now.getTime(), reason: 'visitor_hung_up' },
       payload: { reason: 'visitor_hung_up' },
     });
-    // A repeated hang-up is a no-op that reports the status the call already has.
+    // Two hang-ups racing past the check: the second is a no-op reporting the status.
     return c.json({ callId: id, status: outcome.projection?.status ?? call.status }, 200);
-  });
-
-  return router;
-}
+  },
+});

@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter } from '../router.ts';
+import type { AppDeps } from '../deps.ts';
 import { jsonResponse } from '../schemas.ts';
+import { defineRoute } from './define.ts';
+import { publicRoute } from './guards.ts';
 
 const healthRoute = createRoute({
   method: 'get',
@@ -34,14 +36,40 @@ async function probe(fn: () => Promise<void>): Promise<'ok' | 'down'> {
   }
 }
 
-export function healthRoutes() {
-  const router = createRouter();
-  router.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
-  router.openapi(readyRoute, async (c) => {
-    const deps = c.get('deps');
-    const [database, livekit] = await Promise.all([probe(deps.database.ping), probe(deps.livekit.ping)]);
-    const ok = database === 'ok' && livekit === 'ok';
-    return c.json({ ok, checks: { database, livekit } }, ok ? 200 : 503);
-  });
-  return router;
+type Readiness = { ok: boolean; checks: { database: 'ok' | 'down'; livekit: 'ok' | 'down' } };
+
+/**
+ * /readyz is public and each answer costs LiveKit an API call: one probe serves every caller for
+ * READY_CACHE_MS, and callers that arrive while it runs share it. Per process, keyed by deps.
+ */
+const READY_CACHE_MS = 2000;
+const readiness = new WeakMap<AppDeps, { at: number; answer: Promise<Readiness> }>();
+
+function checkReadiness(deps: AppDeps): Promise<Readiness> {
+  const cached = readiness.get(deps);
+  if (cached && performance.now() - cached.at < READY_CACHE_MS) return cached.answer;
+  const answer = Promise.all([probe(deps.database.ping), probe(deps.livekit.ping)]).then(
+    ([database, livekit]) => ({ ok: database === 'ok' && livekit === 'ok', checks: { database, livekit } }),
+  );
+  readiness.set(deps, { at: performance.now(), answer });
+  return answer;
 }
+
+export const healthzEntry = defineRoute({
+  audience: 'public',
+  guard: publicRoute,
+  onInternalListener: true,
+  route: healthRoute,
+  handler: (c) => c.json({ ok: true as const }, 200),
+});
+
+export const readyzEntry = defineRoute({
+  audience: 'public',
+  guard: publicRoute,
+  onInternalListener: true,
+  route: readyRoute,
+  handler: async (c) => {
+    const answer = await checkReadiness(c.get('deps'));
+    return c.json(answer, answer.ok ? 200 : 503);
+  },
+});

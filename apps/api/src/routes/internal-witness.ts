@@ -2,17 +2,16 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { AppError, type LifecycleEvent, type WitnessEvent, witnessBatchSchema } from '@voicedesk/core';
 import { voiceCalls } from '@voicedesk/db';
 import { eq } from 'drizzle-orm';
-import { requireBearer } from '../middleware/bearer.ts';
-import { createRouter } from '../router.ts';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
+import { defineRoute } from './define.ts';
+import { serviceOnly } from './guards.ts';
 
 const route = createRoute({
   method: 'post',
   path: '/internal/calls/{id}/witness',
   tags: ['internal'],
   summary: 'Joins and leaves the agent saw in the room (idempotent by participant and kind)',
-  security: [{ serviceKey: [] }],
   request: { params: callIdParamSchema, body: jsonBody(witnessBatchSchema) },
   responses: {
     200: jsonResponse('Stored', z.object({ accepted: z.number().int() })),
@@ -32,13 +31,11 @@ function toLifecycle(event: WitnessEvent): LifecycleEvent {
  * API outage longer than LiveKit's webhook max_age it is the only one. Each fact goes into the
  * call's log like a webhook; the projection merges the two accounts of one join or leave.
  */
-export function internalWitnessRoutes() {
-  const router = createRouter();
-  router.use(
-    '/internal/calls/:id/witness',
-    requireBearer((c) => c.get('deps').config.internalServiceKey, 'service key'),
-  );
-  router.openapi(route, async (c) => {
+export const witnessEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route,
+  handler: async (c) => {
     const deps = c.get('deps');
     const { id } = c.req.valid('param');
     const [call] = await deps.database.db
@@ -60,6 +57,5 @@ export function internalWitnessRoutes() {
       if (!outcome.duplicate) accepted++;
     }
     return c.json({ accepted }, 200);
-  });
-  return router;
-}
+  },
+});

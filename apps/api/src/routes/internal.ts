@@ -5,26 +5,25 @@ import {
   assistantConfigSchema,
   isTerminal,
   metricBatchSchema,
+  SEQ_BLOCK,
   segmentBatchSchema,
 } from '@voicedesk/core';
-import { callMetrics, newId, sites, voiceCalls } from '@voicedesk/db';
-import { eq, sql } from 'drizzle-orm';
+import { callMetrics, newId, sites, transcriptSegments, voiceCalls } from '@voicedesk/db';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
-import { requireBearer } from '../middleware/bearer.ts';
-import { createRouter } from '../router.ts';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
 import { appendSegments, assembleTranscript } from '../services/transcript.ts';
+import { defineRoute } from './define.ts';
+import { serviceOnly } from './guards.ts';
 
-const security = [{ serviceKey: [] }];
 const common = errorResponses(400, 401, 404, 413, 415);
 
 const assistantRoute = createRoute({
-  method: 'get',
+  method: 'post',
   path: '/internal/calls/{id}/assistant',
   tags: ['internal'],
-  summary: "The site's assistant settings for a call (agent only)",
-  security,
+  summary: "An assistant job takes the call: the site's assistant settings and its segment numbers",
   request: { params: callIdParamSchema },
   responses: { 200: jsonResponse('Assistant settings', assistantConfigSchema), ...common },
 });
@@ -34,7 +33,6 @@ const segmentsRoute = createRoute({
   path: '/internal/calls/{id}/segments',
   tags: ['internal'],
   summary: 'Append final transcript segments (idempotent by seq)',
-  security,
   request: { params: callIdParamSchema, body: jsonBody(segmentBatchSchema) },
   responses: { 200: jsonResponse('Stored', z.object({ accepted: z.number().int() })), ...common },
 });
@@ -44,7 +42,6 @@ const metricsRoute = createRoute({
   path: '/internal/calls/{id}/metrics',
   tags: ['internal'],
   summary: 'Store per-turn metrics (idempotent by turn and kind)',
-  security,
   request: { params: callIdParamSchema, body: jsonBody(metricBatchSchema) },
   responses: { 200: jsonResponse('Stored', z.object({ accepted: z.number().int() })), ...common },
 });
@@ -54,7 +51,6 @@ const endRoute = createRoute({
   path: '/internal/calls/{id}/end',
   tags: ['internal'],
   summary: 'The assistant ends the call (end_call tool, maximum length)',
-  security,
   request: { params: callIdParamSchema, body: jsonBody(agentEndCallSchema) },
   responses: { 200: jsonResponse('Ended', z.object({ status: z.string() })), ...common },
 });
@@ -73,18 +69,43 @@ async function loadCall(deps: AppDeps, id: string) {
   return call;
 }
 
-export function internalRoutes() {
-  const router = createRouter();
-  router.use(
-    '/internal/*',
-    requireBearer((c) => c.get('deps').config.internalServiceKey, 'service key'),
-  );
+const HISTORY_SEGMENTS = 40;
 
-  router.openapi(assistantRoute, async (c) => {
+/** What was said so far, oldest first, so a second assistant carries on instead of starting over. */
+async function recentHistory(deps: AppDeps, callId: string) {
+  const rows = await deps.database.db
+    .select({ speaker: transcriptSegments.speaker, text: transcriptSegments.text })
+    .from(transcriptSegments)
+    .where(eq(transcriptSegments.callId, callId))
+    .orderBy(desc(transcriptSegments.startedAt), desc(transcriptSegments.seq))
+    .limit(HISTORY_SEGMENTS);
+  return rows
+    .reverse()
+    .filter((r) => r.speaker === 'visitor' || r.speaker === 'ai')
+    .map((r) => ({
+      speaker: r.speaker === 'ai' ? ('assistant' as const) : ('visitor' as const),
+      text: r.text,
+    }));
+}
+
+export const assistantEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: assistantRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const [site] = await deps.database.db.select().from(sites).where(eq(sites.id, call.siteId));
     if (!site) throw new AppError(404, 'site_not_found', 'the call has no site', 'id');
+    // A retried request takes another block of numbers: wasteful, never a collision.
+    const [claim] = await deps.database.db
+      .update(voiceCalls)
+      .set({ assistantJobs: sql`${voiceCalls.assistantJobs} + 1` })
+      .where(eq(voiceCalls.id, call.id))
+      .returning({ jobs: voiceCalls.assistantJobs });
+    const jobs = claim?.jobs ?? 1;
+    const resumed = jobs > 1;
+    const history = resumed ? await recentHistory(deps, call.id) : [];
     return c.json(
       {
         callId: call.id,
@@ -97,21 +118,34 @@ export function internalRoutes() {
         maxCallSeconds: site.maxCallSeconds,
         idleSeconds: site.idleTimeoutSeconds,
         callerName: call.callerName,
+        seqBase: (jobs - 1) * SEQ_BLOCK,
+        resumed,
+        history,
       },
       200,
     );
-  });
+  },
+});
 
-  router.openapi(segmentsRoute, async (c) => {
+export const segmentsEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: segmentsRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const accepted = await appendSegments(deps.database.db, call.id, c.req.valid('json').segments);
     // Segments flushed after hang-up still belong in the frozen export.
     if (accepted > 0 && isTerminal(call.status)) await assembleTranscript(deps.database.db, call.id);
     return c.json({ accepted }, 200);
-  });
+  },
+});
 
-  router.openapi(metricsRoute, async (c) => {
+export const metricsEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: metricsRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const rows = await deps.database.db
@@ -131,9 +165,14 @@ export function internalRoutes() {
       })
       .returning({ id: callMetrics.id });
     return c.json({ accepted: rows.length }, 200);
-  });
+  },
+});
 
-  router.openapi(endRoute, async (c) => {
+export const agentEndCallEntry = defineRoute({
+  audience: 'internal',
+  guard: serviceOnly,
+  route: endRoute,
+  handler: async (c) => {
     const deps = c.get('deps');
     const call = await loadCall(deps, c.req.valid('param').id);
     const { reason } = c.req.valid('json');
@@ -148,7 +187,5 @@ export function internalRoutes() {
       payload: { reason },
     });
     return c.json({ status: outcome.projection?.status ?? call.status }, 200);
-  });
-
-  return router;
-}
+  },
+});

@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '@voicedesk/core';
-import { createRouter } from '../router.ts';
 import { errorResponses, jsonResponse } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
 import { mapWebhook } from '../services/webhook-mapping.ts';
+import { defineRoute } from './define.ts';
+import { livekitSignature } from './guards.ts';
 
 const route = createRoute({
   method: 'post',
@@ -16,28 +17,17 @@ const route = createRoute({
   },
 });
 
-export function livekitWebhookRoutes() {
-  const router = createRouter();
-  router.openapi(route, async (c) => {
+export const livekitWebhookEntry = defineRoute({
+  audience: 'webhook',
+  guard: livekitSignature,
+  route,
+  handler: async (c) => {
     const deps = c.get('deps');
-    // The signature covers the exact bytes, so read the raw body before anything parses it.
-    const raw = await c.req.text();
-    let event: Awaited<ReturnType<typeof deps.livekit.receiveWebhook>>;
-    try {
-      event = await deps.livekit.receiveWebhook(raw, c.req.header('authorization'));
-    } catch (err) {
-      deps.logger.warn({ err: String(err).slice(0, 200) }, 'rejected webhook');
-      throw new AppError(
-        401,
-        'unauthorized',
-        'webhook signature is missing, invalid or expired',
-        'authorization',
-      );
-    }
+    const event = c.get('webhookEvent');
+    if (!event) throw new AppError(401, 'unauthorized', 'webhook signature is missing', 'authorization');
     const stored = mapWebhook(event);
     const outcome = await applyCallEvent(deps, { ...stored, source: 'livekit' });
     deps.logger.debug({ type: stored.type, callId: outcome.callId, duplicate: outcome.duplicate }, 'webhook');
     return c.json({ ok: true, duplicate: outcome.duplicate }, 200);
-  });
-  return router;
-}
+  },
+});

@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '@voicedesk/core';
-import { createRouter } from '../router.ts';
 import { errorResponses, jsonResponse, siteKeySchema } from '../schemas.ts';
 import { isOpen } from '../services/business-hours.ts';
 import { findSiteByKey } from '../services/sites.ts';
+import { defineRoute } from './define.ts';
+import { publicRoute } from './guards.ts';
 
 const siteConfig = z
   .object({
@@ -28,12 +29,22 @@ const route = createRoute({
   responses: { 200: jsonResponse('Public site settings', siteConfig), ...errorResponses(400, 404) },
 });
 
-export function publicSiteRoutes() {
-  const router = createRouter();
-  router.openapi(route, async (c) => {
+export const siteConfigEntry = defineRoute({
+  audience: 'public',
+  guard: publicRoute,
+  cors: {
+    preflight: async (c) => {
+      const key = c.req.param('key') ?? '';
+      if (!siteKeySchema.safeParse(key).success) return undefined;
+      return (await findSiteByKey(c.get('deps').database.db, key))?.allowedOrigins;
+    },
+  },
+  route,
+  handler: async (c) => {
     const deps = c.get('deps');
     const site = await findSiteByKey(deps.database.db, c.req.valid('param').key);
     if (!site) throw new AppError(404, 'site_not_found', 'no site has this key', 'key');
+    c.set('siteOrigins', site.allowedOrigins);
     c.header('cache-control', 'public, max-age=60');
     return c.json(
       {
@@ -45,6 +56,5 @@ export function publicSiteRoutes() {
       },
       200,
     );
-  });
-  return router;
-}
+  },
+});

@@ -1,55 +1,132 @@
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '@voicedesk/core';
 import { sites } from '@voicedesk/db';
 import { asc } from 'drizzle-orm';
-import { Hono } from 'hono';
-import type { AppEnv } from '../app-env.ts';
+import { definePlainRoute } from './define.ts';
+import { publicRoute } from './guards.ts';
 
 const DIST = fileURLToPath(new URL('../../../widget/dist/', import.meta.url));
-const ASSETS = new Set(['widget.js', 'voicedesk-call.js']);
+/** The tag sites paste: its URL never changes, so caches keep it briefly and revalidate. */
+const LOADER = 'widget.js';
+/** The call module, named by its content hash (vite.call.config.ts): cached for good. */
+const CALL_MODULE = /^voicedesk-call-[A-Za-z0-9_-]+\.js$/;
+const LOADER_CACHE = 'public, max-age=300';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-/** The embeddable widget and a page to try it on; sites load these cross-origin. */
-export function widgetAssetRoutes() {
-  const router = new Hono<AppEnv>();
+type Encoding = 'br' | 'gzip' | 'identity';
+/** Most compact first; each built file has `.br` and `.gz` twins (apps/widget/vite.precompress.ts). */
+const ENCODINGS: readonly Encoding[] = ['br', 'gzip', 'identity'];
+const SUFFIX: Record<Encoding, string> = { br: '.br', gzip: '.gz', identity: '' };
 
-  router.get('/:file{[a-z-]+\\.js}', async (c, next) => {
-    const file = c.req.param('file');
-    if (!ASSETS.has(file)) return next();
-    const body = await readFile(`${DIST}${file}`).catch(() => undefined);
-    if (!body) {
-      throw new AppError(
-        503,
-        'voice_unavailable',
-        'the widget is not built: run npm run build -w @voicedesk/widget',
-      );
-    }
-    return c.body(body, 200, {
-      'content-type': 'text/javascript; charset=utf-8',
-      'access-control-allow-origin': '*',
-      'cache-control': 'public, max-age=300',
-    });
-  });
+interface Asset {
+  mtimeMs: number;
+  etag: Record<Encoding, string>;
+  bodies: Partial<Record<Encoding, Uint8Array>>;
+}
+const cache = new Map<string, Asset>();
 
-  router.get('/demo', async (c) => {
-    const [site] = await c
-      .get('deps')
-      .database.db.select()
-      .from(sites)
-      .orderBy(asc(sites.createdAt))
-      .limit(1);
-    if (!site) throw new AppError(404, 'site_not_found', 'no site exists yet');
-    const key = site.publicKey.replace(/[^A-Za-z0-9_]/g, '');
-    return c.html(`<!doctype html>
+/** The built file and its precompressed twins, read once per build (a rebuild changes mtime). */
+async function loadAsset(file: string): Promise<Asset | undefined> {
+  const info = await stat(`${DIST}${file}`).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  const cached = cache.get(file);
+  if (cached && cached.mtimeMs === info.mtimeMs) return cached;
+  const bodies: Asset['bodies'] = {};
+  for (const encoding of ENCODINGS) {
+    const body = await readFile(`${DIST}${file}${SUFFIX[encoding]}`).catch(() => undefined);
+    if (body) bodies[encoding] = body;
+  }
+  if (!bodies.identity) return undefined;
+  const hash = createHash('sha256').update(bodies.identity).digest('base64url').slice(0, 22);
+  // One strong validator per representation: the encodings are different bytes.
+  const etag = { br: `"${hash}-br"`, gzip: `"${hash}-gz"`, identity: `"${hash}"` };
+  const asset = { mtimeMs: info.mtimeMs, etag, bodies };
+  cache.set(file, asset);
+  return asset;
+}
+
+/** q-values of an Accept-Encoding header; `identity` stays acceptable unless refused. */
+function acceptedEncodings(header: string | undefined): Set<Encoding> {
+  const q = new Map<string, number>();
+  for (const part of (header ?? '').split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = qParam ? Number(qParam.slice(2)) : 1;
+    q.set(name, Number.isFinite(value) ? value : 0);
+  }
+  const star = q.get('*');
+  const ok = (name: Encoding) => (q.get(name) ?? (name === 'identity' ? (star ?? 1) : (star ?? 0))) > 0;
+  return new Set(ENCODINGS.filter(ok));
+}
+
+/** Whether If-None-Match names any representation of these bytes (weak comparison, RFC 9110 13.1.2). */
+function notModified(ifNoneMatch: string | undefined, asset: Asset): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const current = new Set(Object.values(asset.etag));
+  return ifNoneMatch.split(',').some((tag) => current.has(tag.trim().replace(/^W\//, '')));
+}
+
+/** The embeddable widget (loader and hashed call module); sites load it cross-origin, no credentials. */
+export const widgetScriptEntry = definePlainRoute({
+  audience: 'public',
+  guard: publicRoute,
+  method: 'GET',
+  path: '/:file{[A-Za-z0-9_-]+\\.js}',
+  mount: (app, guard) =>
+    app.get('/:file{[A-Za-z0-9_-]+\\.js}', guard.middleware, async (c, next) => {
+      const file = c.req.param('file');
+      const immutable = CALL_MODULE.test(file);
+      if (file !== LOADER && !immutable) return next();
+      const asset = await loadAsset(file);
+      if (!asset) {
+        if (immutable) return next();
+        throw new AppError(503, 'voice_unavailable', 'the widget is not built: run npm run build');
+      }
+      const accepted = acceptedEncodings(c.req.header('accept-encoding'));
+      const encoding = ENCODINGS.find((e) => accepted.has(e) && asset.bodies[e]) ?? 'identity';
+      const headers: Record<string, string> = {
+        'access-control-allow-origin': '*',
+        'cache-control': immutable ? IMMUTABLE : LOADER_CACHE,
+        etag: asset.etag[encoding],
+        vary: 'accept-encoding',
+      };
+      if (notModified(c.req.header('if-none-match'), asset)) return c.body(null, 304, headers);
+      const body = asset.bodies[encoding] ?? asset.bodies.identity;
+      if (encoding !== 'identity') headers['content-encoding'] = encoding;
+      headers['content-type'] = 'text/javascript; charset=utf-8';
+      return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
+    }),
+});
+
+/** A page to try the widget on, with the first site's key. */
+export const demoPageEntry = definePlainRoute({
+  audience: 'public',
+  guard: publicRoute,
+  method: 'GET',
+  path: '/demo',
+  mount: (app, guard) =>
+    app.get('/demo', guard.middleware, async (c) => {
+      const [site] = await c
+        .get('deps')
+        .database.db.select()
+        .from(sites)
+        .orderBy(asc(sites.createdAt))
+        .limit(1);
+      if (!site) throw new AppError(404, 'site_not_found', 'no site exists yet');
+      const key = site.publicKey.replace(/[^A-Za-z0-9_]/g, '');
+      return c.html(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>VoiceDesk demo</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem">
 <h1>VoiceDesk demo</h1>
 <p>Press the call button in the corner and talk to the support assistant.</p>
 <p>Embed it on your site with:</p>
-<pre>&lt;script src="${new URL(c.req.url).origin}/widget.js" data-site-key="${key}" async&gt;&lt;/script&gt;</pre>
+<pre style="white-space: pre-wrap; overflow-wrap: anywhere; background: #f4f4f5; padding: 0.75rem; border-radius: 0.375rem"><code>&lt;script src="${new URL(c.req.url).origin}/widget.js" data-site-key="${key}" async&gt;&lt;/script&gt;</code></pre>
 <script src="/widget.js" data-site-key="${key}" async></script>
 </body></html>`);
-  });
-  return router;
-}
+    }),
+});

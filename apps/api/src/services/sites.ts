@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type Db, newId, sites } from '@voicedesk/db';
-import { asc, eq } from 'drizzle-orm';
+import { type Db, newId, sites, voiceCalls } from '@voicedesk/db';
+import { asc, eq, sql } from 'drizzle-orm';
 
 export type SiteRow = typeof sites.$inferSelect;
 
@@ -19,6 +19,33 @@ export function generateSiteKey(): string {
 export async function findSiteByKey(db: Db, key: string): Promise<SiteRow | undefined> {
   const [site] = await db.select().from(sites).where(eq(sites.publicKey, key));
   return site;
+}
+
+/** The allowed origins of the site a call belongs to. */
+export async function callSiteOrigins(db: Db, callId: string): Promise<string[] | undefined> {
+  const [row] = await db
+    .select({ origins: sites.allowedOrigins })
+    .from(voiceCalls)
+    .innerJoin(sites, eq(sites.id, voiceCalls.siteId))
+    .where(eq(voiceCalls.id, callId));
+  return row?.origins;
+}
+
+/**
+ * Whether any site allows this origin: all a preflight of POST /v1/calls can know, since the
+ * site key travels in the body the preflight does not carry. The request itself is then held
+ * to its own site's list. Normalised as originAllowed does (case, trailing slash).
+ */
+export async function anySiteAllows(db: Db, origin: string): Promise<boolean> {
+  const normalised = origin.replace(/\/$/, '').toLowerCase();
+  const [row] = await db
+    .select({ id: sites.id })
+    .from(sites)
+    .where(
+      sql`exists (select 1 from unnest(${sites.allowedOrigins}) o where o = '*' or lower(rtrim(o, '/')) = ${normalised})`,
+    )
+    .limit(1);
+  return row !== undefined;
 }
 
 /**

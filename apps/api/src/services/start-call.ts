@@ -102,6 +102,6 @@ export async function startCall(
     token,
     livekitUrl: deps.livekit.publicUrl,
     expiresAt: expiresAt.toISOString(),
-    visitorKey: visitorKeyFor(callId, deps.config.internalServiceKey),
+    visitorKey: visitorKeyFor(callId, deps.config.visitorKeySecret),
   };
 }

@@ -92,10 +92,12 @@ async function sweepDeadlines(deps: AppDeps, now: Date): Promise<number> {
   let swept = 0;
   for (const call of overdue) {
     const participants = await reconcileRoom(deps, call);
-    if (participants === null) {
-      // The room is gone with no cause on record: wait for the agent's report (rule 3).
+    if (participants === null || participants?.length === 0) {
+      // Gone, or empty: someone may have come and gone unheard (webhooks lost in an API
+      // outage). Not a cause: wait for the agent's report, then settle (rule 3).
       await sweepEvent(deps, call.id, 'room_lost', now);
     } else {
+      // LiveKit answered who is there (or could not be asked, and the deadline stands).
       const kinds = new Set((participants ?? []).map((p) => participantKindOf(p.identity, p.isAgent)));
       if (!kinds.has('ai') && call.createdAt < assistantDeadline) {
         await sweepEvent(deps, call.id, 'assistant_join_timeout', now);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadApiConfig } from '@voicedesk/config';
 import { type DatabaseHandle, dropTestDatabase, openDatabase, recreateTestDatabase } from '@voicedesk/db';
-import { createApp } from '../app.ts';
+import { type AppSurface, createApp } from '../app.ts';
 import type { AppDeps } from '../deps.ts';
 import { createLogger } from '../logger.ts';
 import type { LivekitGateway } from '../services/livekit-gateway.ts';
@@ -18,7 +18,10 @@ export interface RouteApp {
   siteKey: string;
   /** Every line the API logged, raw, so a test can prove what never reached the log. */
   logs: string[];
-  request(path: string, init?: RequestInit): Promise<Response>;
+  /** How many times a route reached for the database since the last reset. */
+  queries: { count: number };
+  /** `remoteAddress` stands in for the socket's peer, as @hono/node-server reports it. */
+  request(path: string, init?: RequestInit, remoteAddress?: string): Promise<Response>;
   internal(path: string, body: unknown, key?: string): Promise<Response>;
   close(): Promise<void>;
 }
@@ -46,10 +49,12 @@ export interface RouteAppOptions {
   livekit?: Partial<LivekitGateway>;
   env?: Record<string, string>;
   now?: () => Date;
+  /** Which listener's routes to mount (see createApp). */
+  surface?: AppSurface;
 }
 
 export async function startRouteApp(name: string, options: RouteAppOptions = {}): Promise<RouteApp> {
-  const dbName = `voicedesk_edge_${name}_test`;
+  const dbName = name.startsWith('access_') ? `voicedesk_${name}_test` : `voicedesk_edge_${name}_test`;
   const url = await recreateTestDatabase(POSTGRES_SERVER_URL, dbName);
   const siteKey = `pk_test_${randomBytes(6).toString('hex')}`;
   const config = loadApiConfig({
@@ -58,6 +63,7 @@ export async function startRouteApp(name: string, options: RouteAppOptions = {})
     LIVEKIT_API_SECRET: 'secret-secret',
     ADMIN_API_KEY: randomBytes(16).toString('hex'),
     INTERNAL_SERVICE_KEY: randomBytes(16).toString('hex'),
+    VISITOR_KEY_SECRET: randomBytes(16).toString('hex'),
     DEFAULT_SITE_KEY: siteKey,
     DEFAULT_SITE_ORIGINS: TEST_ORIGIN,
     LOG_LEVEL: 'info',
@@ -68,21 +74,34 @@ export async function startRouteApp(name: string, options: RouteAppOptions = {})
   await ensureDefaultSite(database.db, { key: siteKey, origins: [TEST_ORIGIN] });
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
+  const queries = { count: 0 };
+  const countedDb = new Proxy(database.db, {
+    get(target, prop, receiver) {
+      queries.count++;
+      return Reflect.get(target, prop, receiver);
+    },
+  });
   const deps: AppDeps = {
     config,
-    database,
+    database: { ...database, db: countedDb },
     livekit: { ...fakeLivekit, ...options.livekit },
     logger,
     ...(options.now ? { now: options.now } : {}),
   };
-  const app = createApp(deps);
+  const app = createApp(deps, options.surface);
   return {
     app,
     deps,
     database,
     siteKey,
     logs,
-    request: async (path, init) => app.request(path, init),
+    queries,
+    request: async (path, init, remoteAddress) =>
+      app.request(
+        path,
+        init,
+        remoteAddress ? { incoming: { socket: { remoteAddress, remotePort: 40_000 } } } : undefined,
+      ),
     internal: async (path, body, key = config.internalServiceKey) =>
       app.request(path, {
         method: 'POST',

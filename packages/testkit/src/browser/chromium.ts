@@ -11,7 +11,13 @@ export interface ChromiumOptions {
   noMicrophone?: boolean;
 }
 
-/** Debian's Chromium with a fake microphone (DESIGN §7 flags; Playwright gives each launch a fresh profile). */
+/**
+ * Debian's Chromium (apt `chromium`, /usr/bin/chromium) with a fake microphone; Playwright gives
+ * each launch a fresh profile. `--no-sandbox` because the tests run as root, where Chromium's
+ * sandbox refuses to start. `--use-fake-ui-for-media-stream` grants the microphone without a
+ * prompt and overrides a denied permission, so the "microphone denied" tests launch without it
+ * (`fakeUi: false`). A wrong WAV path fails silently (silence), so tests assert received energy.
+ */
 export function launchChromium(opts: ChromiumOptions = {}): Promise<Browser> {
   const args = [
     '--no-sandbox',

@@ -19,6 +19,8 @@ export interface LivekitServerOptions {
   /** ICE over TCP and the UDP media port; free loopback ports when absent. */
   rtcTcpPort?: number;
   rtcUdpPort?: number;
+  /** Webhooks queued longer than this are dropped, never delivered (livekit-server's default: 30 s). */
+  webhookMaxAgeSeconds?: number;
 }
 
 export interface LivekitServer {
@@ -51,6 +53,7 @@ function renderConfig(o: {
   emptyTimeout: number;
   departureTimeout: number;
   redisAddress: string | undefined;
+  webhookMaxAgeSeconds: number | undefined;
 }): string {
   const lines = [
     `port: ${o.port}`,
@@ -78,6 +81,9 @@ function renderConfig(o: {
   if (o.redisAddress) lines.push('redis:', `  address: ${o.redisAddress}`);
   if (o.webhookUrls.length) {
     lines.push('webhook:', `  api_key: ${o.apiKey}`, '  urls:', ...o.webhookUrls.map((u) => `    - ${u}`));
+    if (o.webhookMaxAgeSeconds !== undefined) {
+      lines.push('  resource_url_notifier:', `    max_age: ${o.webhookMaxAgeSeconds}s`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -122,6 +128,7 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
       emptyTimeout: opts.emptyTimeoutSeconds ?? 60,
       departureTimeout: opts.departureTimeoutSeconds ?? 5,
       redisAddress: opts.redisAddress,
+      webhookMaxAgeSeconds: opts.webhookMaxAgeSeconds,
     }),
   );
   mkdirSync(dirname(logFile), { recursive: true });

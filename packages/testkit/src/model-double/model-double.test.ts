@@ -125,6 +125,16 @@ describe('model double against the real OpenAI Realtime plugin', () => {
     expect(calls.map((c) => [c.name, c.args])).toEqual([['end_call', '{}']]);
   });
 
+  it('says the fixed words a mid-call reply asks for, after the greeting', async () => {
+    double = await startModelDouble({ script });
+    const session = realtimeSession(double.url);
+    await drain(await session.generateReply('Greet the caller'));
+    const ask = `Say exactly the following and nothing else: ${JSON.stringify('Are you "still" there?')}`;
+    const heard = await drain(await session.generateReply(ask));
+    expect(heard.text).toBe('Are you "still" there?');
+    expect(heard.rms).toBeGreaterThan(1_000);
+  });
+
   it('holds the first audio back by the configured model latency', async () => {
     double = await startModelDouble({ script, latencyMs: 400 });
     const session = realtimeSession(double.url);

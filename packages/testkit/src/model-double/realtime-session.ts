@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { pcm24k, REALTIME_RATE } from './audio-cache.ts';
 import { EnergyVad } from './energy-vad.ts';
-import { audioFor, type DoubleScript, type Reply, replyForTurn } from './script.ts';
+import { audioFor, type DoubleScript, FIXTURES_DIR, type Reply, replyForTurn } from './script.ts';
 
 export interface DoubleControls {
   script(): DoubleScript;
@@ -23,6 +23,26 @@ type Json = Record<string, unknown>;
 const CHUNK = (REALTIME_RATE * 40) / 1000;
 const id = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 const tick = () => new Promise<void>((r) => setImmediate(r));
+/**
+ * Fixed lines the agent asks for mid-call (an idle check-in, a goodbye) have no fixture of their
+ * own: the transcript carries the asked words, the audio is the shortest committed reply.
+ */
+const FIXED_WORDS_AUDIO = `${FIXTURES_DIR}ai-reply-2.wav`;
+
+/**
+ * A model obeys "say exactly <JSON string>" (the agent's wording for fixed lines); the plugin
+ * puts the session's instructions first, so the request is the last line.
+ */
+function exactWords(instructions: string): string | undefined {
+  const match = /Say exactly the following and nothing else: ("(?:[^"\\]|\\.)*")\s*$/.exec(instructions);
+  if (!match?.[1]) return undefined;
+  try {
+    const text: unknown = JSON.parse(match[1]);
+    return typeof text === 'string' && text ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * One Realtime WebSocket session, speaking the server side of the protocol as the
@@ -128,8 +148,10 @@ export class RealtimeSession {
         if (this.active) this.active.cancelled = true;
         return;
       case 'response.create': {
-        const meta = ((event.response as Json | undefined)?.metadata ?? undefined) as Json | undefined;
-        await this.respond(this.nextClientReply(), meta);
+        const response = event.response as Json | undefined;
+        const meta = (response?.metadata ?? undefined) as Json | undefined;
+        const instructions = typeof response?.instructions === 'string' ? response.instructions : undefined;
+        await this.respond(this.nextClientReply(instructions), meta);
         return;
       }
       default:
@@ -139,7 +161,7 @@ export class RealtimeSession {
 
   private pendingToolOutput = false;
 
-  private nextClientReply(): { reply: Reply; audio: string } {
+  private nextClientReply(instructions?: string): { reply: Reply; audio: string } {
     const script = this.controls.script();
     if (this.pendingToolOutput && this.pendingTool) {
       const text = this.pendingTool.afterTool ?? 'Thank you for calling. Goodbye!';
@@ -151,6 +173,8 @@ export class RealtimeSession {
       this.greeted = true;
       return { reply: script.greeting, audio: audioFor(script.greeting, 'greeting') };
     }
+    const fixed = instructions ? exactWords(instructions) : undefined;
+    if (fixed) return { reply: { text: fixed }, audio: FIXED_WORDS_AUDIO };
     const turn = Math.max(0, this.info.userTurns - 1);
     const reply = replyForTurn(script, turn);
     return { reply, audio: audioFor(reply, turn) };

@@ -55,6 +55,8 @@ const secret = () => randomBytes(24).toString('base64url');
 export async function startClusterStack(opts: ClusterStackOptions): Promise<ClusterStack> {
   const adminApiKey = secret();
   const internalServiceKey = secret();
+  // Shared by every API: a visitor may hang up through any of them.
+  const visitorKeySecret = secret();
   const siteKey = `pk_${randomBytes(12).toString('hex')}`;
   const started: Array<{ stop(): Promise<void> }> = [];
   const echo = opts.echoLogs ?? false;
@@ -113,6 +115,7 @@ export async function startClusterStack(opts: ClusterStackOptions): Promise<Clus
           LIVEKIT_URL: order.join(','),
           LIVEKIT_PUBLIC_URL: livekit.url,
           ADMIN_API_KEY: adminApiKey,
+          VISITOR_KEY_SECRET: visitorKeySecret,
           DEFAULT_SITE_KEY: siteKey,
           DEFAULT_SITE_ORIGINS: (opts.siteOrigins ?? []).join(','),
         },

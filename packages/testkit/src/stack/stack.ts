@@ -7,6 +7,15 @@ import { type ManagedChild, spawnManaged } from './child-process.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
+/** How to start one built process, as an image would: `node <args>` in `cwd` with `env` added. */
+export interface BuiltEntrypoint {
+  cwd: string;
+  /** Arguments after `node`, e.g. `['apps/api/dist/main.js']`. */
+  args: string[];
+  /** The image's environment; the stack's own values (ports, keys, URLs) still win. */
+  env?: Record<string, string>;
+}
+
 export interface StackOptions {
   /** Postgres URL; when absent the API uses embedded PGlite under dataDir. */
   databaseUrl?: string | undefined;
@@ -20,12 +29,17 @@ export interface StackOptions {
   withAgent?: boolean;
   adminApiKey?: string;
   internalServiceKey?: string;
+  visitorKeySecret?: string;
   siteKey?: string;
   siteOrigins?: string[];
   logDir: string;
   /** Extra env for the API and agent processes (timeouts in tests, say). */
   env?: Record<string, string>;
+  /** LiveKit drops webhooks it could not deliver within this (tests shorten its 30 s). */
+  webhookMaxAgeSeconds?: number;
   echoLogs?: boolean;
+  /** Run built JavaScript (tests/e2e/built-dist.test.ts) instead of the sources under tsx. */
+  entrypoints?: { api: BuiltEntrypoint; agent: BuiltEntrypoint } | undefined;
 }
 
 export interface Stack {
@@ -40,6 +54,9 @@ export interface Stack {
   /** GET an admin route (`/v1/calls…`) with the admin key and parse its JSON. */
   admin<T>(path: string): Promise<T>;
   startAgent(): Promise<ManagedChild>;
+  /** Stops the API (an outage); `startApi` brings it back on the same port and database. */
+  stopApi(): Promise<void>;
+  startApi(): Promise<ManagedChild>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +68,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const adminApiKey = opts.adminApiKey ?? secret();
   const internalServiceKey = opts.internalServiceKey ?? secret();
+  const visitorKeySecret = opts.visitorKeySecret ?? secret();
   const siteKey = opts.siteKey ?? `pk_${randomBytes(12).toString('hex')}`;
   const started: Array<{ stop(): Promise<void> }> = [];
 
@@ -59,6 +77,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...(opts.livekitPort ? { port: opts.livekitPort } : {}),
       webhookUrls: [`${apiUrl}/v1/livekit/webhook`],
       logFile: join(opts.logDir, 'livekit.log'),
+      ...(opts.webhookMaxAgeSeconds !== undefined ? { webhookMaxAgeSeconds: opts.webhookMaxAgeSeconds } : {}),
     });
     started.push(livekit);
 
@@ -83,37 +102,44 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     const tsx = (entry: string, args: string[] = []) => ['--import', 'tsx', join(REPO_ROOT, entry), ...args];
 
-    const api = spawnManaged({
-      name: 'api',
-      command: process.execPath,
-      args: tsx('apps/api/src/main.ts'),
-      cwd: REPO_ROOT,
-      logFile: join(opts.logDir, 'api.log'),
-      echo: opts.echoLogs ?? false,
-      env: {
-        ...common,
-        PORT: String(apiPort),
-        HOST: '127.0.0.1',
-        DATABASE_URL: opts.databaseUrl,
-        DATA_DIR: opts.dataDir ?? join(REPO_ROOT, '.data'),
-        ADMIN_API_KEY: adminApiKey,
-        DEFAULT_SITE_KEY: siteKey,
-        DEFAULT_SITE_ORIGINS: (opts.siteOrigins ?? []).join(','),
-      },
-    });
+    const startApi = async () => {
+      const child = spawnManaged({
+        name: 'api',
+        command: process.execPath,
+        args: opts.entrypoints?.api.args ?? tsx('apps/api/src/main.ts'),
+        cwd: opts.entrypoints?.api.cwd ?? REPO_ROOT,
+        logFile: join(opts.logDir, 'api.log'),
+        echo: opts.echoLogs ?? false,
+        env: {
+          ...common,
+          ...opts.entrypoints?.api.env,
+          PORT: String(apiPort),
+          HOST: '127.0.0.1',
+          DATABASE_URL: opts.databaseUrl,
+          DATA_DIR: opts.dataDir ?? join(REPO_ROOT, '.data'),
+          ADMIN_API_KEY: adminApiKey,
+          VISITOR_KEY_SECRET: visitorKeySecret,
+          DEFAULT_SITE_KEY: siteKey,
+          DEFAULT_SITE_ORIGINS: (opts.siteOrigins ?? []).join(','),
+        },
+      });
+      await child.waitForLine(/VOICEDESK_API_READY/, 60_000);
+      return child;
+    };
+    let api = await startApi();
     started.push({ stop: () => api.stop() });
-    await api.waitForLine(/VOICEDESK_API_READY/, 60_000);
 
     const startAgent = async () => {
       const agent = spawnManaged({
         name: 'agent',
         command: process.execPath,
-        args: tsx('apps/agent/src/main.ts', ['start']),
-        cwd: REPO_ROOT,
+        args: opts.entrypoints?.agent.args ?? tsx('apps/agent/src/main.ts', ['start']),
+        cwd: opts.entrypoints?.agent.cwd ?? REPO_ROOT,
         logFile: join(opts.logDir, 'agent.log'),
         echo: opts.echoLogs ?? false,
         env: {
           ...common,
+          ...opts.entrypoints?.agent.env,
           API_URL: apiUrl,
           OPENAI_API_KEY: opts.openai?.apiKey ?? 'offline-demo',
           OPENAI_BASE_URL: opts.openai?.baseUrl ?? double?.url,
@@ -137,12 +163,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       siteKey,
       adminApiKey,
       internalServiceKey,
-      api,
+      get api() {
+        return api;
+      },
       agent: undefined,
       async admin<T>(path: string) {
         const res = await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${adminApiKey}` } });
         if (!res.ok) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
         return (await res.json()) as T;
+      },
+      async stopApi() {
+        await api.stop('SIGTERM', 5_000);
+      },
+      async startApi() {
+        api = await startApi();
+        return api;
       },
       startAgent: async () => {
         stack.agent = await startAgent();

@@ -1,0 +1,41 @@
+import { getCallEntry, listCallsEntry } from './calls-admin.ts';
+import { createCallEntry, endCallEntry } from './calls-public.ts';
+import type { RouteEntry } from './define.ts';
+import { docsAssetsEntry, docsPageEntry, openApiDocumentEntry } from './docs.ts';
+import { healthzEntry, readyzEntry } from './health.ts';
+import { agentEndCallEntry, assistantEntry, metricsEntry, segmentsEntry } from './internal.ts';
+import { witnessEntry } from './internal-witness.ts';
+import { livekitWebhookEntry } from './livekit-webhook.ts';
+import { siteConfigEntry } from './sites-public.ts';
+import { demoPageEntry, widgetScriptEntry } from './widget-assets.ts';
+
+/**
+ * Every route the API serves, with who may call it (the guard is declared on each route).
+ * createApp mounts exactly this list, and auth-walk.test.ts tries every route in it with every
+ * method and every wrong credential. A route that is not here is not served.
+ */
+export const ROUTES: readonly RouteEntry[] = [
+  // public: anyone; the widget's routes answer CORS for their site's origins only
+  healthzEntry, //            GET  /healthz
+  readyzEntry, //             GET  /readyz
+  createCallEntry, //         POST /v1/calls
+  siteConfigEntry, //         GET  /v1/sites/:key/config
+  openApiDocumentEntry, //    GET  /v1/openapi.json
+  docsPageEntry, //           GET  /docs
+  docsAssetsEntry, //         GET  /docs/assets/:dir/:file (Swagger UI, from swagger-ui-dist)
+  widgetScriptEntry, //       GET  /widget.js, /voicedesk-call.js
+  demoPageEntry, //           GET  /demo
+  // visitor: the visitor key minted with the call
+  endCallEntry, //            POST /v1/calls/:id/end
+  // admin: ADMIN_API_KEY
+  listCallsEntry, //          GET  /v1/calls
+  getCallEntry, //            GET  /v1/calls/:id
+  // webhook: LiveKit's signature over the body
+  livekitWebhookEntry, //     POST /v1/livekit/webhook
+  // internal: INTERNAL_SERVICE_KEY (the agent); only on INTERNAL_PORT when it is set
+  assistantEntry, //          POST /internal/calls/:id/assistant
+  segmentsEntry, //           POST /internal/calls/:id/segments
+  metricsEntry, //            POST /internal/calls/:id/metrics
+  agentEndCallEntry, //       POST /internal/calls/:id/end
+  witnessEntry, //            POST /internal/calls/:id/witness
+];
