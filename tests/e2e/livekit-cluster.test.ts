@@ -25,7 +25,7 @@ import { eventually } from '../support/poll.ts';
  * dispatch runs again (a second assistant job). A room on the live node only loses the signal
  * connections that went through the dead one: they resume there with the same sids, no webhook.
  *
- * Three tests below wait on agent fixes and fail until then (each says which).
+ * Three tests below wait on agent fixes and fail until then (each says why).
  */
 const DB = 'voicedesk_e2e_cluster_test';
 /** How long an unsettled call (visitor dropped, room gone) waits for a witness: shortened. */
@@ -347,12 +347,13 @@ describe('a LiveKit node dies under its calls', () => {
     }
   });
 
+  // Needs an agent fix (apps/agent/src/job.ts): in a re-created room the first assistant's job
+  // rejoins (its own link broke, the call goes on) and the job LiveKit dispatches again joins too;
+  // one of them must stand down, or both answer the visitor.
   it('leaves one assistant in each room', () => {
     for (const c of outcome.continuing) expect(c.assistantsInRoom).toBe(1);
   });
 
-  // Needs the agent fix (apps/agent/src/job.ts): the assistant job LiveKit dispatches again into
-  // the re-created room greets a second time.
   it('greets each visitor once', () => {
     for (const c of outcome.continuing) {
       expect(c.greetingsAfterKill, 'greetings heard after the node died').toBe(0);
@@ -360,12 +361,14 @@ describe('a LiveKit node dies under its calls', () => {
     }
   });
 
-  // Needs the agent fix (apps/agent/src/job.ts): the re-dispatched job numbers its segments from 0
-  // again, so its lines collide with the first job's and are dropped as duplicates.
+  // Follows the one-assistant fix above: with two assistants in the room, both transcribe the
+  // visitor's question and both answer it.
   it('keeps one continuous transcript: greeting and two exchanges, numbered in order', () => {
     for (const c of outcome.continuing) {
       expect(c.row.segments.map((x) => x.speaker)).toEqual(['ai', 'visitor', 'ai', 'visitor', 'ai']);
-      expect(c.row.segments.map((x) => x.seq)).toEqual([0, 1, 2, 3, 4]);
+      const seqs = c.row.segments.map((x) => x.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(new Set(seqs).size).toBe(seqs.length);
     }
   });
 });
