@@ -136,8 +136,9 @@ interface Outcome {
   killedAt: number;
   /** Calls minted through each API after the node died, and whether their assistant greeted. */
   afterwards: { status: number; greeted: boolean }[];
-  /** Agent workers still running after the node died. */
+  /** Agent workers still running after the node died, and those that registered again. */
   workersRunning: number;
+  workersReRegistered: number;
   lost: { call: LiveCall; row: CallDetail; seenAt: number };
   continuing: {
     call: LiveCall;
@@ -155,23 +156,28 @@ interface Outcome {
 
 /** Three answered calls: one whose visitor cannot reconnect, one on the node to kill, one on the other. */
 async function placeCalls() {
-  // A visitor joined straight to one node (no balancer) cannot come back when it dies: the call
-  // whose visitor is gone. Its node is the one to kill.
-  const lostMint = await mintCall();
-  const lost = await answer(lostMint, lostMint.node.url);
-  const victim = lost.node;
-  const onVictim: LiveCall[] = [];
-  const onSurvivor: LiveCall[] = [];
-  // Through the balancer until one call is hosted on each node (placement is LiveKit's).
-  for (let i = 0; i < 6 && (onVictim.length === 0 || onSurvivor.length === 0); i++) {
+  // The node to kill is the balancer's first: every connection made through the balancer (the
+  // visitors' signalling, the agent workers' registrations) is on it, so all of them must move.
+  const victim = stack.livekit.nodes[0] as LivekitServer;
+  let lost: LiveCall | undefined;
+  let onVictim: LiveCall | undefined;
+  let onSurvivor: LiveCall | undefined;
+  // Placement is LiveKit's: mint until each role has a call on the right node.
+  for (let i = 0; i < 8 && !(lost && onVictim && onSurvivor); i++) {
     const mint = await mintCall();
+    if (mint.node === victim && !lost) {
+      // A visitor joined straight to the node (no balancer) cannot come back when it dies: the
+      // call whose visitor is gone.
+      lost = await answer(mint, victim.url);
+      continue;
+    }
     const live = await answer(mint, mint.livekitUrl);
-    if (mint.node === victim && onVictim.length === 0) onVictim.push(live);
-    else if (mint.node !== victim && onSurvivor.length === 0) onSurvivor.push(live);
+    if (mint.node === victim && !onVictim) onVictim = live;
+    else if (mint.node !== victim && !onSurvivor) onSurvivor = live;
     else await live.visitor.hangUp();
   }
-  if (!onVictim[0] || !onSurvivor[0]) throw new Error('six calls did not land on both nodes');
-  return { lost, victim, continuing: [onVictim[0], onSurvivor[0]] };
+  if (!lost || !onVictim || !onSurvivor) throw new Error('eight calls did not land on both nodes');
+  return { lost, victim, continuing: [onVictim, onSurvivor] };
 }
 
 async function killNodeUnderCalls(): Promise<Outcome> {
@@ -180,6 +186,12 @@ async function killNodeUnderCalls(): Promise<Outcome> {
   for (const c of continuing) await exchange(c.visitor, 'visitor-1.wav');
   for (const c of [lost, ...continuing]) expect((await detail(c.callId)).status).toBe('connected');
 
+  const reRegistered = stack.agents.map((a) =>
+    a.waitForLine(/registered worker/, 30_000).then(
+      () => true,
+      () => false,
+    ),
+  );
   const killedAt = Date.now();
   await victim.kill();
   // Watched from the kill on, so the time it ended is known to the poll interval.
@@ -243,6 +255,7 @@ async function killNodeUnderCalls(): Promise<Outcome> {
 
   const outcome: Outcome = {
     killedAt,
+    workersReRegistered: (await Promise.all(reRegistered)).filter(Boolean).length,
     afterwards,
     workersRunning: stack.agents.filter((a) => a.process.exitCode === null && a.process.signalCode === null)
       .length,
@@ -270,6 +283,7 @@ async function killNodeUnderCalls(): Promise<Outcome> {
     JSON.stringify(
       {
         afterwards,
+        workersReRegistered: outcome.workersReRegistered,
         lost: {
           ...summary(gone.d),
           endedSecondsAfterKill: seconds(gone.seenAt - killedAt),
@@ -329,6 +343,8 @@ describe('a LiveKit node dies under its calls', () => {
   it('keeps every API taking calls and every agent worker answering them', () => {
     expect(outcome.afterwards).toEqual(stack.apis.map(() => ({ status: 201, greeted: true })));
     expect(outcome.workersRunning).toBe(stack.agents.length);
+    // Registered on the dead node through the balancer, they reconnected through it to the other.
+    expect(outcome.workersReRegistered).toBe(stack.agents.length);
   });
 
   it('keeps the calls whose visitor came back connected, so the assistant answers them', () => {
