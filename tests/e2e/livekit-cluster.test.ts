@@ -187,7 +187,7 @@ async function killNodeUnderCalls(): Promise<Outcome> {
   for (const c of [lost, ...continuing]) expect((await detail(c.callId)).status).toBe('connected');
 
   const reRegistered = stack.agents.map((a) =>
-    a.waitForLine(/registered worker/, 30_000).then(
+    a.waitForLine(/registered worker/, 20_000).then(
       () => true,
       () => false,
     ),
