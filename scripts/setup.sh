@@ -2,7 +2,7 @@
 # Installs what VoiceDesk needs to run and test locally. Idempotent and non-interactive:
 # the first run builds livekit-server (~4 min with Go) and runs `npm ci`; later runs take seconds.
 #
-#   bash scripts/setup.sh                 livekit-server v1.13.5 + node deps
+#   bash scripts/setup.sh                 livekit-server v1.13.5 + redis-server + node deps
 #   bash scripts/setup.sh --with-browser  also Debian chromium (for browser tests)
 #
 # Env: VOICEDESK_CACHE (default ~/.cache/voicedesk), VOICEDESK_GO (default /usr/local/go/bin/go).
@@ -90,7 +90,33 @@ setup_livekit() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 2. Chromium for browser tests (opt-in).
+# 2. redis-server (Debian), always: the LiveKit cluster tests run two nodes on a throwaway Redis.
+# ---------------------------------------------------------------------------------------------
+setup_redis() {
+  local t0
+  t0=$(now_ms)
+  if command -v redis-server >/dev/null 2>&1; then
+    step_done redis-server "already installed ($(redis-server --version | grep -o 'v=[^ ]*'))" "$t0"
+    return
+  fi
+  local sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "redis-server is missing and installing it needs root (apt-get)"
+    sudo=(sudo -n)
+  fi
+  exec 8>"$CACHE/locks/apt.lock"
+  flock -w 1800 8 || die "timed out waiting for $CACHE/locks/apt.lock"
+  if ! command -v redis-server >/dev/null 2>&1; then
+    "${sudo[@]}" apt-get update -q </dev/null
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server </dev/null
+  fi
+  exec 8>&-
+  command -v redis-server >/dev/null 2>&1 || die "redis-server did not install"
+  step_done redis-server "installed $(dpkg-query -W -f='${Version}' redis-server)" "$t0"
+}
+
+# ---------------------------------------------------------------------------------------------
+# 3. Chromium for browser tests (opt-in).
 # ---------------------------------------------------------------------------------------------
 setup_browser() {
   local t0
@@ -120,7 +146,7 @@ setup_browser() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 3. Node dependencies: `npm ci` only when package-lock.json changed since the last install.
+# 4. Node dependencies: `npm ci` only when package-lock.json changed since the last install.
 # ---------------------------------------------------------------------------------------------
 setup_node() {
   local t0 want have stamp="$ROOT/node_modules/.voicedesk-stamp"
@@ -151,6 +177,7 @@ setup_node() {
 
 T_ALL=$(now_ms)
 setup_livekit
+setup_redis
 setup_browser
 setup_node
 step_done total "done" "$T_ALL"

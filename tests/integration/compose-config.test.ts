@@ -226,7 +226,7 @@ describe('docker-compose.yml ↔ packages/config', () => {
     const api = loadApiConfig(resolved('api'));
     expect(api.database.kind).toBe('postgres');
     expect(api.port).toBe(3000);
-    expect(api.livekit.url).toBe('ws://livekit:7880');
+    expect(api.livekit.urls).toEqual(['ws://livekit:7880']);
     expect(api.livekit.publicUrl).toBe(vars.LIVEKIT_PUBLIC_URL);
     expect(api.trustProxy).toBe(false);
     expect(loadApiConfig(resolved('migrate')).database).toEqual(api.database);

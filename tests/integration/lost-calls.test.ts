@@ -48,7 +48,7 @@ beforeAll(async () => {
     database,
     logger: createLogger('silent'),
     livekit: createLivekitGateway({
-      url: deadLivekit,
+      urls: [deadLivekit],
       publicUrl: deadLivekit,
       apiKey: config.livekit.apiKey,
       apiSecret: config.livekit.apiSecret,

@@ -66,7 +66,14 @@ async function startWorker(): Promise<void> {
       agent: selfPath,
       // Explicit dispatch only: the API dispatches this name with the call id in the metadata.
       agentName: config.agentName,
+      // One URL for the whole cluster (a load balancer or DNS name in front of every node): the
+      // worker's registration and its jobs' room connections both dial it, so when a node dies
+      // their reconnects land on a live one.
       wsURL: config.livekit.url,
+      // The framework exits after 10 failed reconnects in a row (~80 s), and its job processes,
+      // with every call they hold, die with it. Those calls can go on through the surviving
+      // nodes, so keep retrying (every 10 s at most) for as long as LiveKit is unreachable.
+      maxRetry: Number.MAX_SAFE_INTEGER,
       apiKey: config.livekit.apiKey,
       apiSecret: config.livekit.apiSecret,
       port: config.agentPort,

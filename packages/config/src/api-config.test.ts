@@ -95,3 +95,32 @@ describe('INTERNAL_PORT', () => {
     );
   });
 });
+
+describe('LIVEKIT_URL', () => {
+  it('takes one node, which is also the public URL by default', () => {
+    const { livekit } = loadApiConfig({ ...base(), LIVEKIT_URL: 'ws://livekit:7880' });
+    expect(livekit.urls).toEqual(['ws://livekit:7880']);
+    expect(livekit.publicUrl).toBe('ws://livekit:7880');
+  });
+
+  it('takes every node of a cluster, comma-separated, with the balancer as the public URL', () => {
+    const { livekit } = loadApiConfig({
+      ...base(),
+      LIVEKIT_URL: 'ws://lk-1:7880, ws://lk-2:7880',
+      LIVEKIT_PUBLIC_URL: 'wss://rtc.example.com',
+    });
+    expect(livekit.urls).toEqual(['ws://lk-1:7880', 'ws://lk-2:7880']);
+    expect(livekit.publicUrl).toBe('wss://rtc.example.com');
+  });
+
+  it('refuses several nodes without a public URL, naming the variable', () => {
+    expect(problemsOf({ ...base(), LIVEKIT_URL: 'ws://lk-1:7880,ws://lk-2:7880' }).join('\n')).toMatch(
+      /^LIVEKIT_PUBLIC_URL is missing/m,
+    );
+  });
+
+  it('refuses a list with something that is not a URL, naming the variable', () => {
+    const env = { ...base(), LIVEKIT_URL: 'ws://lk-1:7880,lk-2', LIVEKIT_PUBLIC_URL: 'wss://x.example' };
+    expect(problemsOf(env).join('\n')).toMatch(/^LIVEKIT_URL is invalid/m);
+  });
+});

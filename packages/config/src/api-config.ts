@@ -19,6 +19,21 @@ const apiEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().default('.data'),
   ...livekitFields,
+  // One node's URL, or every node's (comma-separated): server calls try each in turn, so the
+  // API keeps minting calls while one node of a cluster is down.
+  LIVEKIT_URL: z
+    .string()
+    .default('ws://127.0.0.1:7880')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (urls) => urls.length > 0 && urls.every((u) => wsUrl.safeParse(u).success),
+      'must be a ws(s):// or http(s):// URL, or several separated by commas',
+    ),
   LIVEKIT_PUBLIC_URL: wsUrl.optional(),
   ADMIN_API_KEY: strongSecret,
   INTERNAL_SERVICE_KEY: strongSecret,
@@ -47,6 +62,14 @@ const apiEnvChecked = apiEnvSchema.superRefine((e, ctx) => {
     const earlier = DISTINCT_SECRETS.slice(0, i).find((other) => e[other] === e[name]);
     if (earlier) ctx.addIssue({ code: 'custom', path: [name], message: `must differ from ${earlier}` });
   });
+  // Visitors get one URL; a node's own URL would strand them when that node dies.
+  if (e.LIVEKIT_URL.length > 1 && !e.LIVEKIT_PUBLIC_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LIVEKIT_PUBLIC_URL'],
+      message: 'LIVEKIT_URL lists several nodes: set this to the load balancer in front of them',
+    });
+  }
   // Port 0 (any free port, tests) is the one value the two may share.
   if (e.INTERNAL_PORT !== undefined && e.INTERNAL_PORT !== 0 && e.INTERNAL_PORT === e.PORT) {
     ctx.addIssue({ code: 'custom', path: ['INTERNAL_PORT'], message: 'must differ from PORT' });
@@ -62,7 +85,8 @@ export interface ApiConfig {
   host: string;
   publicBaseUrl: string | undefined;
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
-  livekit: { url: string; publicUrl: string; apiKey: string; apiSecret: string };
+  /** `urls`: the nodes the API calls, in the order it tries them; `publicUrl`: what visitors join. */
+  livekit: { urls: string[]; publicUrl: string; apiKey: string; apiSecret: string };
   adminApiKey: string;
   internalServiceKey: string;
   /** Derives the key a visitor hangs up with; its own secret, so it opens nothing else. */
@@ -84,6 +108,7 @@ export interface ApiConfig {
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const e = parseEnv(apiEnvChecked, env);
+  const [firstNode = ''] = e.LIVEKIT_URL; // never empty: refined above
   return {
     port: e.PORT,
     internalPort: e.INTERNAL_PORT,
@@ -93,8 +118,8 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'pglite', dataDir: `${e.DATA_DIR}/pglite` },
     livekit: {
-      url: e.LIVEKIT_URL,
-      publicUrl: e.LIVEKIT_PUBLIC_URL ?? e.LIVEKIT_URL,
+      urls: e.LIVEKIT_URL,
+      publicUrl: e.LIVEKIT_PUBLIC_URL ?? firstNode,
       apiKey: e.LIVEKIT_API_KEY,
       apiSecret: e.LIVEKIT_API_SECRET,
     },

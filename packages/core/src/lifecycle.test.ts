@@ -245,6 +245,68 @@ describe('projectCall: reconnects', () => {
   });
 });
 
+describe('projectCall: the LiveKit node holding the room dies', () => {
+  // The node dies at ~20 s; at 24 s a reconnecting participant re-creates the room on a live
+  // node (a second room_started); no leave ever comes for the sessions the dead node held.
+  const restarted: LifecycleEvent[] = [...connected, { type: 'room_started', at: sec(24) }];
+  const assistantAgain = { sid: 'PA_a3', identity: 'agent-1', kind: 'ai' as const };
+
+  it('keeps the call going when visitor and assistant rejoin, and ends it on the hang-up', () => {
+    const log = [
+      ...restarted,
+      joined(assistantAgain, ms(24.3)),
+      joined(visitorAgain, ms(24.4)),
+      { type: 'settle', at: ms(40) } as const,
+    ];
+    expect(projectCall(log)).toMatchObject({ status: 'connected', unsettled: false });
+    const p = projectCall([...log, left(visitorAgain, 61, ms(24.4), 'self')]);
+    expect(p).toMatchObject({ status: 'completed', endReason: 'visitor_hung_up', durationSeconds: 60 });
+  });
+
+  it('carries on with a second assistant when the first one does not come back', () => {
+    const p = projectCall([
+      ...restarted,
+      joined(visitorAgain, ms(24.4)),
+      joined(assistant2, ms(25.1)),
+      { type: 'settle', at: ms(40) },
+    ]);
+    expect(p).toMatchObject({ status: 'connected', unsettled: false });
+  });
+
+  it('settles to visitor_lost at the restart when the visitor does not come back', () => {
+    const log = [...restarted, joined(assistantAgain, ms(24.3))];
+    expect(projectCall(log)).toMatchObject({ status: 'connected', unsettled: true });
+    const p = projectCall([...log, { type: 'settle', at: ms(30) }]);
+    expect(p).toMatchObject({
+      status: 'completed',
+      endReason: 'visitor_lost',
+      endedAt: sec(24),
+      durationSeconds: 23,
+    });
+  });
+
+  it('settles to assistant_lost when only the visitor comes back', () => {
+    const p = projectCall([...restarted, joined(visitorAgain, ms(24.4)), { type: 'settle', at: ms(30) }]);
+    expect(p).toMatchObject({ status: 'failed', endReason: 'assistant_lost', endedAt: sec(24) });
+  });
+
+  it('closes the spans of the sessions the dead node held at the restart', () => {
+    const p = projectCall([...restarted, joined(visitorAgain, ms(24.4))]);
+    expect(p.participants.map((s) => [s.sid, s.leftAt])).toEqual([
+      ['PA_a', sec(24)],
+      ['PA_v', sec(24)],
+      ['PA_v2', undefined],
+    ]);
+  });
+
+  it('is the same whatever order the webhooks arrive in', () => {
+    const log = [...restarted, joined(assistantAgain, ms(24.3)), joined(visitorAgain, ms(24.4))];
+    const end = left(visitorAgain, 61, ms(24.4), 'self');
+    const want = projectCall([...log, end]);
+    for (let seed = 1; seed < 20; seed++) expect(projectCall([...shuffled(log, seed), end])).toEqual(want);
+  });
+});
+
 describe('projectCall: rooms that end with no cause in the log', () => {
   it('waits for a cause when the room is lost, and settles to media_lost at the loss', () => {
     const lost = [...connected, { type: 'room_lost', at: ms(61) } as const];

@@ -25,6 +25,11 @@ import type { LeaveCause } from './witness.ts';
  *    with the times of what happened (the drop, the room's end), not the time of the sweep.
  * 4. Within a prefix, events are folded in time order; ties (common, with whole-second webhooks)
  *    break by meaning: joins before ends, ends before the leaves they cause.
+ * 5. A room that starts again lost everyone in it. In a LiveKit cluster, when the node holding a
+ *    room dies, the first participant to reconnect re-creates the room (same name and sid) on a
+ *    live node, and everyone rejoins with a new session. No leave ever comes for the old
+ *    sessions (the node that would send it is gone), so the second `room_started` drops them,
+ *    at its own time: those who come back carry on, those who do not are unsettled (rule 3).
  */
 export type LifecycleEvent =
   | { type: 'room_started'; at: number }
@@ -208,9 +213,19 @@ function fold(events: readonly LifecycleEvent[]): FoldState {
   for (const event of events) {
     if (state.outcome) break;
     switch (event.type) {
-      case 'room_started':
-        state.startedAt ??= event.at;
+      case 'room_started': {
+        if (state.startedAt === undefined) {
+          state.startedAt = event.at;
+          break;
+        }
+        // Rule 5: every session from before the restart dropped with the node that held it.
+        const leave: Leave = { at: event.at, cause: 'dropped' };
+        if (state.present.visitor.size > 0) state.lastVisitorLeave = leave;
+        if (state.present.ai.size > 0) state.lastAiLeave = leave;
+        state.present.visitor.clear();
+        state.present.ai.clear();
         break;
+      }
       case 'participant_joined': {
         if (event.kind !== 'visitor' && event.kind !== 'ai') break;
         state.present[event.kind].add(event.sid);
@@ -290,6 +305,15 @@ function participantSpans(log: readonly LifecycleEvent[]): ParticipantSpan[] {
       span.leftAt = span.leftAt === undefined ? leftAt : Math.min(span.leftAt, leftAt);
     }
     spans.set(event.sid, span);
+  }
+  // Rule 5: a session still open when the room started again ended then.
+  const restarts = log
+    .filter((e) => e.type === 'room_started')
+    .map((e) => e.at)
+    .sort((a, b) => a - b)
+    .slice(1);
+  for (const span of spans.values()) {
+    if (span.leftAt === undefined) span.leftAt = restarts.find((at) => at > span.joinedAt);
   }
   return [...spans.values()].sort((a, b) => a.joinedAt - b.joinedAt || a.sid.localeCompare(b.sid));
 }

@@ -3,6 +3,7 @@ import {
   AccessToken,
   RoomServiceClient,
   TrackSource,
+  TwirpError,
   type WebhookEvent,
   WebhookReceiver,
 } from 'livekit-server-sdk';
@@ -46,43 +47,83 @@ function httpUrl(url: string): string {
   return url.replace(/^ws(s?):\/\//, 'http$1://');
 }
 
+/** A node that could not be reached or failed inside (5xx): another node may answer. 4xx answers are final. */
+function nodeUnavailable(err: unknown): boolean {
+  return !(err instanceof TwirpError) || err.status >= 500;
+}
+
+/**
+ * Calls LiveKit's room service on one node of a cluster, trying the next node when one cannot
+ * answer. Every node serves every room (they share Redis), so any node's answer will do. It starts
+ * with the node that answered last, so a dead node costs one refused connection, not one per call.
+ */
+function nodeFailover(urls: string[], apiKey: string, apiSecret: string, requestTimeoutSeconds: number) {
+  const clients = urls.map(
+    (url) =>
+      new RoomServiceClient(httpUrl(url), apiKey, apiSecret, { requestTimeout: requestTimeoutSeconds }),
+  );
+  let preferred = 0;
+  return async function call<T>(op: (rooms: RoomServiceClient) => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    for (let n = 0; n < clients.length; n++) {
+      const i = (preferred + n) % clients.length;
+      try {
+        const result = await op(clients[i] as RoomServiceClient);
+        preferred = i;
+        return result;
+      } catch (err) {
+        if (!nodeUnavailable(err)) {
+          preferred = i;
+          throw err;
+        }
+        lastError = err;
+      }
+    }
+    throw lastError;
+  };
+}
+
 export function createLivekitGateway(opts: {
-  url: string;
+  /** Every node's URL (one for a single server); each call tries them in turn. */
+  urls: string[];
   publicUrl: string;
   apiKey: string;
   apiSecret: string;
+  /** Per node and call; a node that hangs instead of refusing costs this much before the next is tried. */
+  requestTimeoutSeconds?: number;
 }): LivekitGateway {
-  const host = httpUrl(opts.url);
-  const rooms = new RoomServiceClient(host, opts.apiKey, opts.apiSecret);
+  const onAnyNode = nodeFailover(opts.urls, opts.apiKey, opts.apiSecret, opts.requestTimeoutSeconds ?? 5);
   const receiver = new WebhookReceiver(opts.apiKey, opts.apiSecret);
 
   return {
     publicUrl: opts.publicUrl,
     async createCallRoom(roomName, { emptyTimeoutSeconds, agentName, dispatchMetadata }) {
-      await rooms.createRoom({
-        name: roomName,
-        emptyTimeout: emptyTimeoutSeconds,
-        // A dropped visitor gets a short grace period to come back before the room closes.
-        departureTimeout: 20,
-        maxParticipants: MAX_PARTICIPANTS,
-        agents: [new RoomAgentDispatch({ agentName, metadata: dispatchMetadata })],
-      });
+      await onAnyNode((rooms) =>
+        rooms.createRoom({
+          name: roomName,
+          emptyTimeout: emptyTimeoutSeconds,
+          // A dropped visitor gets a short grace period to come back before the room closes.
+          departureTimeout: 20,
+          maxParticipants: MAX_PARTICIPANTS,
+          agents: [new RoomAgentDispatch({ agentName, metadata: dispatchMetadata })],
+        }),
+      );
     },
     async deleteRoom(roomName) {
       try {
-        await rooms.deleteRoom(roomName);
+        await onAnyNode((rooms) => rooms.deleteRoom(roomName));
       } catch (err) {
         // Already gone is the outcome we wanted.
         if (!/not found|404/i.test(String(err))) throw err;
       }
     },
     async existingRooms(roomNames) {
-      const found = await rooms.listRooms(roomNames);
+      const found = await onAnyNode((rooms) => rooms.listRooms(roomNames));
       return new Set(found.map((r) => r.name));
     },
     async roomParticipants(roomName) {
       try {
-        const list = await rooms.listParticipants(roomName);
+        const list = await onAnyNode((rooms) => rooms.listParticipants(roomName));
         return list.map((p) => ({
           sid: p.sid,
           identity: p.identity,
@@ -121,7 +162,7 @@ export function createLivekitGateway(opts: {
       return receiver.receive(body, authorization);
     },
     async ping() {
-      await rooms.listRooms(['voicedesk-readiness-probe']);
+      await onAnyNode((rooms) => rooms.listRooms(['voicedesk-readiness-probe']));
     },
   };
 }

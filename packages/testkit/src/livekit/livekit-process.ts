@@ -14,6 +14,11 @@ export interface LivekitServerOptions {
   logFile?: string;
   emptyTimeoutSeconds?: number;
   departureTimeoutSeconds?: number;
+  /** `host:port` of a Redis server: nodes sharing one form a cluster (see ./cluster.ts). */
+  redisAddress?: string;
+  /** ICE over TCP and the UDP media port; free loopback ports when absent. */
+  rtcTcpPort?: number;
+  rtcUdpPort?: number;
   /** Webhooks queued longer than this are dropped, never delivered (livekit-server's default: 30 s). */
   webhookMaxAgeSeconds?: number;
 }
@@ -25,7 +30,11 @@ export interface LivekitServer {
   apiKey: string;
   apiSecret: string;
   pid: number;
+  /** The node's id in a cluster (`ND_…`), as Redis maps rooms to nodes. */
+  nodeId: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crashed host: nothing is cleaned up, in Redis or anywhere else. */
+  kill(): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -43,6 +52,7 @@ function renderConfig(o: {
   webhookUrls: string[];
   emptyTimeout: number;
   departureTimeout: number;
+  redisAddress: string | undefined;
   webhookMaxAgeSeconds: number | undefined;
 }): string {
   const lines = [
@@ -68,6 +78,7 @@ function renderConfig(o: {
     'logging:',
     '  level: info',
   ];
+  if (o.redisAddress) lines.push('redis:', `  address: ${o.redisAddress}`);
   if (o.webhookUrls.length) {
     lines.push('webhook:', `  api_key: ${o.apiKey}`, '  urls:', ...o.webhookUrls.map((u) => `    - ${u}`));
     if (o.webhookMaxAgeSeconds !== undefined) {
@@ -109,13 +120,14 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     configFile,
     renderConfig({
       port,
-      tcpPort: await findFreePort(),
-      udpPort: await findFreePort(),
+      tcpPort: opts.rtcTcpPort ?? (await findFreePort()),
+      udpPort: opts.rtcUdpPort ?? (await findFreePort()),
       apiKey,
       apiSecret,
       webhookUrls: opts.webhookUrls ?? [],
       emptyTimeout: opts.emptyTimeoutSeconds ?? 60,
       departureTimeout: opts.departureTimeoutSeconds ?? 5,
+      redisAddress: opts.redisAddress,
       webhookMaxAgeSeconds: opts.webhookMaxAgeSeconds,
     }),
   );
@@ -138,6 +150,8 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     child.kill('SIGKILL');
     throw err;
   }
+  // Logged before the node listens, so it is in the log once the node is healthy.
+  const nodeId = /"nodeID": "(ND_\w+)"/.exec(readFileSync(logFile, 'utf8'))?.[1] ?? '';
   return {
     url: `ws://127.0.0.1:${port}`,
     httpUrl,
@@ -145,6 +159,7 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     apiKey,
     apiSecret,
     pid: child.pid ?? -1,
+    nodeId,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -152,6 +167,11 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
       const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

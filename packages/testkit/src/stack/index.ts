@@ -1,2 +1,3 @@
 export * from './child-process.ts';
+export * from './cluster-stack.ts';
 export * from './stack.ts';
