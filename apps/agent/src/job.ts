@@ -7,8 +7,9 @@ import {
   RoomEvent,
   TrackKind,
 } from '@livekit/rtc-node';
-import { type AssistantConfig, type EndReason, visitorIdentity } from '@voicedesk/core';
+import { type AssistantConfig, type EndReason, SEQ_BLOCK, visitorIdentity } from '@voicedesk/core';
 import { fetchAssistantConfig, type InternalApi } from './api-client.ts';
+import { ASSISTANT_JOB_ATTRIBUTE, watchForOlderAssistant } from './assistant-claim.ts';
 import { attachCallCollector, type CallCollector } from './call-collector.ts';
 import { callIdForJob } from './dispatch.ts';
 import { IdleWatch } from './idle-watch.ts';
@@ -279,6 +280,27 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     return;
   }
   const { assistant } = assistantResult;
+
+  // One assistant per call: see assistant-claim.ts. Published so that a newer job stands down.
+  const myJob = Math.floor(assistant.seqBase / SEQ_BLOCK) + 1;
+  const publishJob = () =>
+    void ctx.room.localParticipant
+      ?.setAttributes({ [ASSISTANT_JOB_ATTRIBUTE]: String(myJob) })
+      .catch((error: unknown) =>
+        logger.warn(
+          { error: error instanceof Error ? error.message : 'unknown' },
+          'could not publish the job number',
+        ),
+      );
+  publishJob();
+  // A full reconnect is a new session: publish again, so a newer job in the room sees it.
+  ctx.room.on(RoomEvent.Reconnected, publishJob);
+  const claim = watchForOlderAssistant(ctx.room, myJob, (theirJob) => {
+    logger.info({ myJob, theirJob }, 'an older assistant has this call, standing down');
+    // No end reason: the call goes on with the other assistant.
+    void finish('an older assistant has this call');
+  });
+  ctx.addShutdownCallback(async () => claim.stop());
 
   const model = buildVoiceModel(config.voice, assistant, ctx.proc.userData.vad);
   session = new voice.AgentSession(model.session);
