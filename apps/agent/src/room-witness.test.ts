@@ -177,6 +177,20 @@ describe('attachRoomWitness', () => {
     expect(events.map(brief)).toEqual(['+PA_agent', '+PA_v1']);
   });
 
+  it('back after its own link broke, reports who did not come back as dropped when the link broke', () => {
+    const { room, events, tick } = setup();
+    room.connect(agent, [visitor()]);
+    tick(5_000);
+    room.emit(RoomEvent.Reconnecting);
+    const brokeAt = new Date(T0 + 5_000).toISOString();
+    tick(8_000);
+    // The node died; the room came back on another node without the visitor.
+    room.remoteParticipants.clear();
+    room.emit(RoomEvent.Reconnected);
+    expect(events.map(brief)).toEqual(['+PA_agent', '+PA_v1', '-PA_v1:dropped']);
+    expect(events[2]?.at).toBe(brokeAt);
+  });
+
   it('reports a drop at the time it was seen, once its own link held for the confirm window', () => {
     vi.useFakeTimers();
     const { room, events } = setup();

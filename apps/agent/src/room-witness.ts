@@ -130,29 +130,39 @@ export function attachRoomWitness(
    * the agent's connection holds for `dropConfirmMs` after it, with the time it was seen.
    */
   const pendingDrops = new Map<string, NodeJS.Timeout>();
-  let interrupted = false;
+  let interruptedAt: number | null = null;
   const interrupt = (): void => {
-    interrupted = true;
+    interruptedAt ??= now();
     for (const timer of pendingDrops.values()) clearTimeout(timer);
     pendingDrops.clear();
   };
 
-  const onConnectionState = (state: ConnectionState): void => {
-    if (state === ConnectionState.CONN_CONNECTED) {
-      interrupted = false;
-      onConnected();
-    } else {
-      interrupt();
+  /**
+   * Back after a break of our own link (a LiveKit node died and the room was re-created, say):
+   * whoever was here before and is not now was lost with the link, at the moment it broke. That
+   * moment is the true end of their talk; no one else can know it.
+   */
+  const resumed = (): void => {
+    const brokeAt = interruptedAt;
+    interruptedAt = null;
+    if (brokeAt !== null) {
+      const back = new Set([...room.remoteParticipants.values()].map((p) => p.sid));
+      for (const sid of [...present.keys()]) {
+        if (sid !== selfSid && !back.has(sid)) left(sid, 'dropped', brokeAt);
+      }
     }
-  };
-
-  const onReconnected = (): void => {
-    interrupted = false;
     onConnected();
   };
 
+  const onConnectionState = (state: ConnectionState): void => {
+    if (state === ConnectionState.CONN_CONNECTED) resumed();
+    else interrupt();
+  };
+
+  const onReconnected = (): void => resumed();
+
   const dropped = (sid: string): void => {
-    if (interrupted || pendingDrops.has(sid)) return;
+    if (interruptedAt !== null || pendingDrops.has(sid)) return;
     const at = now();
     const timer = setTimeout(() => {
       pendingDrops.delete(sid);
