@@ -96,8 +96,15 @@ async function mintCall() {
   const res = await fetch(`${api.url}/v1/calls`, createCallRequest(stack.siteKey));
   expect(res.status).toBe(201);
   const call = (await res.json()) as { callId: string; token: string; livekitUrl: string; roomName: string };
-  const node = await stack.livekit.roomNode(call.roomName);
-  if (!node) throw new Error(`room ${call.roomName} has no node in Redis`);
+  // livekit-server records the room's node in Redis as it places the room: moments after createRoom.
+  const node = await eventually(
+    'the room to have a node in Redis',
+    () => stack.livekit.roomNode(call.roomName),
+    {
+      timeoutMs: 5_000,
+      intervalMs: 100,
+    },
+  );
   return { ...call, node };
 }
 
@@ -320,25 +327,14 @@ describe('a LiveKit node dies under its calls', () => {
     expect(seconds(seenAt - outcome.killedAt)).toBeLessThanOrEqual(SETTLE_GRACE_SECONDS + 12);
   });
 
-  it("stores the lost call's talk time up to when the platform learned of the loss", () => {
-    const { row, call } = outcome.lost;
-    const restarts = row.events.filter((e) => e.type === 'room_started').map((e) => Date.parse(e.createdAt));
-    const restartedAt = restarts.sort((a, b) => a - b)[1] ?? Number.NaN;
-    // LiveKit stamps in whole seconds.
-    expect(
-      Math.abs((row.durationSeconds ?? -99) - seconds(restartedAt - call.answeredAt)),
-    ).toBeLessThanOrEqual(2);
-  });
-
-  // Needs an agent fix: the true end of the lost visitor's talk is the node's death, and only the
-  // assistant can know it (the last audio it got from the visitor); today the drop is stamped
-  // when the room is re-created, 3-11 s later.
+  // Only the assistant can know this moment: its own link broke when the node died, and the
+  // visitor was not in the room when it came back (its witness reports the drop at the break).
   it("stores the lost call's true talk time, up to the node's death", () => {
     const { row, call } = outcome.lost;
-    // Talk time is stored in whole seconds.
+    // Stored in whole seconds, and the break is seen a moment after the node died.
     expect(
       Math.abs((row.durationSeconds ?? -99) - seconds(outcome.killedAt - call.answeredAt)),
-    ).toBeLessThanOrEqual(2);
+    ).toBeLessThanOrEqual(3);
   });
 
   it('keeps every API taking calls and every agent worker answering them', () => {
@@ -364,9 +360,8 @@ describe('a LiveKit node dies under its calls', () => {
     }
   });
 
-  // Needs an agent fix (apps/agent/src/job.ts): in a re-created room the first assistant's job
-  // rejoins (its own link broke, the call goes on) and the job LiveKit dispatches again joins too;
-  // one of them must stand down, or both answer the visitor.
+  // In a re-created room the first assistant's job may rejoin and the job LiveKit dispatches again
+  // joins too: the older stands down (apps/agent/src/assistant-claim.ts).
   it('leaves one assistant in each room', () => {
     for (const c of outcome.continuing) expect(c.assistantsInRoom).toBe(1);
   });
@@ -378,8 +373,6 @@ describe('a LiveKit node dies under its calls', () => {
     }
   });
 
-  // Follows the one-assistant fix above: with two assistants in the room, both transcribe the
-  // visitor's question and both answer it.
   it('keeps one continuous transcript: greeting and two exchanges, numbered in order', () => {
     for (const c of outcome.continuing) {
       expect(c.row.segments.map((x) => x.speaker)).toEqual(['ai', 'visitor', 'ai', 'visitor', 'ai']);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ParticipantKind, type Room, RoomEvent } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { ASSISTANT_JOB_ATTRIBUTE, watchForOlderAssistant } from './assistant-claim.ts';
+import { ASSISTANT_JOB_ATTRIBUTE, watchForNewerAssistant } from './assistant-claim.ts';
 
 interface FakeParticipant {
   identity: string;
@@ -21,48 +21,48 @@ const assistant = (identity: string, job?: number): FakeParticipant => ({
 
 function watch(room: FakeRoom, myJob: number) {
   const seen: number[] = [];
-  const w = watchForOlderAssistant(room as unknown as Room, myJob, (theirs) => seen.push(theirs));
+  const w = watchForNewerAssistant(room as unknown as Room, myJob, (theirs) => seen.push(theirs));
   return { seen, w };
 }
 
-describe('watchForOlderAssistant', () => {
-  it('stands the newer job down when the older assistant is already in the room', () => {
+describe('watchForNewerAssistant', () => {
+  it('stands the old job down when it reconnects into a room the newer assistant already holds', () => {
     const room = new FakeRoom();
-    room.remoteParticipants.set('agent-1', assistant('agent-1', 1));
-    expect(watch(room, 2).seen).toEqual([1]);
+    room.remoteParticipants.set('agent-2', assistant('agent-2', 2));
+    expect(watch(room, 1).seen).toEqual([2]);
   });
 
-  it('stands the newer job down when the older one reconnects, or publishes its number, later', () => {
-    const room = new FakeRoom();
-    const { seen } = watch(room, 2);
-    const older = assistant('agent-1');
-    room.remoteParticipants.set('agent-1', older);
-    room.emit(RoomEvent.ParticipantConnected, older);
-    expect(seen).toEqual([]);
-    older.attributes[ASSISTANT_JOB_ATTRIBUTE] = '1';
-    room.emit(RoomEvent.ParticipantAttributesChanged, { [ASSISTANT_JOB_ATTRIBUTE]: '1' }, older);
-    expect(seen).toEqual([1]);
-  });
-
-  it('keeps the older job when a newer assistant, a visitor or staff join', () => {
+  it('stands the old job down when the newer one joins, or publishes its number, later', () => {
     const room = new FakeRoom();
     const { seen } = watch(room, 1);
-    room.emit(RoomEvent.ParticipantConnected, assistant('agent-2', 2));
+    const newer = assistant('agent-2');
+    room.remoteParticipants.set('agent-2', newer);
+    room.emit(RoomEvent.ParticipantConnected, newer);
+    expect(seen).toEqual([]);
+    newer.attributes[ASSISTANT_JOB_ATTRIBUTE] = '2';
+    room.emit(RoomEvent.ParticipantAttributesChanged, { [ASSISTANT_JOB_ATTRIBUTE]: '2' }, newer);
+    expect(seen).toEqual([2]);
+  });
+
+  it('keeps the newest job when an older assistant, a visitor or staff appear', () => {
+    const room = new FakeRoom();
+    const { seen } = watch(room, 2);
+    room.emit(RoomEvent.ParticipantConnected, assistant('agent-1', 1));
     room.emit(RoomEvent.ParticipantConnected, {
       identity: 'visitor-x',
       kind: ParticipantKind.STANDARD,
-      attributes: { [ASSISTANT_JOB_ATTRIBUTE]: '0' },
+      attributes: { [ASSISTANT_JOB_ATTRIBUTE]: '9' },
     });
     expect(seen).toEqual([]);
   });
 
   it('tells once, and nothing after stop', () => {
     const room = new FakeRoom();
-    const { seen, w } = watch(room, 3);
-    room.emit(RoomEvent.ParticipantConnected, assistant('agent-1', 1));
+    const { seen, w } = watch(room, 1);
     room.emit(RoomEvent.ParticipantConnected, assistant('agent-2', 2));
+    room.emit(RoomEvent.ParticipantConnected, assistant('agent-3', 3));
     w.stop();
-    room.emit(RoomEvent.ParticipantConnected, assistant('agent-0', 0));
-    expect(seen).toEqual([1]);
+    room.emit(RoomEvent.ParticipantConnected, assistant('agent-4', 4));
+    expect(seen).toEqual([2]);
   });
 });

@@ -9,23 +9,25 @@ export interface AssistantClaimWatch {
 
 /**
  * One assistant per call. When a LiveKit node dies, the room is re-created on another node:
- * the first assistant's job reconnects to it and LiveKit dispatches a second job, so two
- * assistants would answer the visitor. Each job publishes the number the API gave its claim
- * (job 1, 2, ...), and a job that sees an assistant with a lower number stands down: the older
- * job keeps the call, with its conversation state intact.
+ * LiveKit dispatches a second job, and the first job's SDK may also fully reconnect to it, so
+ * two assistants would answer the visitor. Each job publishes the number the API gave its claim
+ * (job 1, 2, ...), and a job that sees an assistant with a higher number stands down: the newest
+ * job keeps the call. It joined the re-created room cleanly and carries the conversation from
+ * the API's history, while the old job's connection came through the failure and may not last
+ * (seen: reconnected, then dropped again seconds later).
  */
-export function watchForOlderAssistant(
+export function watchForNewerAssistant(
   room: Room,
   myJob: number,
-  onOlder: (theirJob: number) => void,
+  onNewer: (theirJob: number) => void,
 ): AssistantClaimWatch {
   let fired = false;
   const check = (participant: Participant) => {
     if (fired || participant.kind !== ParticipantKind.AGENT) return;
     const theirs = Number(participant.attributes[ASSISTANT_JOB_ATTRIBUTE]);
-    if (!Number.isInteger(theirs) || theirs >= myJob) return;
+    if (!Number.isInteger(theirs) || theirs <= myJob) return;
     fired = true;
-    onOlder(theirs);
+    onNewer(theirs);
   };
   const scan = () => {
     for (const participant of room.remoteParticipants.values()) check(participant);

@@ -9,7 +9,7 @@ import {
 } from '@livekit/rtc-node';
 import { type AssistantConfig, type EndReason, SEQ_BLOCK, visitorIdentity } from '@voicedesk/core';
 import { fetchAssistantConfig, type InternalApi } from './api-client.ts';
-import { ASSISTANT_JOB_ATTRIBUTE, watchForOlderAssistant } from './assistant-claim.ts';
+import { ASSISTANT_JOB_ATTRIBUTE, watchForNewerAssistant } from './assistant-claim.ts';
 import { attachCallCollector, type CallCollector } from './call-collector.ts';
 import { callIdForJob } from './dispatch.ts';
 import { IdleWatch } from './idle-watch.ts';
@@ -211,19 +211,56 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   };
 
   let reconnectTimer: NodeJS.Timeout | undefined;
+  let visitorSeen = false;
   const visitorInRoom = () => ctx.room.remoteParticipants.has(visitorId);
   // When the agent's own link to LiveKit breaks (the server died), the SDK drops everyone with
   // no reason: that is not the visitor's drop, and ending the call as visitor_lost would be a lie.
+  // Whether the visitor is really gone is judged once the link is back.
   let linkBrokenAt = 0;
-  const linkBroken = () => {
+  let linkBroken = false;
+  const onLinkBroken = () => {
     linkBrokenAt = Date.now();
+    linkBroken = true;
+    idle?.visitorPresent(false);
   };
-  ctx.room.on(RoomEvent.Reconnecting, linkBroken);
+  const onLinkBack = () => {
+    if (!linkBroken) return;
+    linkBroken = false;
+    if (visitorInRoom()) {
+      idle?.visitorPresent(true);
+    } else if (visitorSeen) {
+      // Back in the room (re-created on another node, say) and the visitor is not: they get the
+      // same grace as after a drop, counted from now.
+      waitForVisitor('visitor not in the room after our own reconnect', Date.now());
+    }
+  };
+  ctx.room.on(RoomEvent.Reconnecting, onLinkBroken);
+  ctx.room.on(RoomEvent.Reconnected, onLinkBack);
   ctx.room.on(RoomEvent.ConnectionStateChanged, (state: ConnectionState) => {
-    if (state !== ConnectionState.CONN_CONNECTED) linkBroken();
+    if (state === ConnectionState.CONN_CONNECTED) onLinkBack();
+    else onLinkBroken();
   });
-  const linkHeldSince = (at: number) =>
-    ctx.room.connectionState === ConnectionState.CONN_CONNECTED && linkBrokenAt < at;
+
+  /** The visitor has the reconnect grace to come back; `since`: a link break before it is not theirs. */
+  const waitForVisitor = (why: string, since: number) => {
+    idle?.visitorPresent(false);
+    logger.info(
+      { why, graceSeconds: config.visitorReconnectGraceSeconds },
+      'waiting for the visitor to come back',
+    );
+    cancel(reconnectTimer);
+    reconnectTimer = later(config.visitorReconnectGraceSeconds * 1000, () => {
+      reconnectTimer = undefined;
+      if (visitorInRoom()) return;
+      const linkHeld = ctx.room.connectionState === ConnectionState.CONN_CONNECTED && linkBrokenAt < since;
+      if (!linkHeld) {
+        logger.warn({}, 'own connection to LiveKit broke during the wait; judged again when it is back');
+        return;
+      }
+      requestEnd('visitor_lost');
+    });
+  };
+
   ctx.room.on(RoomEvent.ParticipantDisconnected, (participant: RemoteParticipant) => {
     if (participant.identity !== visitorId) return;
     const reason = participant.disconnectReason ?? DisconnectReason.UNKNOWN_REASON;
@@ -233,26 +270,16 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
       return;
     }
     // A full reconnect may announce the new session before the old one's departure.
-    if (visitorInRoom()) return;
-    idle?.visitorPresent(false);
-    const droppedAt = Date.now();
-    logger.info(
-      { reason: DisconnectReason[reason], graceSeconds: config.visitorReconnectGraceSeconds },
-      'visitor connection dropped, waiting for them to come back',
+    if (visitorInRoom() || linkBroken) return;
+    waitForVisitor(
+      `visitor connection dropped: ${DisconnectReason[reason]}`,
+      Date.now() - LINK_BREAK_WINDOW_MS,
     );
-    cancel(reconnectTimer);
-    reconnectTimer = later(config.visitorReconnectGraceSeconds * 1000, () => {
-      reconnectTimer = undefined;
-      if (visitorInRoom()) return;
-      if (!linkHeldSince(droppedAt - LINK_BREAK_WINDOW_MS)) {
-        logger.warn({}, 'own connection to LiveKit broke around the drop; leaving the outcome to the API');
-        return;
-      }
-      requestEnd('visitor_lost');
-    });
   });
   ctx.room.on(RoomEvent.ParticipantConnected, (participant: RemoteParticipant) => {
-    if (participant.identity !== visitorId || !reconnectTimer) return;
+    if (participant.identity !== visitorId) return;
+    visitorSeen = true;
+    if (!reconnectTimer) return;
     // The session's room input is bound to the identity and links the new session's microphone
     // by itself; only the wait ends here.
     logger.info({}, 'visitor reconnected');
@@ -281,7 +308,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   }
   const { assistant } = assistantResult;
 
-  // One assistant per call: see assistant-claim.ts. Published so that a newer job stands down.
+  // One assistant per call: see assistant-claim.ts. Published so that an older job stands down.
   const myJob = Math.floor(assistant.seqBase / SEQ_BLOCK) + 1;
   const publishJob = () =>
     void ctx.room.localParticipant
@@ -295,10 +322,10 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   publishJob();
   // A full reconnect is a new session: publish again, so a newer job in the room sees it.
   ctx.room.on(RoomEvent.Reconnected, publishJob);
-  const claim = watchForOlderAssistant(ctx.room, myJob, (theirJob) => {
-    logger.info({ myJob, theirJob }, 'an older assistant has this call, standing down');
+  const claim = watchForNewerAssistant(ctx.room, myJob, (theirJob) => {
+    logger.info({ myJob, theirJob }, 'a newer assistant has taken this call, standing down');
     // No end reason: the call goes on with the other assistant.
-    void finish('an older assistant has this call');
+    void finish('a newer assistant has taken this call');
   });
   ctx.addShutdownCallback(async () => claim.stop());
 
@@ -356,6 +383,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     await finish('visitor never joined');
     return;
   }
+  visitorSeen = true;
   // The API counts the call's length from here (assistant and visitor both present).
   const bothPresentAt = Date.now();
 

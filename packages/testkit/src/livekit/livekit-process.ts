@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { defaultLivekitBinary } from './binary.ts';
@@ -132,6 +140,8 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     }),
   );
   mkdirSync(dirname(logFile), { recursive: true });
+  // The log is appended to across runs: this process's lines start here.
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(binary, ['--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
@@ -151,7 +161,8 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     throw err;
   }
   // Logged before the node listens, so it is in the log once the node is healthy.
-  const nodeId = /"nodeID": "(ND_\w+)"/.exec(readFileSync(logFile, 'utf8'))?.[1] ?? '';
+  const ours = readFileSync(logFile).subarray(logStart).toString('utf8');
+  const nodeId = /"nodeID": "(ND_\w+)"/.exec(ours)?.[1] ?? '';
   return {
     url: `ws://127.0.0.1:${port}`,
     httpUrl,
