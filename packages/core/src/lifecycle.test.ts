@@ -365,6 +365,15 @@ describe('projectCall: rooms that end with no cause in the log', () => {
     expect(p).toMatchObject({ status: 'missed', endReason: 'visitor_never_joined', endedAt: ms(40) });
   });
 
+  it('settles on everything the log holds, even events an agent clock ahead stamped after the sweep', () => {
+    const p = projectCall([
+      ...connected,
+      { type: 'participant_left', at: ms(70), joinedAt: ms(1.2), cause: 'dropped', ...visitor },
+      { type: 'settle', at: ms(65) },
+    ]);
+    expect(p).toMatchObject({ status: 'completed', endReason: 'visitor_lost', endedAt: ms(70) });
+  });
+
   it('does nothing on a settle with nothing to settle', () => {
     expect(projectCall([...connected, { type: 'settle', at: ms(60) }]).status).toBe('connected');
   });

@@ -120,9 +120,14 @@ function eventKey(e: LifecycleEvent): string {
   return 'sid' in e ? e.sid : '';
 }
 
+/** A settle judges everything before it in the log, whatever another machine's clock stamped. */
+const settleLast = (a: LifecycleEvent, b: LifecycleEvent) =>
+  Number(a.type === 'settle') - Number(b.type === 'settle');
+
 export function sortLifecycle(events: readonly LifecycleEvent[]): LifecycleEvent[] {
   return [...events].sort(
     (a, b) =>
+      settleLast(a, b) ||
       a.at - b.at ||
       RANK[a.type] - RANK[b.type] ||
       leaveRank(a) - leaveRank(b) ||
