@@ -129,7 +129,9 @@ describe('a real support call, end to end', () => {
     expect(byTurn('turn')).toEqual([0, 1, 2]);
     for (const m of done.metrics.filter((x) => x.kind === 'turn' && x.turn > 0)) {
       // End of speech → first audio covers the 500 ms VAD window and the model's time.
-      expect(Number(m.values.modelMs)).toBeGreaterThanOrEqual(MODEL_LATENCY_MS - 10);
+      // The agent dates the end of speech from its own VAD event, which reaches it a little after
+      // the double (whose hold starts at its own end-of-speech) saw it: allow that gap.
+      expect(Number(m.values.modelMs)).toBeGreaterThanOrEqual(MODEL_LATENCY_MS - 50);
       expect(Number(m.values.e2eMs)).toBeGreaterThanOrEqual(Number(m.values.modelMs) + 500);
     }
     for (const m of done.metrics.filter((x) => x.kind === 'realtime')) {
