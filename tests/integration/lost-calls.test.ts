@@ -16,6 +16,7 @@ import type { AppDeps } from '../../apps/api/src/deps.ts';
 import { createLogger } from '../../apps/api/src/logger.ts';
 import { applyCallEvent } from '../../apps/api/src/services/apply-call-event.ts';
 import { createLivekitGateway } from '../../apps/api/src/services/livekit-gateway.ts';
+import { createApiMetrics } from '../../apps/api/src/services/metrics.ts';
 import { sweepOnce } from '../../apps/api/src/services/sweeper.ts';
 import { POSTGRES_SERVER_URL } from '../support/api-harness.ts';
 
@@ -53,6 +54,7 @@ beforeAll(async () => {
       apiKey: config.livekit.apiKey,
       apiSecret: config.livekit.apiSecret,
     }),
+    metrics: createApiMetrics(database),
     now: () => clock,
   };
 });

@@ -32,13 +32,19 @@ export function createApp(deps: AppDeps, surface: AppSurface = 'all') {
     c.set('deps', deps);
     const started = performance.now();
     await next();
+    const seconds = (performance.now() - started) / 1000;
+    // The route pattern, never the path: ids in paths would make a series per call.
+    deps.metrics.requestSeconds.observe(
+      { method: c.req.method, route: c.req.routePath, status_class: `${Math.floor(c.res.status / 100)}xx` },
+      seconds,
+    );
     deps.logger.info(
       {
         requestId: c.get('requestId'),
         method: c.req.method,
         path: c.req.routePath,
         status: c.res.status,
-        ms: Math.round(performance.now() - started),
+        ms: Math.round(seconds * 1000),
       },
       'request',
     );

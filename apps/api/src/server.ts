@@ -5,6 +5,7 @@ import { createApp } from './app.ts';
 import type { AppDeps } from './deps.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createLivekitGateway } from './services/livekit-gateway.ts';
+import { createApiMetrics } from './services/metrics.ts';
 import { ensureDefaultSite, type SiteRow } from './services/sites.ts';
 import { startSweeper } from './services/sweeper.ts';
 
@@ -26,7 +27,13 @@ export async function startApiServer(config: ApiConfig, logger: Logger = createL
     key: config.defaultSite.key,
     origins: config.defaultSite.origins,
   });
-  const deps: AppDeps = { config, database, livekit: createLivekitGateway(config.livekit), logger };
+  const deps: AppDeps = {
+    config,
+    database,
+    livekit: createLivekitGateway(config.livekit),
+    logger,
+    metrics: createApiMetrics(database),
+  };
   const split = config.internalPort !== undefined;
   const sweeper = startSweeper(deps);
   const publicListener = await listen(createApp(deps, split ? 'public' : 'all'), config.port, config.host);

@@ -6,6 +6,7 @@ import { healthzEntry, readyzEntry } from './health.ts';
 import { agentEndCallEntry, assistantEntry, metricsEntry, segmentsEntry } from './internal.ts';
 import { witnessEntry } from './internal-witness.ts';
 import { livekitWebhookEntry } from './livekit-webhook.ts';
+import { scrapeMetricsEntry } from './metrics.ts';
 import { siteConfigEntry } from './sites-public.ts';
 import { demoPageEntry, widgetScriptEntry } from './widget-assets.ts';
 
@@ -38,4 +39,5 @@ export const ROUTES: readonly RouteEntry[] = [
   metricsEntry, //            POST /internal/calls/:id/metrics
   agentEndCallEntry, //       POST /internal/calls/:id/end
   witnessEntry, //            POST /internal/calls/:id/witness
+  scrapeMetricsEntry, //      GET  /metrics (Prometheus text)
 ];

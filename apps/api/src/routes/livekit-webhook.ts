@@ -27,6 +27,12 @@ export const livekitWebhookEntry = defineRoute({
     if (!event) throw new AppError(401, 'unauthorized', 'webhook signature is missing', 'authorization');
     const stored = mapWebhook(event);
     const outcome = await applyCallEvent(deps, { ...stored, source: 'livekit' });
+    // A redelivery is the same webhook again: its lag would count LiveKit's retries, not ours.
+    // Without LiveKit's own stamp (createdAt 0) there is no lag to measure.
+    if (!outcome.duplicate && Number(event.createdAt) > 0) {
+      const receivedAt = (deps.now?.() ?? new Date()).getTime();
+      deps.metrics.webhookLagSeconds.observe(Math.max(0, receivedAt / 1000 - Number(event.createdAt)));
+    }
     deps.logger.debug({ type: stored.type, callId: outcome.callId, duplicate: outcome.duplicate }, 'webhook');
     return c.json({ ok: true, duplicate: outcome.duplicate }, 200);
   },

@@ -5,6 +5,7 @@ import { type AppSurface, createApp } from '../app.ts';
 import type { AppDeps } from '../deps.ts';
 import { createLogger } from '../logger.ts';
 import type { LivekitGateway } from '../services/livekit-gateway.ts';
+import { createApiMetrics } from '../services/metrics.ts';
 import { ensureDefaultSite } from '../services/sites.ts';
 
 export const POSTGRES_SERVER_URL =
@@ -81,9 +82,11 @@ export async function startRouteApp(name: string, options: RouteAppOptions = {})
       return Reflect.get(target, prop, receiver);
     },
   });
+  const counted = { ...database, db: countedDb };
   const deps: AppDeps = {
     config,
-    database: { ...database, db: countedDb },
+    database: counted,
+    metrics: createApiMetrics(counted),
     livekit: { ...fakeLivekit, ...options.livekit },
     logger,
     ...(options.now ? { now: options.now } : {}),

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
+  chmodSync,
   createWriteStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -40,15 +42,27 @@ export interface LivekitServer {
   pid: number;
   /** The node's id in a cluster (`ND_…`), as Redis maps rooms to nodes. */
   nodeId: string;
+  /** The livekit.yaml it runs on (it holds the API secret): owner-only, removed when the server stops. */
+  configFile: string;
   stop(): Promise<void>;
-  /** SIGKILL, as a crashed host: nothing is cleaned up, in Redis or anywhere else. */
+  /** SIGKILL, as a crashed host: nothing is cleaned up in Redis; only our temporary config goes. */
   kill(): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
+/** Temporary dirs holding a config with the API secret: none outlives the test process. */
+const tempDirs = new Set<string>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  // Synchronous, as 'exit' allows; livekit-server read its config at start, so a child still
+  // dying loses nothing when it goes.
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+function removeTempDir(dir: string) {
+  tempDirs.delete(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
 
 /** Loopback-only media: the node advertises 127.0.0.1 and offers loopback ICE candidates. */
 function renderConfig(o: {
@@ -122,7 +136,11 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
   const apiSecret = opts.apiSecret ?? 'voicedesk-local-secret-0123456789abcdef';
   const port = opts.port ?? (await findFreePort());
   const dir = mkdtempSync(join(tmpdir(), 'voicedesk-livekit-'));
+  tempDirs.add(dir);
+  // mkdtemp makes it 0700 already; set anyway, since keeping the secret private rests on it.
+  chmodSync(dir, 0o700);
   const configFile = join(dir, 'livekit.yaml');
+  // A log there goes with the dir when the server stops: pass logFile to keep one.
   const logFile = opts.logFile ?? join(dir, 'livekit.log');
   writeFileSync(
     configFile,
@@ -138,6 +156,8 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
       redisAddress: opts.redisAddress,
       webhookMaxAgeSeconds: opts.webhookMaxAgeSeconds,
     }),
+    // The API secret is in it: the owner alone may read it (/tmp is shared).
+    { mode: 0o600 },
   );
   mkdirSync(dirname(logFile), { recursive: true });
   // The log is appended to across runs: this process's lines start here.
@@ -158,6 +178,9 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     await waitHealthy(httpUrl, child, logFile, 20_000);
   } catch (err) {
     child.kill('SIGKILL');
+    await exited;
+    // The error already carries the log's tail.
+    removeTempDir(dir);
     throw err;
   }
   // Logged before the node listens, so it is in the log once the node is healthy.
@@ -171,18 +194,23 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     apiSecret,
     pid: child.pid ?? -1,
     nodeId,
+    configFile,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      // It lingers ~15 s while rooms are open; nothing it does then matters to us.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        // It lingers ~15 s while rooms are open; nothing it does then matters to us.
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      removeTempDir(dir);
     },
     async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      removeTempDir(dir);
     },
   };
 }
