@@ -3,7 +3,12 @@ import { defineConfig } from 'vitest/config';
 // Three projects so a developer can run the fast layer alone (`npx vitest --project unit`);
 // `npm test` runs all three. Integration and e2e files share one real livekit-server and
 // Postgres started in globalSetup, so they run file-by-file rather than in parallel workers.
-const ROUTE_TESTS = ['apps/api/src/routes/**/*.test.ts', 'apps/api/src/app.test.ts'];
+const ROUTE_TESTS = [
+  'apps/api/src/routes/**/*.test.ts',
+  'apps/api/src/app.test.ts',
+  // Starts a real livekit-server.
+  'packages/testkit/src/livekit/livekit-process.test.ts',
+];
 
 export default defineConfig({
   test: {
