@@ -13,17 +13,89 @@ export interface AgentLogger {
 
 type Level = keyof AgentLogger;
 
+/** Fields that hold a credential or a caller's words wherever they appear, one level deep. */
+const SENSITIVE_FIELDS = [
+  'authorization',
+  'token',
+  'visitorKey',
+  'callerName',
+  'name',
+  'text',
+  'transcript',
+  'password',
+  'apiKey',
+  'secret',
+  'instructions',
+];
+const REDACT = {
+  paths: [...SENSITIVE_FIELDS, ...SENSITIVE_FIELDS.map((field) => `*.${field}`)],
+  censor: '[redacted]',
+};
+
+/**
+ * What an error may tell the log: its kind and code, never its message. The agent's errors
+ * come from the API, the model and LiveKit, and any of them may quote what the visitor said
+ * or the assistant's instructions.
+ */
+export function errorFacts(error: unknown): { errors: string[]; code?: string } {
+  const errors: string[] = [];
+  let code: string | undefined;
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (!(current instanceof Error)) {
+      errors.push(typeof current);
+      break;
+    }
+    errors.push(current.name);
+    const fields = current as Error & { code?: unknown; cause?: unknown };
+    if (code === undefined && (typeof fields.code === 'string' || typeof fields.code === 'number')) {
+      code = String(fields.code).slice(0, 64);
+    }
+    current = fields.cause;
+  }
+  return code === undefined ? { errors } : { errors, code };
+}
+
+const serializeError = (value: unknown) => (value instanceof Error ? errorFacts(value) : value);
+
+/** The fallback path has no pino: the same fields are censored by hand, one level deep. */
+function censor(obj: object, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(obj)) {
+    if (SENSITIVE_FIELDS.includes(key)) out[key] = REDACT.censor;
+    else if (value instanceof Error) out[key] = errorFacts(value);
+    else if (depth === 0 && value && typeof value === 'object' && !Array.isArray(value))
+      out[key] = censor(value, 1);
+    else out[key] = value;
+  }
+  return out;
+}
+
 /**
  * The framework logger, looked up on every call: the worker initialises it inside cli.runApp and
  * job processes after their first IPC message, both later than our modules are imported. Before
- * that, lines go to stderr as JSON so nothing is lost.
+ * that, lines go to stderr as JSON so nothing is lost. The child that adds our redaction is
+ * made once per framework logger: pino compiles the redaction when a child is created.
  */
 export function frameworkLogger(bindings: Record<string, string> = {}): AgentLogger {
+  const children = new WeakMap<object, ReturnType<typeof log>>();
+  const child = () => {
+    const root = log();
+    let made = children.get(root);
+    if (!made) {
+      made = root.child(bindings, {
+        redact: REDACT,
+        serializers: { err: serializeError, error: serializeError },
+      });
+      children.set(root, made);
+    }
+    return made;
+  };
   const write = (level: Level) => (obj: object, msg?: string) => {
     try {
-      log().child(bindings)[level](obj, msg);
+      child()[level](obj, msg);
     } catch {
-      process.stderr.write(`${JSON.stringify({ level, ...bindings, ...obj, msg })}\n`);
+      process.stderr.write(`${JSON.stringify({ level, ...bindings, ...censor(obj), msg })}\n`);
     }
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
