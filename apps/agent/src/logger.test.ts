@@ -1,5 +1,6 @@
+import { initializeLogger, log } from '@livekit/agents';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { errorFacts, frameworkLogger } from './logger.ts';
+import { dropFrameworkPii, errorFacts, frameworkLogger } from './logger.ts';
 
 const SENTENCE = 'my parcel went to 17 Juniper Lane';
 
@@ -31,5 +32,26 @@ describe('the agent logger', () => {
     expect(line).not.toContain(SENTENCE);
     expect(line).not.toContain('Zelda');
     expect(line).not.toContain('vt_secret_value');
+  });
+});
+
+describe('the framework logger', () => {
+  it('loses every lk.pii field, in its own lines and in ours', () => {
+    dropFrameworkPii();
+    initializeLogger({ pretty: false, level: 'debug' });
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    log().debug({ 'lk.pii.transcript': SENTENCE, turn: 1 }, 'end of user turn');
+    log().child({ 'lk.pii.room_name': SENTENCE }).info({}, 'bound');
+    frameworkLogger({ callId: 'c1' }).info({ 'lk.pii.user_input': SENTENCE }, 'ours');
+    const lines = written.join('');
+    expect(lines).toContain('end of user turn');
+    expect(lines).toContain('"turn":1');
+    expect(lines).toContain('"msg":"ours"');
+    expect(lines).toContain('"msg":"bound"');
+    expect(lines).not.toContain(SENTENCE);
   });
 });
