@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
+import { dropTestDatabase, openDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
-import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { fixture } from '../support/fixtures.ts';
@@ -29,11 +29,11 @@ let databaseUrl: string;
  * statements carry the visitor's name or words as parameters.
  */
 async function onTestDatabase(statement: string): Promise<void> {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { maxConnections: 1 });
   try {
-    await sql.unsafe(statement);
+    await database.db.execute(sql.raw(statement));
   } finally {
-    await sql.end();
+    await database.close();
   }
 }
 
