@@ -20,7 +20,7 @@ import {
   sayExactly,
   TIME_LIMIT_GOODBYE,
 } from './instructions.ts';
-import { frameworkLogger } from './logger.ts';
+import { errorFacts, frameworkLogger } from './logger.ts';
 import { buildVoiceModel, SERVER_VAD_SILENCE_MS, type VoiceModel } from './model.ts';
 import { Reporter } from './reporter.ts';
 import { attachRoomWitness } from './room-witness.ts';
@@ -299,10 +299,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY),
   ]);
   if (!assistantResult.ok) {
-    logger.error(
-      { error: assistantResult.error instanceof Error ? assistantResult.error.message : 'unknown' },
-      'no assistant settings, the call cannot be answered',
-    );
+    logger.error(errorFacts(assistantResult.error), 'no assistant settings, the call cannot be answered');
     requestEnd('assistant_unavailable');
     return;
   }
@@ -313,12 +310,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   const publishJob = () =>
     void ctx.room.localParticipant
       ?.setAttributes({ [ASSISTANT_JOB_ATTRIBUTE]: String(myJob) })
-      .catch((error: unknown) =>
-        logger.warn(
-          { error: error instanceof Error ? error.message : 'unknown' },
-          'could not publish the job number',
-        ),
-      );
+      .catch((error: unknown) => logger.warn(errorFacts(error), 'could not publish the job number'));
   publishJob();
   // A full reconnect is a new session: publish again, so a newer job in the room sees it.
   ctx.room.on(RoomEvent.Reconnected, publishJob);
@@ -365,10 +357,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
       record: false,
     });
   } catch (error) {
-    logger.error(
-      { error: error instanceof Error ? error.message : 'unknown' },
-      'voice session failed to start',
-    );
+    logger.error(errorFacts(error), 'voice session failed to start');
     endReason = 'assistant_unavailable';
     await finish('session start failed');
     return;
@@ -391,7 +380,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     try {
       say();
     } catch (error) {
-      logger.warn({ error: error instanceof Error ? error.message : 'unknown' }, `could not say the ${what}`);
+      logger.warn(errorFacts(error), `could not say the ${what}`);
     }
   };
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { cli, defineAgent, type JobContext, type JobProcess, ServerOptions } from '@livekit/agents';
 import { ConfigError } from '@voicedesk/config';
 import { type JobProcessData, runJob } from './job.ts';
-import { frameworkLogger } from './logger.ts';
+import { dropFrameworkPii, frameworkLogger } from './logger.ts';
 import { loadSileroVad } from './model.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from './runtime-config.ts';
 import { installShutdownWatchdog } from './shutdown-watchdog.ts';
@@ -29,6 +29,7 @@ function loadConfigOrExit(): RuntimeConfig {
   }
 }
 
+dropFrameworkPii();
 const config = loadConfigOrExit();
 const selfPath = fileURLToPath(import.meta.url);
 

@@ -2,6 +2,7 @@ import { AppError } from '@voicedesk/core';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
+import { errorFacts } from '../errors.ts';
 import { bearerToken, keysEqual } from '../middleware/keys.ts';
 import { verifyVisitorKey } from '../services/visitor-key.ts';
 
@@ -82,7 +83,7 @@ export const livekitSignature: Guard = {
     try {
       c.set('webhookEvent', await deps.livekit.receiveWebhook(raw, c.req.header('authorization')));
     } catch (err) {
-      deps.logger.warn({ err: String(err).slice(0, 200) }, 'rejected webhook');
+      deps.logger.warn(errorFacts(err), 'rejected webhook');
       throw unauthorized('webhook signature is missing, invalid or expired');
     }
     await next();

@@ -1,4 +1,5 @@
 import type { AppDeps } from '../deps.ts';
+import { errorFacts } from '../errors.ts';
 import { runDueCallJobs } from './call-jobs.ts';
 import {
   becameTerminal,
@@ -28,7 +29,7 @@ export async function applyCallEvent(deps: AppDeps, input: CallEventInput): Prom
       'call ended',
     );
     await runDueCallJobs(deps, { callId: outcome.callId }).catch((err: unknown) => {
-      deps.logger.warn({ callId: outcome.callId, err: String(err) }, 'call jobs deferred to the runner');
+      deps.logger.warn({ callId: outcome.callId, ...errorFacts(err) }, 'call jobs deferred to the runner');
     });
   }
   return outcome;

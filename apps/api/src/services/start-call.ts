@@ -2,6 +2,7 @@ import { AppError, roomNameForCall, visitorIdentity } from '@voicedesk/core';
 import { newId, voiceCalls } from '@voicedesk/db';
 import { and, count, eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
+import { errorFacts } from '../errors.ts';
 import type { SiteRow } from './sites.ts';
 import { visitorKeyFor } from './visitor-key.ts';
 
@@ -79,7 +80,7 @@ export async function startCall(
     });
   } catch (err) {
     // No half-written call: without a room and an assistant there is no call to keep.
-    deps.logger.error({ callId, err: String(err) }, 'could not create room or dispatch agent');
+    deps.logger.error({ callId, ...errorFacts(err) }, 'could not create room or dispatch agent');
     await db.delete(voiceCalls).where(eq(voiceCalls.id, callId));
     await deps.livekit.deleteRoom(roomName).catch(() => {});
     throw new AppError(

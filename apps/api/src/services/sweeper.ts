@@ -3,6 +3,7 @@ import { participantKindOf } from '@voicedesk/core';
 import { callParticipants, sites, voiceCalls } from '@voicedesk/db';
 import { and, asc, eq, gt, inArray, isNotNull, lt, notExists, or, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
+import { errorFacts } from '../errors.ts';
 import { applyCallEvent } from './apply-call-event.ts';
 import { runDueCallJobs } from './call-jobs.ts';
 import { acquireLease } from './leases.ts';
@@ -38,7 +39,7 @@ async function reconcileRoom(
   call: { id: string; roomName: string },
 ): Promise<RoomParticipant[] | null | undefined> {
   const participants = await deps.livekit.roomParticipants(call.roomName).catch((err: unknown) => {
-    deps.logger.warn({ callId: call.id, err: String(err) }, 'cannot list room participants');
+    deps.logger.warn({ callId: call.id, ...errorFacts(err) }, 'cannot list room participants');
     return undefined;
   });
   for (const p of participants ?? []) {
@@ -148,7 +149,7 @@ async function sweepLostRooms(deps: AppDeps, now: Date): Promise<number> {
       .limit(PAGE);
     if (page.length === 0) break;
     const existing = await deps.livekit.existingRooms(page.map((c) => c.roomName)).catch((err: unknown) => {
-      deps.logger.warn({ err: String(err) }, 'cannot list rooms; only overdue calls are swept');
+      deps.logger.warn(errorFacts(err), 'cannot list rooms; only overdue calls are swept');
       return undefined;
     });
     for (const call of page) {
@@ -206,7 +207,7 @@ export function startSweeper(deps: AppDeps): { stop(): Promise<void> } {
   const timer = setInterval(() => {
     if (running) return;
     running = tick()
-      .catch((err: unknown) => deps.logger.error({ err: String(err) }, 'sweep failed'))
+      .catch((err: unknown) => deps.logger.error(errorFacts(err), 'sweep failed'))
       .finally(() => {
         running = null;
       });
