@@ -1,4 +1,5 @@
 import { log } from '@livekit/agents';
+import { LOG_CENSOR, SENSITIVE_LOG_FIELDS, sensitiveLogPaths } from '@voicedesk/config';
 
 /**
  * The subset of pino the agent's own modules use. Kept as an interface so the reporter and its
@@ -13,24 +14,7 @@ export interface AgentLogger {
 
 type Level = keyof AgentLogger;
 
-/** Fields that hold a credential or a caller's words wherever they appear, one level deep. */
-const SENSITIVE_FIELDS = [
-  'authorization',
-  'token',
-  'visitorKey',
-  'callerName',
-  'name',
-  'text',
-  'transcript',
-  'password',
-  'apiKey',
-  'secret',
-  'instructions',
-];
-const REDACT = {
-  paths: [...SENSITIVE_FIELDS, ...SENSITIVE_FIELDS.map((field) => `*.${field}`)],
-  censor: '[redacted]',
-};
+const REDACT = { paths: sensitiveLogPaths(), censor: LOG_CENSOR };
 
 /**
  * What an error may tell the log: its kind and code, never its message. The agent's errors
@@ -62,7 +46,7 @@ const serializeError = (value: unknown) => (value instanceof Error ? errorFacts(
 function censor(obj: object, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(obj)) {
-    if (SENSITIVE_FIELDS.includes(key)) out[key] = REDACT.censor;
+    if (SENSITIVE_LOG_FIELDS.includes(key)) out[key] = REDACT.censor;
     else if (value instanceof Error) out[key] = errorFacts(value);
     else if (depth === 0 && value && typeof value === 'object' && !Array.isArray(value))
       out[key] = censor(value, 1);

@@ -1,23 +1,8 @@
+import { LOG_CENSOR, sensitiveLogPaths } from '@voicedesk/config';
 import { type DestinationStream, pino } from 'pino';
 import { errorFacts } from './errors.ts';
 
 export type Logger = pino.Logger;
-
-/** Fields that hold a credential or a caller's words wherever they appear, one level deep. */
-const SENSITIVE_FIELDS = [
-  'authorization',
-  'cookie',
-  'token',
-  'visitorKey',
-  'callerName',
-  'name',
-  'text',
-  'transcript',
-  'password',
-  'apiKey',
-  'secret',
-  'instructions',
-];
 
 /**
  * A database error's message quotes the failing statement and its parameters (drizzle's
@@ -47,13 +32,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       base: { service: 'api' },
       serializers: { err: serializeError, error: serializeError },
       redact: {
-        paths: [
-          ...SENSITIVE_FIELDS,
-          ...SENSITIVE_FIELDS.map((field) => `*.${field}`),
-          'req.headers.authorization',
-          'req.headers.cookie',
-        ],
-        censor: '[redacted]',
+        paths: [...sensitiveLogPaths(), 'req.headers.authorization', 'req.headers.cookie'],
+        censor: LOG_CENSOR,
       },
     },
     destination,

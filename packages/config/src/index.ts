@@ -1,4 +1,5 @@
 export * from './agent-config.ts';
 export * from './api-config.ts';
 export type { TrustProxy } from './fields.ts';
+export { LOG_CENSOR, SENSITIVE_LOG_FIELDS, sensitiveLogPaths } from './log-redaction.ts';
 export { ConfigError, parseEnv } from './parse-env.ts';
