@@ -38,10 +38,10 @@ const stack = await startStack({
   await database.close();
 }
 
-async function createCall() {
+async function createCall(extraHeaders: Record<string, string> = {}) {
   const res = await fetch(`${stack.apiUrl}/v1/calls`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', origin: ORIGIN },
+    headers: { 'content-type': 'application/json', origin: ORIGIN, ...extraHeaders },
     body: JSON.stringify({ siteKey: stack.siteKey }),
   });
   if (res.status !== 201) throw new Error(`POST /v1/calls answered ${res.status}: ${await res.text()}`);
@@ -109,6 +109,22 @@ try {
     }),
   );
   const callsPerSecond = MINTS / ((performance.now() - started) / 1000);
+
+  // 3b. The same behind a proxy: TRUST_PROXY=1 (one hop), each request from its own client
+  // address in X-Forwarded-For, so the client address is resolved on every request.
+  await stack.stopApi();
+  await stack.startApi({ TRUST_PROXY: '1' });
+  const proxiedStart = performance.now();
+  let proxiedNext = 0;
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (proxiedNext < MINTS) {
+        const i = proxiedNext++;
+        await createCall({ 'x-forwarded-for': `203.0.113.${i % 250}` });
+      }
+    }),
+  );
+  const proxiedCallsPerSecond = MINTS / ((performance.now() - proxiedStart) / 1000);
   const tokenStart = performance.now();
   for (let i = 0; i < 2_000; i++) {
     const at = new AccessToken('devkey', 'secret', { identity: `visitor-${i}`, ttl: 600 });
@@ -128,7 +144,11 @@ try {
       firstGreetingAudioMs: summary(greetingMs),
     },
     turn: { rawEndOfSpeechToReplyMs: summary(rawTurnMs), platformOverheadMs: summary(overheadMs) },
-    mint: { postCallsPerSecond: Math.round(callsPerSecond), tokensPerSecond: Math.round(tokensPerSecond) },
+    mint: {
+      postCallsPerSecond: Math.round(callsPerSecond),
+      postCallsPerSecondBehindProxy: Math.round(proxiedCallsPerSecond),
+      tokensPerSecond: Math.round(tokensPerSecond),
+    },
   };
   const row = (name: string, s: { n: number; p50: number; p95: number }) =>
     `| ${name} | ${s.n} | ${s.p50} | ${s.p95} |`;
@@ -143,7 +163,7 @@ try {
     row('visitor end of speech → first reply audio', results.turn.rawEndOfSpeechToReplyMs),
     row('platform turn overhead (minus VAD window and model latency)', results.turn.platformOverheadMs),
     '',
-    `POST /v1/calls throughput (PostgreSQL, 10 in flight; per-IP limit and per-site caps raised for the run): ${results.mint.postCallsPerSecond} calls/s; visitor token signing alone: ${results.mint.tokensPerSecond} tokens/s.`,
+    `POST /v1/calls throughput (PostgreSQL, 10 in flight; per-IP limit and per-site caps raised for the run): ${results.mint.postCallsPerSecond} calls/s; behind a proxy (TRUST_PROXY=1, X-Forwarded-For per request): ${results.mint.postCallsPerSecondBehindProxy} calls/s; visitor token signing alone: ${results.mint.tokensPerSecond} tokens/s.`,
   ].join('\n');
   writeResults('call-bench', results, table);
 } finally {

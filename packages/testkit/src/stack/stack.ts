@@ -56,7 +56,8 @@ export interface Stack {
   startAgent(): Promise<ManagedChild>;
   /** Stops the API (an outage); `startApi` brings it back on the same port and database. */
   stopApi(): Promise<void>;
-  startApi(): Promise<ManagedChild>;
+  /** `env` adds to (or overrides) the API's environment for this start only. */
+  startApi(env?: Record<string, string>): Promise<ManagedChild>;
   stop(): Promise<void>;
 }
 
@@ -102,7 +103,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     const tsx = (entry: string, args: string[] = []) => ['--import', 'tsx', join(REPO_ROOT, entry), ...args];
 
-    const startApi = async () => {
+    const startApi = async (extraEnv: Record<string, string> = {}) => {
       const child = spawnManaged({
         name: 'api',
         command: process.execPath,
@@ -121,6 +122,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           VISITOR_KEY_SECRET: visitorKeySecret,
           DEFAULT_SITE_KEY: siteKey,
           DEFAULT_SITE_ORIGINS: (opts.siteOrigins ?? []).join(','),
+          ...extraEnv,
         },
       });
       await child.waitForLine(/VOICEDESK_API_READY/, 60_000);
@@ -175,8 +177,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       async stopApi() {
         await api.stop('SIGTERM', 5_000);
       },
-      async startApi() {
-        api = await startApi();
+      async startApi(env) {
+        api = await startApi(env);
         return api;
       },
       startAgent: async () => {
