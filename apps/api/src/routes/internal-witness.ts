@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError, type LifecycleEvent, type WitnessEvent, witnessBatchSchema } from '@voicedesk/core';
-import { voiceCalls } from '@voicedesk/db';
-import { eq } from 'drizzle-orm';
+import { type LifecycleEvent, type WitnessEvent, witnessBatchSchema } from '@voicedesk/core';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
 import { defineRoute } from './define.ts';
 import { serviceOnly } from './guards.ts';
+import { loadCall } from './internal.ts';
 
 const route = createRoute({
   method: 'post',
@@ -38,11 +37,7 @@ export const witnessEntry = defineRoute({
   handler: async (c) => {
     const deps = c.get('deps');
     const { id } = c.req.valid('param');
-    const [call] = await deps.database.db
-      .select({ id: voiceCalls.id })
-      .from(voiceCalls)
-      .where(eq(voiceCalls.id, id));
-    if (!call) throw new AppError(404, 'call_not_found', 'no such call', 'id');
+    const call = await loadCall(deps, id);
     let accepted = 0;
     for (const event of c.req.valid('json').events) {
       const outcome = await applyCallEvent(deps, {

@@ -55,7 +55,8 @@ const endRoute = createRoute({
   responses: { 200: jsonResponse('Ended', z.object({ status: z.string() })), ...common },
 });
 
-async function loadCall(deps: AppDeps, id: string) {
+/** The call an /internal route is about, or the 404 the agent's reporter treats as final. */
+export async function loadCall(deps: AppDeps, id: string) {
   const [call] = await deps.database.db
     .select({
       id: voiceCalls.id,
