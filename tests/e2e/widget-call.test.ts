@@ -89,6 +89,13 @@ describe('the call button on a customer site', () => {
         .getByText('resetting your password')
         .isVisible(),
     ).toBe(true);
+    // Captions grow word by word with the voice: hang up only once the answer has been spoken
+    // whole (its finished caption reaches the screen reader's log), since a reply cut short by
+    // the hang-up is stored as far as it was spoken.
+    await page
+      .getByRole('log', { name: 'Assistant captions' })
+      .getByText('resetting your password')
+      .waitFor({ state: 'attached', timeout: 20_000 });
 
     await page.getByRole('button', { name: 'Hang up' }).click();
     const ended = await waitForState(page, 'ended');
