@@ -1,4 +1,3 @@
-import { newId, voiceCalls } from '@voicedesk/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, type RouteApp, startRouteApp, TEST_ORIGIN } from './testing/route-app.ts';
@@ -22,15 +21,7 @@ beforeAll(async () => {
       `alter table transcript_segments add constraint edge_test_no_text check (text <> '${SECRET_SENTENCE}')`,
     ),
   );
-  const [site] = await t.database.db.query.sites.findMany({ limit: 1 });
-  callId = newId();
-  await t.database.db.insert(voiceCalls).values({
-    id: callId,
-    roomName: `call-${callId}`,
-    siteId: site?.id as string,
-    callerIdentity: `visitor-${callId}`,
-    joinDeadline: new Date(Date.now() + 600_000),
-  });
+  callId = await t.insertCall();
 });
 afterAll(async () => {
   await t?.close();

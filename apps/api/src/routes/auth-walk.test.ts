@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RouteApp, startRouteApp, TEST_ORIGIN } from '../testing/route-app.ts';
+import { type RouteApp, startRouteApp } from '../testing/route-app.ts';
 import type { Guard } from './guards.ts';
 import { ROUTES } from './index.ts';
 
@@ -25,12 +25,7 @@ let t: RouteApp;
 let call: { callId: string; visitorKey: string };
 beforeAll(async () => {
   t = await startRouteApp('access_walk');
-  const res = await t.request('/v1/calls', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: TEST_ORIGIN },
-    body: JSON.stringify({ siteKey: t.siteKey }),
-  });
-  call = (await res.json()) as typeof call;
+  call = await t.mintCall();
 });
 afterAll(async () => {
   await t?.close();

@@ -7,12 +7,7 @@ let t: RouteApp;
 let call: { callId: string; visitorKey: string };
 beforeAll(async () => {
   t = await startRouteApp('access_cors');
-  const res = await t.request('/v1/calls', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: TEST_ORIGIN },
-    body: JSON.stringify({ siteKey: t.siteKey }),
-  });
-  call = (await res.json()) as typeof call;
+  call = await t.mintCall();
 });
 afterAll(async () => {
   await t?.close();

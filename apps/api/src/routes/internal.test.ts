@@ -1,4 +1,4 @@
-import { newId, voiceCalls } from '@voicedesk/db';
+import { newId } from '@voicedesk/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, type RouteApp, startRouteApp } from '../testing/route-app.ts';
 
@@ -8,15 +8,7 @@ let t: RouteApp;
 let callId: string;
 beforeAll(async () => {
   t = await startRouteApp('internal');
-  const [site] = await t.database.db.query.sites.findMany({ limit: 1 });
-  callId = newId();
-  await t.database.db.insert(voiceCalls).values({
-    id: callId,
-    roomName: `call-${callId}`,
-    siteId: site?.id as string,
-    callerIdentity: `visitor-${callId}`,
-    joinDeadline: new Date(Date.now() + 600_000),
-  });
+  callId = await t.insertCall();
 });
 afterAll(async () => {
   await t?.close();

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { loadApiConfig } from '@voicedesk/config';
-import { type DatabaseHandle, dropTestDatabase, openDatabase, recreateTestDatabase } from '@voicedesk/db';
+import {
+  type DatabaseHandle,
+  dropTestDatabase,
+  newId,
+  openDatabase,
+  recreateTestDatabase,
+  voiceCalls,
+} from '@voicedesk/db';
 import { type AppSurface, createApp } from '../app.ts';
 import type { AppDeps } from '../deps.ts';
 import { createLogger } from '../logger.ts';
@@ -24,6 +31,10 @@ export interface RouteApp {
   /** `remoteAddress` stands in for the socket's peer, as @hono/node-server reports it. */
   request(path: string, init?: RequestInit, remoteAddress?: string): Promise<Response>;
   internal(path: string, body: unknown, key?: string): Promise<Response>;
+  /** A call minted through POST /v1/calls from the site's allowed origin. */
+  mintCall(): Promise<{ callId: string; roomName: string; visitorKey: string }>;
+  /** A pending call row of the default site, written straight to the database. */
+  insertCall(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -111,6 +122,27 @@ export async function startRouteApp(name: string, options: RouteAppOptions = {})
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify(body),
       }),
+    async mintCall() {
+      const res = await app.request('/v1/calls', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: TEST_ORIGIN },
+        body: JSON.stringify({ siteKey }),
+      });
+      if (res.status !== 201) throw new Error(`POST /v1/calls answered ${res.status}`);
+      return (await res.json()) as { callId: string; roomName: string; visitorKey: string };
+    },
+    async insertCall() {
+      const [site] = await database.db.query.sites.findMany({ limit: 1 });
+      const id = newId();
+      await database.db.insert(voiceCalls).values({
+        id,
+        roomName: `call-${id}`,
+        siteId: site?.id as string,
+        callerIdentity: `visitor-${id}`,
+        joinDeadline: new Date(Date.now() + 600_000),
+      });
+      return id;
+    },
     async close() {
       await database.close();
       await dropTestDatabase(POSTGRES_SERVER_URL, dbName);
