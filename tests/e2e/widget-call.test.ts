@@ -113,6 +113,66 @@ describe('the call button on a customer site', () => {
     await page.close();
   });
 
+  it('completes a call through TURN when the browser may only relay (a network that blocks direct media)', async () => {
+    const page = await browser.newPage();
+    // As a browser behind a firewall that lets nothing but the TURN server through: every peer
+    // connection the page makes may use relayed candidates only.
+    await page.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      const made: RTCPeerConnection[] = [];
+      const relayOnly = (c?: RTCConfiguration): RTCConfiguration => ({ ...c, iceTransportPolicy: 'relay' });
+      class RelayOnly extends Native {
+        constructor(config?: RTCConfiguration) {
+          super(relayOnly(config));
+          made.push(this);
+        }
+        override setConfiguration(config?: RTCConfiguration) {
+          super.setConfiguration(relayOnly(config));
+        }
+      }
+      window.RTCPeerConnection = RelayOnly;
+      (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections = made;
+    });
+    await page.goto(host.url);
+    await page.getByRole('button', { name: /start a voice call/i }).click();
+    await waitForState(page, 'in-call');
+    await eventually(
+      'the answer to the visitor to appear as a caption',
+      async () =>
+        (await recorded(page)).captions.some((c) => c.includes('resetting your password')) ? true : undefined,
+      { timeoutMs: 30_000 },
+    );
+    const candidateTypes = await page.evaluate(async () => {
+      const pcs = (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections;
+      const types: string[] = [];
+      for (const pc of pcs) {
+        if (pc.connectionState !== 'connected') continue;
+        const stats = [...(await pc.getStats()).values()] as Array<Record<string, unknown>>;
+        const transport = stats.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+        const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
+        const local = stats.find((s) => s.id === pair?.localCandidateId);
+        types.push(String(local?.candidateType));
+      }
+      return types;
+    });
+    // Media flowed, and only through the relay.
+    expect(candidateTypes.length).toBeGreaterThan(0);
+    expect(candidateTypes.every((t) => t === 'relay')).toBe(true);
+    await page
+      .getByRole('log', { name: 'Assistant captions' })
+      .getByText('resetting your password')
+      .waitFor({ state: 'attached', timeout: 20_000 });
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await waitForState(page, 'ended');
+    const { calls } = await recorded(page);
+    const detail = await storedCall(calls[0], [
+      script.turns[0]?.transcriptOfUser ?? '',
+      script.turns[0]?.text ?? '',
+    ]);
+    expect(detail.segments.map((seg) => seg.speaker)).toEqual(['ai', 'visitor', 'ai']);
+    await page.close();
+  });
+
   it('works with the keyboard alone on a 360 px phone screen, and every state passes axe in light and dark', async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
     const page: Page = await context.newPage();

@@ -37,6 +37,16 @@ interface LivekitYaml {
   redis?: { address?: string };
   room?: { empty_timeout?: number; departure_timeout?: number };
   webhook?: { api_key?: string; urls?: string[] };
+  turn?: {
+    enabled?: boolean;
+    domain?: string;
+    tls_port?: number;
+    udp_port?: number;
+    cert_file?: string;
+    key_file?: string;
+    relay_range_start?: number;
+    relay_range_end?: number;
+  };
   keys?: unknown;
 }
 
@@ -108,6 +118,9 @@ function sampleEnv(): Record<string, string> {
     INTERNAL_SERVICE_KEY: 'internal0123456789internal0123456789',
     VISITOR_KEY_SECRET: 'visitor0123456789visitor0123456789',
     OPENAI_API_KEY: 'sk-compose-config-test',
+    TURN_DOMAIN: 'turn.example.com',
+    TURN_CERT_FILE: '/etc/letsencrypt/live/turn.example.com/fullchain.pem',
+    TURN_KEY_FILE: '/etc/letsencrypt/live/turn.example.com/privkey.pem',
   };
   const env = parseDotenv(envExampleText);
   for (const [k, v] of Object.entries(env)) if (v === '') env[k] = fill[k] ?? `value-for-${k}`;
@@ -200,6 +213,29 @@ describe('livekit.yaml ↔ docker-compose.yml', () => {
     expect(envOf('agent').API_URL).toBe(`http://api:${internalPort}`);
     const published = (service('api').ports ?? []).map((p) => containerPort(p).port);
     if (envOf('api').INTERNAL_PORT) expect(published).not.toContain(internalPort);
+  });
+
+  it("enables LiveKit's TURN on 443/tcp (TLS, the operator's certificate) and 3478/udp, with its relay range published", () => {
+    const turn = livekitYaml.turn;
+    expect(turn?.enabled).toBe(true);
+    const lk = service('livekit');
+    // livekit-server tells browsers `turns:<domain>:443`, whatever tls_port is: 443 on the host must reach it.
+    expect(lk.ports).toContainEqual(`\${TURN_TLS_PORT:-443}:${turn?.tls_port}`);
+    expect(lk.ports).toContainEqual(`${turn?.udp_port}:${turn?.udp_port}/udp`);
+    expect(lk.ports).toContainEqual(
+      `${turn?.relay_range_start}-${turn?.relay_range_end}:${turn?.relay_range_start}-${turn?.relay_range_end}/udp`,
+    );
+    expect(turn?.udp_port).toBe(3478);
+    // The domain comes from .env (livekit-server reads LIVEKIT_TURN_DOMAIN over the file), the
+    // certificate from the operator's files, mounted where livekit.yaml reads them.
+    expect(turn?.domain).toBeUndefined();
+    expect(soleRef(envOf('livekit').LIVEKIT_TURN_DOMAIN)).toBe('TURN_DOMAIN');
+    const mounts = (lk.volumes ?? []).map(String);
+    expect(mounts).toContain(`\${TURN_CERT_FILE:?set TURN_CERT_FILE in .env}:${turn?.cert_file}:ro`);
+    expect(mounts).toContain(`\${TURN_KEY_FILE:?set TURN_KEY_FILE in .env}:${turn?.key_file}:ro`);
+    for (const name of ['TURN_DOMAIN', 'TURN_CERT_FILE', 'TURN_KEY_FILE']) {
+      expect(parseDotenv(envExampleText), `.env.example lists ${name}`).toHaveProperty(name);
+    }
   });
 });
 
@@ -320,7 +356,9 @@ function structuralProblems(file: ComposeFile): string[] {
         problems.push(`${name}: bad port ${p}`);
     }
     for (const v of s.volumes ?? []) {
-      const src = typeof v === 'string' ? v.split(':')[0] : v.source;
+      // A `${VAR...}` source is the operator's path (an interpolated file is checked below).
+      const src = typeof v === 'string' ? (/^\$\{[^}]*\}/.exec(v)?.[0] ?? v.split(':')[0]) : v.source;
+      if (src?.startsWith('${')) continue;
       if (src && !src.startsWith('.') && !src.startsWith('/') && !namedVolumes.has(src))
         problems.push(`${name}: volume ${src} is not declared`);
     }

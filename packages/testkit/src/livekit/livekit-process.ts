@@ -31,6 +31,8 @@ export interface LivekitServerOptions {
   rtcUdpPort?: number;
   /** Webhooks queued longer than this are dropped, never delivered (livekit-server's default: 30 s). */
   webhookMaxAgeSeconds?: number;
+  /** The embedded TURN server's UDP port (free loopback port when absent). */
+  turnUdpPort?: number;
 }
 
 export interface LivekitServer {
@@ -42,6 +44,8 @@ export interface LivekitServer {
   pid: number;
   /** The node's id in a cluster (`ND_…`), as Redis maps rooms to nodes. */
   nodeId: string;
+  /** Embedded TURN over UDP on loopback, as in production (livekit.yaml), so relay-only clients get through. */
+  turnUdpPort: number;
   /** The livekit.yaml it runs on (it holds the API secret): owner-only, removed when the server stops. */
   configFile: string;
   stop(): Promise<void>;
@@ -76,6 +80,7 @@ function renderConfig(o: {
   departureTimeout: number;
   redisAddress: string | undefined;
   webhookMaxAgeSeconds: number | undefined;
+  turnUdpPort: number;
 }): string {
   const lines = [
     `port: ${o.port}`,
@@ -90,6 +95,15 @@ function renderConfig(o: {
     '  ips:',
     '    includes:',
     '      - 127.0.0.1/32',
+    // TURN over UDP only: TLS needs a certificate browsers trust, which loopback has not.
+    'turn:',
+    '  enabled: true',
+    `  udp_port: ${o.turnUdpPort}`,
+    '  bind_addresses:',
+    '    - 127.0.0.1',
+    // The relay forwards to this node's own loopback media address, which TURN refuses by default.
+    '  allow_restricted_peer_cidrs:',
+    '    - 127.0.0.1/32',
     'keys:',
     `  ${o.apiKey}: ${o.apiSecret}`,
     'room:',
@@ -135,6 +149,7 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
   // livekit-server warns about secrets under 32 characters; tests use a long one too.
   const apiSecret = opts.apiSecret ?? 'voicedesk-local-secret-0123456789abcdef';
   const port = opts.port ?? (await findFreePort());
+  const turnUdpPort = opts.turnUdpPort ?? (await findFreePort());
   const dir = mkdtempSync(join(tmpdir(), 'voicedesk-livekit-'));
   tempDirs.add(dir);
   // mkdtemp makes it 0700 already; set anyway, since keeping the secret private rests on it.
@@ -155,6 +170,7 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
       departureTimeout: opts.departureTimeoutSeconds ?? 5,
       redisAddress: opts.redisAddress,
       webhookMaxAgeSeconds: opts.webhookMaxAgeSeconds,
+      turnUdpPort,
     }),
     // The API secret is in it: the owner alone may read it (/tmp is shared).
     { mode: 0o600 },
@@ -194,6 +210,7 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
     apiSecret,
     pid: child.pid ?? -1,
     nodeId,
+    turnUdpPort,
     configFile,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
