@@ -147,7 +147,10 @@ describe('the call button on a customer site', () => {
       const types: string[] = [];
       for (const pc of pcs) {
         if (pc.connectionState !== 'connected') continue;
-        const stats = [...(await pc.getStats()).values()] as Array<Record<string, unknown>>;
+        const stats: Array<Record<string, unknown>> = [];
+        (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+          stats.push(s);
+        });
         const transport = stats.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
         const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
         const local = stats.find((s) => s.id === pair?.localCandidateId);
