@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  boolFlag,
   httpUrl,
   livekitFields,
   logLevel,
@@ -48,6 +49,23 @@ const apiEnvSchema = z.object({
   SETTLE_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
   LOG_LEVEL: logLevel,
+  // Recordings: S3 (or any S3-compatible store) when S3_BUCKET is set, else files under DATA_DIR.
+  S3_ENDPOINT: httpUrl.optional(),
+  S3_PUBLIC_ENDPOINT: httpUrl.optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: boolFlag.default(false),
+  RECORDING_MODE: z.enum(['builtin', 'egress', 'off']).default('builtin'),
+  /** The built-in recorder's control URL (apps/agent `recorder`). */
+  RECORDER_URL: httpUrl.default('http://127.0.0.1:3002'),
+  /** A builtin recording with no chunk for this long, once its call ended, is closed as `partial`. */
+  RECORDING_STALL_SECONDS: z.coerce.number().int().min(1).max(3600).default(90),
+  RECORDING_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(900).default(900),
   DEFAULT_SITE_KEY: z
     .string()
     .regex(/^pk_[A-Za-z0-9_]{8,64}$/)
@@ -74,9 +92,34 @@ const apiEnvChecked = apiEnvSchema.superRefine((e, ctx) => {
   if (e.INTERNAL_PORT !== undefined && e.INTERNAL_PORT !== 0 && e.INTERNAL_PORT === e.PORT) {
     ctx.addIssue({ code: 'custom', path: ['INTERNAL_PORT'], message: 'must differ from PORT' });
   }
+  if (e.RECORDING_MODE === 'egress' && !e.S3_BUCKET) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['S3_BUCKET'],
+      message: 'egress recordings go to S3: set S3_BUCKET',
+    });
+  }
+  if (e.S3_BUCKET && (!e.S3_ACCESS_KEY_ID || !e.S3_SECRET_ACCESS_KEY)) {
+    const path = e.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
+    ctx.addIssue({ code: 'custom', path: [path], message: 'required when S3_BUCKET is set' });
+  }
 });
 
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
+
+export type StorageConfig =
+  | {
+      kind: 's3';
+      endpoint: string | undefined;
+      /** Where browsers reach the store, when it differs (compose's minio:9000 is not reachable). */
+      publicEndpoint: string | undefined;
+      bucket: string;
+      region: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      forcePathStyle: boolean;
+    }
+  | { kind: 'files'; dir: string };
 
 export interface ApiConfig {
   port: number;
@@ -103,6 +146,13 @@ export interface ApiConfig {
   /** How long an unsettled call (room gone, visitor dropped) waits for a witness before it is ended. */
   settleGraceSeconds: number;
   logLevel: ApiEnv['LOG_LEVEL'];
+  storage: StorageConfig;
+  recording: {
+    mode: ApiEnv['RECORDING_MODE'];
+    recorderUrl: string;
+    stallSeconds: number;
+    urlTtlSeconds: number;
+  };
   defaultSite: { key: string | undefined; origins: string[] };
 }
 
@@ -136,6 +186,25 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     visitorJoinWindowSeconds: e.VISITOR_JOIN_WINDOW_SECONDS,
     settleGraceSeconds: e.SETTLE_GRACE_SECONDS,
     logLevel: e.LOG_LEVEL,
+    storage:
+      e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+        ? {
+            kind: 's3',
+            endpoint: e.S3_ENDPOINT,
+            publicEndpoint: e.S3_PUBLIC_ENDPOINT,
+            bucket: e.S3_BUCKET,
+            region: e.S3_REGION,
+            accessKeyId: e.S3_ACCESS_KEY_ID,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+          }
+        : { kind: 'files', dir: `${e.DATA_DIR}/recordings` },
+    recording: {
+      mode: e.RECORDING_MODE,
+      recorderUrl: e.RECORDER_URL,
+      stallSeconds: e.RECORDING_STALL_SECONDS,
+      urlTtlSeconds: e.RECORDING_URL_TTL_SECONDS,
+    },
     defaultSite: {
       key: e.DEFAULT_SITE_KEY,
       origins: (e.DEFAULT_SITE_ORIGINS ?? '')

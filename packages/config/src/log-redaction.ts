@@ -14,6 +14,7 @@ export const SENSITIVE_LOG_FIELDS: readonly string[] = [
   'password',
   'apiKey',
   'secret',
+  'secretAccessKey',
   'instructions',
 ];
 

@@ -14,7 +14,13 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
-export const CALL_JOB_KINDS = ['freeze_transcript', 'delete_room'] as const;
+export const CALL_JOB_KINDS = [
+  'freeze_transcript',
+  'delete_room',
+  'start_recording',
+  'stop_recording',
+  'finalize_recording',
+] as const;
 export type CallJobKind = (typeof CALL_JOB_KINDS)[number];
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -52,6 +58,12 @@ export const sites = pgTable('sites', {
   maxActiveCalls: integer('max_active_calls').notNull().default(50),
   businessHours: jsonb('business_hours').$type<BusinessHours>(),
   escalationEnabled: boolean('escalation_enabled').notNull().default(false),
+  /** Off: calls of this site are never recorded (no object, no row). */
+  recordingEnabled: boolean('recording_enabled').notNull().default(true),
+  /** Shown by the widget before the call starts, when recording is on; null: no notice. */
+  recordingNotice: text('recording_notice'),
+  /** Calls (audio, transcript, events) older than this are erased by the retention job; null: kept. */
+  retentionDays: integer('retention_days'),
   theme: jsonb('theme').$type<SiteTheme>().notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -221,6 +233,62 @@ export const callJobs = pgTable(
     uniqueIndex('call_jobs_call_kind_uq').on(t.callId, t.kind),
     index('call_jobs_due_idx').on(t.runAt).where(sql`${t.doneAt} is null`),
   ],
+);
+
+/**
+ * One per call. `startedAt` is the wall-clock instant of the recording's first sample: a transcript
+ * segment's offset in the audio is its own start minus this.
+ */
+export const recordings = pgTable(
+  'recordings',
+  {
+    id: uuid('id').primaryKey(),
+    callId: uuid('call_id')
+      .notNull()
+      .unique()
+      .references(() => voiceCalls.id, { onDelete: 'cascade' }),
+    mode: text('mode', { enum: ['builtin', 'egress'] }).notNull(),
+    status: text('status', { enum: ['active', 'complete', 'partial', 'failed'] })
+      .notNull()
+      .default('active'),
+    /** 's3' or 'files' (the embedded store under DATA_DIR). */
+    storage: text('storage', { enum: ['s3', 'files'] }).notNull(),
+    bucket: text('bucket'),
+    key: text('key').notNull(),
+    contentType: text('content_type').notNull(),
+    codec: text('codec').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }),
+    durationMs: integer('duration_ms'),
+    /** Builtin: chunks stored so far (0..chunks-1). */
+    chunks: integer('chunks').notNull().default(0),
+    lastChunkAt: ts('last_chunk_at'),
+    egressId: text('egress_id'),
+    error: text('error'),
+    startedAt: ts('started_at'),
+    endedAt: ts('ended_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('recordings_active_idx').on(t.lastChunkAt).where(sql`${t.status} = 'active'`),
+    index('recordings_egress_idx').on(t.egressId),
+  ],
+);
+
+/** Who read or changed what: every read of a recording, every export and erasure. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: uuid('id').primaryKey(),
+    /** `admin-key`, `system:retention`, later a staff user or API key id. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    /** No foreign key: the record of an erasure outlives the call it erased. */
+    callId: uuid('call_id'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('audit_log_call_idx').on(t.callId, t.at), index('audit_log_at_idx').on(t.at)],
 );
 
 /** Named leases so that one API instance at a time runs singleton loops such as the sweeper. */
