@@ -23,11 +23,11 @@ export function internalUrl(apiUrl: string, callId: string, route: InternalRoute
 }
 
 /** Statuses with which the API may refuse a report for good, given a permanent code with them. */
-const PERMANENT_STATUSES: ReadonlySet<number> = new Set([400, 404, 422]);
+const PERMANENT_STATUSES: ReadonlySet<number> = new Set([400, 404, 409, 422]);
 
 /**
  * Whether a refusal is worth retrying from its status alone. 401/403 (a key rotation), 408, 429
- * and 5xx always are; a 400/404/422 only when its code is not a permanent rejection.
+ * and 5xx always are; a 400/404/409/422 only when its code is not a permanent rejection.
  */
 export function isRetryableStatus(status: number): boolean {
   return !PERMANENT_STATUSES.has(status);

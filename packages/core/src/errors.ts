@@ -10,22 +10,28 @@ export const ERROR_CODES = [
   'call_not_found',
   'not_found',
   'call_not_active',
+  'recording_not_found',
+  'recording_closed',
   'conflict',
   'rate_limited',
   'outside_hours',
   'voice_unavailable',
+  'storage_unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
- * Codes with which the API (on a 400, 404 or 422) says an internal report or its call can never
+ * Codes with which the API (on a 400, 404, 409 or 422) says an internal report or its call can never
  * be accepted: the agent drops such a batch. Any other refusal (401 in a key rotation, 429, 5xx,
  * a route not deployed yet) passes, so the agent keeps the batch and retries it.
  */
 export const PERMANENT_REJECTION_CODES = [
   'validation_failed',
   'call_not_found',
+  // The recorder's uploads: the call keeps no recording, or its recording was closed already.
+  'recording_not_found',
+  'recording_closed',
 ] as const satisfies readonly ErrorCode[];
 
 export interface ErrorEnvelope {
