@@ -10,7 +10,8 @@ const INTEGRATION_BESIDE_CODE = [
   'apps/api/src/app.test.ts',
   // Starts a real livekit-server.
   'packages/testkit/src/livekit/livekit-process.test.ts',
-  // Starts a real MinIO.
+  // Start a real MinIO.
+  'apps/api/src/services/storage/object-store.test.ts',
   'packages/testkit/src/minio/minio-process.test.ts',
 ];
 
