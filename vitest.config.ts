@@ -3,11 +3,16 @@ import { defineConfig } from 'vitest/config';
 // Three projects so a developer can run the fast layer alone (`npx vitest --project unit`);
 // `npm test` runs all three. Integration and e2e files share one real livekit-server and
 // Postgres started in globalSetup, so they run file-by-file rather than in parallel workers.
-const ROUTE_TESTS = [
+// Tests beside the code that run real parts: integration tests, though they live under src/.
+const INTEGRATION_BESIDE_CODE = [
+  // Route tests run createApp(deps) on a real PostgreSQL.
   'apps/api/src/routes/**/*.test.ts',
   'apps/api/src/app.test.ts',
   // Starts a real livekit-server.
   'packages/testkit/src/livekit/livekit-process.test.ts',
+  // Start a real MinIO.
+  'apps/api/src/services/storage/object-store.test.ts',
+  'packages/testkit/src/minio/minio-process.test.ts',
 ];
 
 export default defineConfig({
@@ -17,15 +22,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
-          // Route tests run createApp(deps) on a real PostgreSQL: they are integration tests.
-          exclude: [...ROUTE_TESTS, '**/node_modules/**'],
+          exclude: [...INTEGRATION_BESIDE_CODE, '**/node_modules/**'],
           environment: 'node',
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['tests/integration/**/*.test.ts', ...ROUTE_TESTS],
+          include: ['tests/integration/**/*.test.ts', ...INTEGRATION_BESIDE_CODE],
           globalSetup: ['tests/setup/preflight.ts'],
           fileParallelism: false,
           testTimeout: 60_000,

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what VoiceDesk needs to run and test locally. Idempotent and non-interactive:
-# the first run builds livekit-server (~4 min with Go) and runs `npm ci`; later runs take seconds.
+# the first run builds livekit-server (~4 min with Go) and MinIO (~10 min) and runs `npm ci`;
+# later runs take seconds.
 #
-#   bash scripts/setup.sh                 livekit-server v1.13.5 + redis-server + node deps
+#   bash scripts/setup.sh                 livekit-server v1.13.5 + MinIO + redis-server + ffmpeg
+#                                         + node deps
 #   bash scripts/setup.sh --with-browser  also Debian chromium (for browser tests)
 #
 # Env: VOICEDESK_CACHE (default ~/.cache/voicedesk), VOICEDESK_GO (default /usr/local/go/bin/go).
@@ -17,7 +19,7 @@ for arg in "$@"; do
   case "$arg" in
     --with-browser) WITH_BROWSER=1 ;;
     -h | --help)
-      sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -38,6 +40,23 @@ step_done() {
 die() {
   echo "setup: ERROR: $*" >&2
   exit 1
+}
+
+# apt_install <package>: installs one Debian package as root (or through sudo -n), one apt run
+# at a time across concurrent setups. The caller checks first whether it is already there.
+apt_install() {
+  local sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "$1 is missing and installing it needs root (apt-get)"
+    sudo=(sudo -n)
+  fi
+  exec 8>"$CACHE/locks/apt.lock"
+  flock -w 1800 8 || die "timed out waiting for $CACHE/locks/apt.lock"
+  if ! dpkg -s "$1" >/dev/null 2>&1; then
+    "${sudo[@]}" apt-get update -q </dev/null
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$1" </dev/null
+  fi
+  exec 8>&-
 }
 
 # True when the binary at $1 runs and reports the pinned version.
@@ -90,7 +109,61 @@ setup_livekit() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 2. redis-server (Debian), always: the LiveKit cluster tests run two nodes on a throwaway Redis.
+# 2. MinIO, pinned, built once into the cache: the real S3 server of the integration tests.
+#    A test-time tool (AGPL), never shipped. A `go install` build reports its version as
+#    DEVELOPMENT.GOGET, so the pin is checked in the Go build info (`go version -m`) of the fresh
+#    build and kept in the cached file's name.
+# ---------------------------------------------------------------------------------------------
+minio_runs() {
+  [[ -x "$1" ]] && "$1" --version >/dev/null 2>&1
+}
+minio_built_ok() {
+  minio_runs "$1" && "$GO_BIN" version -m "$1" 2>/dev/null |
+    grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/minio/minio[[:space:]]+$MINIO_VERSION([[:space:]]|\$)"
+}
+
+setup_minio() {
+  local t0 what
+  t0=$(now_ms)
+  if minio_runs "$MINIO_VERSIONED_BIN" && [[ "$(readlink "$MINIO_BIN" 2>/dev/null)" == "minio-$MINIO_VERSION" ]]; then
+    step_done minio "cached $MINIO_VERSION at $MINIO_BIN" "$t0"
+    return
+  fi
+
+  exec 9>"$CACHE/locks/minio.lock"
+  flock -w 1800 9 || die "timed out waiting for $CACHE/locks/minio.lock"
+
+  local gopath="$CACHE/go"
+  local built="$gopath/bin/minio"
+  if minio_runs "$MINIO_VERSIONED_BIN"; then
+    what="cached $MINIO_VERSION (built by a concurrent run)"
+  elif [[ -x "$GO_BIN" ]] && minio_built_ok "$built"; then
+    what="copied $MINIO_VERSION from $built"
+  else
+    [[ -x "$GO_BIN" ]] || die "MinIO $MINIO_VERSION is not in $CACHE/bin and Go is missing at $GO_BIN.
+  Install Go (https://go.dev/dl/) to /usr/local/go, or set VOICEDESK_GO=/path/to/go, or put a
+  MinIO binary built from github.com/minio/minio@$MINIO_VERSION at $MINIO_VERSIONED_BIN, then run
+  this script again."
+    echo "setup: building MinIO $MINIO_VERSION with $GO_BIN (about 10 minutes, once)..."
+    GOPATH="$gopath" GOFLAGS=-modcacherw "$GO_BIN" install "github.com/minio/minio@$MINIO_VERSION" ||
+      die "go install github.com/minio/minio@$MINIO_VERSION failed"
+    minio_built_ok "$built" || die "$built was built but its build info does not name $MINIO_VERSION"
+    what="built $MINIO_VERSION with Go into $CACHE"
+  fi
+
+  if ! minio_runs "$MINIO_VERSIONED_BIN"; then
+    cp "$built" "$MINIO_VERSIONED_BIN.tmp.$$"
+    chmod 0755 "$MINIO_VERSIONED_BIN.tmp.$$"
+    mv -f "$MINIO_VERSIONED_BIN.tmp.$$" "$MINIO_VERSIONED_BIN"
+  fi
+  ln -sfn "minio-$MINIO_VERSION" "$MINIO_BIN"
+  minio_runs "$MINIO_BIN" || die "$MINIO_BIN --version fails"
+  exec 9>&-
+  step_done minio "$what" "$t0"
+}
+
+# ---------------------------------------------------------------------------------------------
+# 3. redis-server (Debian), always: the LiveKit cluster tests run two nodes on a throwaway Redis.
 # ---------------------------------------------------------------------------------------------
 setup_redis() {
   local t0
@@ -99,24 +172,28 @@ setup_redis() {
     step_done redis-server "already installed ($(redis-server --version | grep -o 'v=[^ ]*'))" "$t0"
     return
   fi
-  local sudo=()
-  if [[ "$(id -u)" != 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "redis-server is missing and installing it needs root (apt-get)"
-    sudo=(sudo -n)
-  fi
-  exec 8>"$CACHE/locks/apt.lock"
-  flock -w 1800 8 || die "timed out waiting for $CACHE/locks/apt.lock"
-  if ! command -v redis-server >/dev/null 2>&1; then
-    "${sudo[@]}" apt-get update -q </dev/null
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server </dev/null
-  fi
-  exec 8>&-
+  apt_install redis-server
   command -v redis-server >/dev/null 2>&1 || die "redis-server did not install"
   step_done redis-server "installed $(dpkg-query -W -f='${Version}' redis-server)" "$t0"
 }
 
 # ---------------------------------------------------------------------------------------------
-# 3. Chromium for browser tests (opt-in).
+# 4. ffmpeg (Debian), always: the recording tests decode what was stored with ffmpeg/ffprobe.
+# ---------------------------------------------------------------------------------------------
+setup_ffmpeg() {
+  local t0
+  t0=$(now_ms)
+  if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then
+    step_done ffmpeg "already installed ($(ffmpeg -version | head -n1 | cut -d' ' -f3))" "$t0"
+    return
+  fi
+  apt_install ffmpeg
+  command -v ffprobe >/dev/null 2>&1 || die "ffmpeg did not install"
+  step_done ffmpeg "installed $(dpkg-query -W -f='${Version}' ffmpeg)" "$t0"
+}
+
+# ---------------------------------------------------------------------------------------------
+# 5. Chromium for browser tests (opt-in).
 # ---------------------------------------------------------------------------------------------
 setup_browser() {
   local t0
@@ -129,24 +206,13 @@ setup_browser() {
     step_done chromium "already installed ($(dpkg-query -W -f='${Version}' chromium))" "$t0"
     return
   fi
-  local sudo=()
-  if [[ "$(id -u)" != 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "chromium is missing and installing it needs root (apt-get)"
-    sudo=(sudo -n)
-  fi
-  exec 8>"$CACHE/locks/apt.lock"
-  flock -w 1800 8 || die "timed out waiting for $CACHE/locks/apt.lock"
-  if ! dpkg -s chromium >/dev/null 2>&1; then
-    "${sudo[@]}" apt-get update -q </dev/null
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium </dev/null
-  fi
-  exec 8>&-
+  apt_install chromium
   dpkg -s chromium >/dev/null 2>&1 || die "chromium did not install"
   step_done chromium "installed $(dpkg-query -W -f='${Version}' chromium)" "$t0"
 }
 
 # ---------------------------------------------------------------------------------------------
-# 4. Node dependencies: `npm ci` only when package-lock.json changed since the last install.
+# 6. Node dependencies: `npm ci` only when package-lock.json changed since the last install.
 # ---------------------------------------------------------------------------------------------
 setup_node() {
   local t0 want have stamp="$ROOT/node_modules/.voicedesk-stamp"
@@ -177,7 +243,9 @@ setup_node() {
 
 T_ALL=$(now_ms)
 setup_livekit
+setup_minio
 setup_redis
+setup_ffmpeg
 setup_browser
 setup_node
 step_done total "done" "$T_ALL"

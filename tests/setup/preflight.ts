@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { defaultLivekitBinary } from '@voicedesk/testkit';
+import { defaultLivekitBinary, defaultMinioBinary } from '@voicedesk/testkit';
 
 /**
  * Fails the run up front, with the fix, when the real parts the suite needs are missing,
@@ -12,6 +12,10 @@ export default async function preflight(): Promise<void> {
     throw new Error(
       `livekit-server not found at ${binary}: run "bash scripts/setup.sh" (npm test does this)`,
     );
+  }
+  const minio = defaultMinioBinary();
+  if (!existsSync(minio)) {
+    throw new Error(`minio not found at ${minio}: run "bash scripts/setup.sh" (npm test does this)`);
   }
   const pg = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
   await new Promise<void>((resolve, reject) => {
