@@ -17,6 +17,7 @@ import { createLogger } from '../../apps/api/src/logger.ts';
 import { applyCallEvent } from '../../apps/api/src/services/apply-call-event.ts';
 import { createLivekitGateway } from '../../apps/api/src/services/livekit-gateway.ts';
 import { createApiMetrics } from '../../apps/api/src/services/metrics.ts';
+import { createObjectStore } from '../../apps/api/src/services/storage/create-object-store.ts';
 import { sweepOnce } from '../../apps/api/src/services/sweeper.ts';
 import { POSTGRES_SERVER_URL } from '../support/api-harness.ts';
 
@@ -55,6 +56,7 @@ beforeAll(async () => {
       apiSecret: config.livekit.apiSecret,
     }),
     metrics: createApiMetrics(database),
+    storage: createObjectStore(config.storage),
     now: () => clock,
   };
 });

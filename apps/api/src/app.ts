@@ -1,4 +1,4 @@
-import { AppError } from '@voicedesk/core';
+import { AppError, RECORDING_CHUNK_MAX_BYTES } from '@voicedesk/core';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
@@ -10,6 +10,8 @@ import { ROUTES } from './routes/index.ts';
 
 const PUBLIC_BODY_LIMIT = 16 * 1024;
 const INTERNAL_BODY_LIMIT = 1024 * 1024;
+/** The recorder's uploads: Ogg bytes, not JSON. */
+const RECORDING_CHUNK_PATH = /^\/internal\/calls\/[^/]+\/recording\/chunks\/[^/]+$/;
 
 /**
  * Which routes one listener serves: `all` on a single port; with INTERNAL_PORT, `public` on the
@@ -51,7 +53,13 @@ export function createApp(deps: AppDeps, surface: AppSurface = 'all') {
   });
 
   app.use('/v1/livekit/webhook', limitBody(INTERNAL_BODY_LIMIT));
-  app.use('/internal/*', limitBody(INTERNAL_BODY_LIMIT), requireJson);
+  app.use('/internal/*', async (c, next) => {
+    // Its content type is checked by the route, after its guard: a caller without the key learns nothing.
+    if (RECORDING_CHUNK_PATH.test(c.req.path)) return limitBody(RECORDING_CHUNK_MAX_BYTES)(c, next);
+    return limitBody(INTERNAL_BODY_LIMIT)(c, async () => {
+      await requireJson(c, next);
+    });
+  });
   app.use('/v1/*', async (c, next) => {
     if (c.req.path === '/v1/livekit/webhook') return next();
     return limitBody(PUBLIC_BODY_LIMIT)(c, async () => {

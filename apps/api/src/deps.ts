@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '@voicedesk/db';
 import type { Logger } from './logger.ts';
 import type { LivekitGateway } from './services/livekit-gateway.ts';
 import type { ApiMetrics } from './services/metrics.ts';
+import type { ObjectStore } from './services/storage/object-store.ts';
 
 export interface AppDeps {
   config: ApiConfig;
@@ -10,5 +11,7 @@ export interface AppDeps {
   livekit: LivekitGateway;
   logger: Logger;
   metrics: ApiMetrics;
+  /** Where recordings are kept (S3, or files under DATA_DIR). */
+  storage: ObjectStore;
   now?: () => Date;
 }

@@ -3,10 +3,12 @@ import type { ApiConfig } from '@voicedesk/config';
 import { openDatabase } from '@voicedesk/db';
 import { createApp } from './app.ts';
 import type { AppDeps } from './deps.ts';
+import { errorFacts } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createLivekitGateway } from './services/livekit-gateway.ts';
 import { createApiMetrics } from './services/metrics.ts';
 import { ensureDefaultSite, type SiteRow } from './services/sites.ts';
+import { createObjectStore } from './services/storage/create-object-store.ts';
 import { startSweeper } from './services/sweeper.ts';
 
 export interface RunningApi {
@@ -33,7 +35,9 @@ export async function startApiServer(config: ApiConfig, logger: Logger = createL
     livekit: createLivekitGateway(config.livekit),
     logger,
     metrics: createApiMetrics(database),
+    storage: createObjectStore(config.storage),
   };
+  const storeReady = prepareStore(deps);
   const split = config.internalPort !== undefined;
   const sweeper = startSweeper(deps);
   const publicListener = await listen(createApp(deps, split ? 'public' : 'all'), config.port, config.host);
@@ -48,11 +52,40 @@ export async function startApiServer(config: ApiConfig, logger: Logger = createL
     defaultSite,
     deps,
     async close() {
+      storeReady.stop();
       await sweeper.stop();
       await Promise.all([publicListener.close(), internalListener?.close()]);
       await database.close();
     },
   } satisfies RunningApi;
+}
+
+/**
+ * Creates the bucket (or directory) when missing. A store that is down must not keep the API from
+ * taking calls: recordings wait on the recorder's spool, so this keeps trying in the background.
+ */
+function prepareStore(deps: AppDeps): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const attempt = () => {
+    deps.storage.ensureReady().then(
+      () => deps.logger.info({ store: deps.storage.kind }, 'recording store ready'),
+      (err: unknown) => {
+        deps.logger.warn(
+          { store: deps.storage.kind, ...errorFacts(err) },
+          'recording store not ready, retrying',
+        );
+        if (!stopped) timer = setTimeout(attempt, 5_000).unref();
+      },
+    );
+  };
+  attempt();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 function listen(app: ReturnType<typeof createApp>, port: number, hostname: string) {

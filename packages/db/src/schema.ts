@@ -18,9 +18,13 @@ export const CALL_JOB_KINDS = [
   'freeze_transcript',
   'delete_room',
   'start_recording',
-  'stop_recording',
   'finalize_recording',
 ] as const;
+/** What every call needs once it has ended. */
+export const CALL_END_JOB_KINDS = [
+  'freeze_transcript',
+  'delete_room',
+] as const satisfies readonly CallJobKind[];
 export type CallJobKind = (typeof CALL_JOB_KINDS)[number];
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });

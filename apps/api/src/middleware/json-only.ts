@@ -3,29 +3,28 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../app-env.ts';
 
-/** Rejects non-JSON writes before validation so the error names the real problem. */
-export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
-    const type = c.req.header('content-type') ?? '';
-    const length = c.req.header('content-length');
-    // Node's server gives every POST a body stream, even `curl -X POST` with no body and no
-    // length; without a length, look for an actual byte (bounded by limitBody, cached by Hono
-    // for the validator) instead of trusting the stream's presence.
-    const hasBody =
-      length === undefined
-        ? c.req.raw.body !== null && (await c.req.arrayBuffer()).byteLength > 0
-        : Number(length) > 0;
-    if (hasBody && !/^application\/json\b/i.test(type)) {
-      throw new AppError(
-        415,
-        'unsupported_media_type',
-        'content-type must be application/json',
-        'content-type',
-      );
+/** Rejects writes of another type before validation so the error names the real problem. */
+export const requireContentType =
+  (type: string): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
+      const sent = c.req.header('content-type') ?? '';
+      const length = c.req.header('content-length');
+      // Node's server gives every POST a body stream, even `curl -X POST` with no body and no
+      // length; without a length, look for an actual byte (bounded by limitBody, cached by Hono
+      // for the validator) instead of trusting the stream's presence.
+      const hasBody =
+        length === undefined
+          ? c.req.raw.body !== null && (await c.req.arrayBuffer()).byteLength > 0
+          : Number(length) > 0;
+      if (hasBody && sent.split(';')[0]?.trim().toLowerCase() !== type) {
+        throw new AppError(415, 'unsupported_media_type', `content-type must be ${type}`, 'content-type');
+      }
     }
-  }
-  await next();
-};
+    await next();
+  };
+
+export const requireJson = requireContentType('application/json');
 
 export const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
   bodyLimit({

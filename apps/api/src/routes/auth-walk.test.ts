@@ -19,6 +19,7 @@ const OPENS: Record<Guard['name'], (cred: Credential) => boolean> = {
   serviceOnly: (cred) => cred === 'service',
   visitorOwnsCall: (cred) => cred === 'visitor',
   livekitSignature: () => false,
+  signedLink: () => false,
 };
 
 let t: RouteApp;
@@ -60,6 +61,7 @@ describe('every route refuses every method and credential it does not accept', (
         admin: 'adminOnly',
         internal: 'serviceOnly',
         webhook: 'livekitSignature',
+        signed: 'signedLink',
       }[r.audience];
       expect(r.guard, `${r.method} ${r.path}`).toBe(expected);
     }

@@ -5,7 +5,8 @@ import { preflight, siteCors } from '../middleware/site-cors.ts';
 import type { Guard } from './guards.ts';
 
 /** Who calls a route. It decides the guard, and which listener serves it (INTERNAL_PORT). */
-export type Audience = 'public' | 'visitor' | 'admin' | 'internal' | 'webhook';
+/** `signed`: whoever holds a link the API signed and that has not expired. */
+export type Audience = 'public' | 'visitor' | 'admin' | 'internal' | 'webhook' | 'signed';
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**

@@ -4,6 +4,7 @@ import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import { bearerToken, keysEqual } from '../middleware/keys.ts';
+import { verifyRecordingLink } from '../services/recording-links.ts';
 import { verifyVisitorKey } from '../services/visitor-key.ts';
 
 /**
@@ -12,7 +13,7 @@ import { verifyVisitorKey } from '../services/visitor-key.ts';
  * served by the GET route, so it passes the same guard), and refuses before any query runs.
  */
 export interface Guard {
-  name: 'publicRoute' | 'adminOnly' | 'serviceOnly' | 'visitorOwnsCall' | 'livekitSignature';
+  name: 'publicRoute' | 'adminOnly' | 'serviceOnly' | 'visitorOwnsCall' | 'livekitSignature' | 'signedLink';
   /** The OpenAPI security requirement the guard enforces. */
   security: Record<string, string[]>[];
   middleware: MiddlewareHandler<AppEnv>;
@@ -85,6 +86,32 @@ export const livekitSignature: Guard = {
     } catch (err) {
       deps.logger.warn(errorFacts(err), 'rejected webhook');
       throw unauthorized('webhook signature is missing, invalid or expired');
+    }
+    await next();
+  },
+};
+
+/**
+ * The path's `:token` is a link the API signed (GET /v1/calls/:id/recording) and that has not
+ * expired: a browser's <audio> element can send no header, so the link itself is the credential.
+ */
+export const signedLink: Guard = {
+  name: 'signedLink',
+  security: [],
+  middleware: async (c, next) => {
+    const deps = c.get('deps');
+    const check = verifyRecordingLink(
+      c.req.param('token') ?? '',
+      deps.config.internalServiceKey,
+      deps.now?.() ?? new Date(),
+    );
+    if (!check.ok) {
+      throw new AppError(
+        403,
+        'forbidden',
+        check.reason === 'expired' ? 'this recording link has expired' : 'this is not a valid recording link',
+        'token',
+      );
     }
     await next();
   },

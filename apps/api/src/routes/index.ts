@@ -1,12 +1,15 @@
 import { getCallEntry, listCallsEntry } from './calls-admin.ts';
+import { deleteCallEntry, exportCallEntry } from './calls-erasure.ts';
 import { createCallEntry, endCallEntry } from './calls-public.ts';
 import type { RouteEntry } from './define.ts';
 import { docsAssetsEntry, docsPageEntry, openApiDocumentEntry } from './docs.ts';
 import { healthzEntry, readyzEntry } from './health.ts';
 import { agentEndCallEntry, assistantEntry, metricsEntry, segmentsEntry } from './internal.ts';
+import { recordingChunkEntry, recordingFinishEntry } from './internal-recording.ts';
 import { witnessEntry } from './internal-witness.ts';
 import { livekitWebhookEntry } from './livekit-webhook.ts';
 import { scrapeMetricsEntry } from './metrics.ts';
+import { recordingStreamEntry, recordingUrlEntry } from './recordings-admin.ts';
 import { siteConfigEntry } from './sites-public.ts';
 import { demoPageEntry, widgetScriptEntry } from './widget-assets.ts';
 
@@ -31,6 +34,11 @@ export const ROUTES: readonly RouteEntry[] = [
   // admin: ADMIN_API_KEY
   listCallsEntry, //          GET  /v1/calls
   getCallEntry, //            GET  /v1/calls/:id
+  recordingUrlEntry, //       GET  /v1/calls/:id/recording (audited)
+  exportCallEntry, //         GET  /v1/calls/:id/export (audited)
+  deleteCallEntry, //         DELETE /v1/calls/:id (audited)
+  // signed: a link the API signed, until it expires
+  recordingStreamEntry, //    GET  /v1/recordings/:token (Range)
   // webhook: LiveKit's signature over the body
   livekitWebhookEntry, //     POST /v1/livekit/webhook
   // internal: INTERNAL_SERVICE_KEY (the agent); only on INTERNAL_PORT when it is set
@@ -39,5 +47,7 @@ export const ROUTES: readonly RouteEntry[] = [
   metricsEntry, //            POST /internal/calls/:id/metrics
   agentEndCallEntry, //       POST /internal/calls/:id/end
   witnessEntry, //            POST /internal/calls/:id/witness
+  recordingChunkEntry, //     PUT  /internal/calls/:id/recording/chunks/:seq (audio/ogg)
+  recordingFinishEntry, //    POST /internal/calls/:id/recording/finish
   scrapeMetricsEntry, //      GET  /metrics (Prometheus text)
 ];

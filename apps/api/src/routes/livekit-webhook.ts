@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '@voicedesk/core';
 import { errorResponses, jsonResponse } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
+import { applyEgressUpdate } from '../services/egress-updates.ts';
 import { mapWebhook } from '../services/webhook-mapping.ts';
 import { defineRoute } from './define.ts';
 import { livekitSignature } from './guards.ts';
@@ -33,6 +34,8 @@ export const livekitWebhookEntry = defineRoute({
       const receivedAt = (deps.now?.() ?? new Date()).getTime();
       deps.metrics.webhookLagSeconds.observe(Math.max(0, receivedAt / 1000 - Number(event.createdAt)));
     }
+    if (!outcome.duplicate && event.egressInfo)
+      await applyEgressUpdate(deps, event.egressInfo, outcome.callId);
     deps.logger.debug({ type: stored.type, callId: outcome.callId, duplicate: outcome.duplicate }, 'webhook');
     return c.json({ ok: true, duplicate: outcome.duplicate }, 200);
   },

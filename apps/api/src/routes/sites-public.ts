@@ -17,6 +17,9 @@ const siteConfig = z
       color: z.string(),
       position: z.enum(['bottom-right', 'bottom-left']),
     }),
+    recording: z
+      .object({ enabled: z.boolean(), notice: z.string().nullable() })
+      .describe('Whether calls are recorded, and the notice the widget shows before a call'),
   })
   .openapi('SiteConfig');
 
@@ -53,6 +56,10 @@ export const siteConfigEntry = defineRoute({
         language: site.language,
         open: isOpen(site.businessHours, deps.now?.() ?? new Date()),
         theme: site.theme,
+        recording: {
+          enabled: site.recordingEnabled && deps.config.recording.mode !== 'off',
+          notice: site.recordingEnabled && deps.config.recording.mode !== 'off' ? site.recordingNotice : null,
+        },
       },
       200,
     );

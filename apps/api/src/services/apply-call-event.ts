@@ -2,6 +2,7 @@ import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import { runDueCallJobs } from './call-jobs.ts';
 import {
+  becameConnected,
   becameTerminal,
   type CallEventInput,
   type CallEventOutcome,
@@ -18,7 +19,17 @@ export async function applyCallEvent(deps: AppDeps, input: CallEventInput): Prom
   const outcome = await recordCallEvent(deps.database.db, input, {
     now,
     settleGraceSeconds: deps.config.settleGraceSeconds,
+    // Egress records the room as it is: start it once there is someone to record.
+    ...(deps.config.recording.mode === 'egress' ? { connectedJobs: ['start_recording'] as const } : {}),
   });
+  if (becameConnected(outcome) && outcome.callId && deps.config.recording.mode === 'egress') {
+    await runDueCallJobs(deps, { callId: outcome.callId }).catch((err: unknown) => {
+      deps.logger.warn(
+        { callId: outcome.callId, ...errorFacts(err) },
+        'recording start deferred to the runner',
+      );
+    });
+  }
   if (becameTerminal(outcome) && outcome.callId) {
     deps.logger.info(
       {

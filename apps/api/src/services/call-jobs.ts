@@ -1,6 +1,7 @@
 import { type CallJobKind, callJobs, voiceCalls } from '@voicedesk/db';
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
+import { finalizeRecording, startRecording } from './recordings.ts';
 import { assembleTranscript } from './transcript.ts';
 
 /** A claim outlives any one job (a room delete is one request): a worker that died frees it by expiry. */
@@ -19,6 +20,12 @@ async function perform(deps: AppDeps, kind: CallJobKind, callId: string, roomNam
     case 'delete_room':
       // Closing the room releases the worker's job and tells a waiting visitor the call is over.
       await deps.livekit.deleteRoom(roomName);
+      return;
+    case 'start_recording':
+      await startRecording(deps, callId);
+      return;
+    case 'finalize_recording':
+      await finalizeRecording(deps, callId);
       return;
   }
 }

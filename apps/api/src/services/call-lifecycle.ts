@@ -6,7 +6,8 @@ import {
   projectCall,
 } from '@voicedesk/core';
 import {
-  CALL_JOB_KINDS,
+  CALL_END_JOB_KINDS,
+  type CallJobKind,
   callEvents,
   callJobs,
   callParticipants,
@@ -39,6 +40,8 @@ export interface RecordOptions {
   now: Date;
   /** How long an unsettled call waits for a witness to explain it before the sweeper settles it. */
   settleGraceSeconds: number;
+  /** Work queued, with the event, when the call becomes connected (an egress recording starts). */
+  connectedJobs?: readonly CallJobKind[];
 }
 
 /**
@@ -136,14 +139,28 @@ export async function recordCallEvent(
         });
     }
     const outcome = { duplicate: false, ...base, projection };
+    if (options.connectedJobs?.length && becameConnected(outcome)) {
+      await tx
+        .insert(callJobs)
+        .values(
+          options.connectedJobs.map((kind) => ({ id: newId(), callId: call.id, kind, runAt: options.now })),
+        )
+        .onConflictDoNothing({ target: [callJobs.callId, callJobs.kind] });
+    }
     if (becameTerminal(outcome)) {
       await tx
         .insert(callJobs)
-        .values(CALL_JOB_KINDS.map((kind) => ({ id: newId(), callId: call.id, kind, runAt: options.now })))
+        .values(
+          CALL_END_JOB_KINDS.map((kind) => ({ id: newId(), callId: call.id, kind, runAt: options.now })),
+        )
         .onConflictDoNothing({ target: [callJobs.callId, callJobs.kind] });
     }
     return outcome;
   });
+}
+
+export function becameConnected(outcome: CallEventOutcome): boolean {
+  return outcome.projection?.status === 'connected' && outcome.previousStatus !== 'connected';
 }
 
 export function becameTerminal(outcome: CallEventOutcome): boolean {

@@ -1,5 +1,5 @@
 import type { CallStatus } from '@voicedesk/core';
-import { callEvents, callMetrics, callParticipants, type Db, voiceCalls } from '@voicedesk/db';
+import { callEvents, callMetrics, callParticipants, type Db, recordings, voiceCalls } from '@voicedesk/db';
 import { and, asc, avg, count, desc, eq, gte, inArray, lt, lte, type SQL, sum } from 'drizzle-orm';
 import { listSegments } from './transcript.ts';
 
@@ -81,7 +81,7 @@ export async function callStats(db: Db, filters: CallFilters) {
 export async function callDetail(db: Db, id: string) {
   const [call] = await db.select().from(voiceCalls).where(eq(voiceCalls.id, id));
   if (!call) return undefined;
-  const [participants, segments, events, metrics] = await Promise.all([
+  const [participants, segments, events, metrics, [recording]] = await Promise.all([
     db
       .select({
         identity: callParticipants.identity,
@@ -112,7 +112,27 @@ export async function callDetail(db: Db, id: string) {
       .from(callMetrics)
       .where(eq(callMetrics.callId, id))
       .orderBy(asc(callMetrics.turn), asc(callMetrics.kind)),
+    db
+      .select({
+        mode: recordings.mode,
+        status: recordings.status,
+        contentType: recordings.contentType,
+        codec: recordings.codec,
+        bytes: recordings.bytes,
+        durationMs: recordings.durationMs,
+        startedAt: recordings.startedAt,
+        endedAt: recordings.endedAt,
+        error: recordings.error,
+      })
+      .from(recordings)
+      .where(eq(recordings.callId, id)),
   ]);
   const { transcript: _export, metadata, ...row } = call;
-  return { ...row, metadata, participants, segments, events, metrics };
+  // Where each line was said in the audio: a player seeks there when the line is clicked.
+  const origin = recording?.startedAt?.getTime();
+  const placed = segments.map((seg) => ({
+    ...seg,
+    offsetMs: origin === undefined ? null : Math.max(0, seg.startedAt.getTime() - origin),
+  }));
+  return { ...row, metadata, participants, segments: placed, events, metrics, recording: recording ?? null };
 }

@@ -1,6 +1,13 @@
-import { ParticipantInfo_Kind, RoomAgentDispatch } from '@livekit/protocol';
+import {
+  EncodedFileOutput,
+  EncodedFileType,
+  ParticipantInfo_Kind,
+  RoomAgentDispatch,
+  S3Upload,
+} from '@livekit/protocol';
 import {
   AccessToken,
+  EgressClient,
   RoomServiceClient,
   TrackSource,
   TwirpError,
@@ -28,8 +35,26 @@ export interface LivekitGateway {
   /** Who is in the room now, or null when the media server has no such room; rejects when it cannot be asked. */
   roomParticipants(roomName: string): Promise<RoomParticipant[] | null>;
   mintVisitorToken(grant: VisitorGrant): Promise<string>;
+  /** Hidden and subscribe-only: the built-in recorder hears everyone and nobody sees it. */
+  mintRecorderToken(grant: { roomName: string; identity: string; ttlSeconds: number }): Promise<string>;
+  /** An audio-only room composite to S3 as Ogg Opus (LiveKit Egress); resolves to the egress id. */
+  startAudioEgress(request: AudioEgressRequest): Promise<string>;
   receiveWebhook(body: string, authorization: string | undefined): Promise<WebhookEvent>;
   ping(): Promise<void>;
+}
+
+export interface AudioEgressRequest {
+  roomName: string;
+  /** The object key the file is written to. */
+  filepath: string;
+  s3: {
+    accessKey: string;
+    secret: string;
+    region: string;
+    endpoint: string;
+    bucket: string;
+    forcePathStyle: boolean;
+  };
 }
 
 export interface RoomParticipant {
@@ -57,18 +82,15 @@ function nodeUnavailable(err: unknown): boolean {
  * answer. Every node serves every room (they share Redis), so any node's answer will do. It starts
  * with the node that answered last, so a dead node costs one refused connection, not one per call.
  */
-function nodeFailover(urls: string[], apiKey: string, apiSecret: string, requestTimeoutSeconds: number) {
-  const clients = urls.map(
-    (url) =>
-      new RoomServiceClient(httpUrl(url), apiKey, apiSecret, { requestTimeout: requestTimeoutSeconds }),
-  );
+function nodeFailover<C>(urls: string[], client: (url: string) => C) {
+  const clients = urls.map((url) => client(httpUrl(url)));
   let preferred = 0;
-  return async function call<T>(op: (rooms: RoomServiceClient) => Promise<T>): Promise<T> {
+  return async function call<T>(op: (client: C) => Promise<T>): Promise<T> {
     let lastError: unknown;
     for (let n = 0; n < clients.length; n++) {
       const i = (preferred + n) % clients.length;
       try {
-        const result = await op(clients[i] as RoomServiceClient);
+        const result = await op(clients[i] as C);
         preferred = i;
         return result;
       } catch (err) {
@@ -92,7 +114,15 @@ export function createLivekitGateway(opts: {
   /** Per node and call; a node that hangs instead of refusing costs this much before the next is tried. */
   requestTimeoutSeconds?: number;
 }): LivekitGateway {
-  const onAnyNode = nodeFailover(opts.urls, opts.apiKey, opts.apiSecret, opts.requestTimeoutSeconds ?? 5);
+  const requestTimeout = opts.requestTimeoutSeconds ?? 5;
+  const onAnyNode = nodeFailover(
+    opts.urls,
+    (url) => new RoomServiceClient(url, opts.apiKey, opts.apiSecret, { requestTimeout }),
+  );
+  const egressOnAnyNode = nodeFailover(
+    opts.urls,
+    (url) => new EgressClient(url, opts.apiKey, opts.apiSecret, { requestTimeout }),
+  );
   const receiver = new WebhookReceiver(opts.apiKey, opts.apiSecret);
 
   return {
@@ -157,6 +187,40 @@ export function createLivekitGateway(opts: {
         hidden: false,
       });
       return token.toJwt();
+    },
+    async mintRecorderToken({ roomName, identity, ttlSeconds }) {
+      const token = new AccessToken(opts.apiKey, opts.apiSecret, { identity, ttl: ttlSeconds });
+      token.addGrant({
+        room: roomName,
+        roomJoin: true,
+        canPublish: false,
+        canSubscribe: true,
+        canPublishData: false,
+        canUpdateOwnMetadata: false,
+        roomAdmin: false,
+        roomCreate: false,
+        roomList: false,
+        roomRecord: false,
+        // Not shown to the visitor or the assistant, not counted as a caller.
+        hidden: true,
+      });
+      return token.toJwt();
+    },
+    async startAudioEgress({ roomName, filepath, s3 }) {
+      const info = await egressOnAnyNode((egress) =>
+        egress.startRoomCompositeEgress(
+          roomName,
+          {
+            file: new EncodedFileOutput({
+              fileType: EncodedFileType.OGG,
+              filepath,
+              output: { case: 's3', value: new S3Upload(s3) },
+            }),
+          },
+          { audioOnly: true },
+        ),
+      );
+      return info.egressId;
     },
     receiveWebhook(body, authorization) {
       return receiver.receive(body, authorization);

@@ -3,6 +3,8 @@ import { newId, voiceCalls } from '@voicedesk/db';
 import { and, count, eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
+import { runDueCallJobs } from './call-jobs.ts';
+import { queueRecordingStart } from './recordings.ts';
 import type { SiteRow } from './sites.ts';
 import { visitorKeyFor } from './visitor-key.ts';
 
@@ -88,6 +90,14 @@ export async function startCall(
       'voice_unavailable',
       'the voice service is unavailable, please try again shortly',
     );
+  }
+
+  if (deps.config.recording.mode === 'builtin') {
+    // The recorder joins before the visitor, so the greeting is in the recording from its first word.
+    await queueRecordingStart(deps, callId);
+    void runDueCallJobs(deps, { callId }).catch((err: unknown) => {
+      deps.logger.warn({ callId, ...errorFacts(err) }, 'recording start deferred to the job runner');
+    });
   }
 
   const token = await deps.livekit.mintVisitorToken({

@@ -5,10 +5,14 @@ import { and, asc, eq, gt, inArray, isNotNull, lt, notExists, or, sql } from 'dr
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import { applyCallEvent } from './apply-call-event.ts';
+import { applyRetention } from './call-erasure.ts';
 import { runDueCallJobs } from './call-jobs.ts';
 import { acquireLease } from './leases.ts';
 import type { RoomParticipant } from './livekit-gateway.ts';
 import { pruneRateLimits } from './rate-limiter.ts';
+import { closeStalledRecordings } from './recordings.ts';
+
+const RETENTION_INTERVAL_MS = 60_000;
 
 /** Past the site's longest call by this much, a call is lost even if LiveKit cannot be asked. */
 const OVERRUN_GRACE_SECONDS = 120;
@@ -179,13 +183,15 @@ async function settleCalls(deps: AppDeps, now: Date): Promise<number> {
 }
 
 /**
- * Ends calls that no webhook will ever end, settles calls nobody explained, and runs the work
- * ended calls still owe (room deletes, transcript freezes) that failed the first time.
+ * Ends calls that no webhook will ever end, settles calls nobody explained, closes recordings
+ * whose recorder fell silent, and runs the work calls still owe (room deletes, transcript
+ * freezes, recordings to start or join) that failed the first time.
  */
 export async function sweepOnce(deps: AppDeps): Promise<number> {
   const now = deps.now?.() ?? new Date();
   const swept =
     (await sweepDeadlines(deps, now)) + (await sweepLostRooms(deps, now)) + (await settleCalls(deps, now));
+  await closeStalledRecordings(deps);
   await runDueCallJobs(deps);
   await pruneRateLimits(deps.database.db, now);
   return swept;
@@ -199,10 +205,16 @@ export function startSweeper(deps: AppDeps): { stop(): Promise<void> } {
   const holder = randomUUID();
   const leaseMs = Math.max(10_000, deps.config.sweepIntervalMs * 5);
   let running: Promise<unknown> | null = null;
+  let retentionDueAt = 0;
   const tick = async () => {
     const now = deps.now?.() ?? new Date();
     if (!(await acquireLease(deps.database.db, 'sweeper', holder, now, leaseMs))) return;
     await sweepOnce(deps);
+    // Expiry is counted in days: once a minute is plenty, and keeps the scan off every tick.
+    if (now.getTime() >= retentionDueAt) {
+      retentionDueAt = now.getTime() + RETENTION_INTERVAL_MS;
+      await applyRetention(deps);
+    }
   };
   const timer = setInterval(() => {
     if (running) return;

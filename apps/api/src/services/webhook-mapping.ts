@@ -57,7 +57,8 @@ export function mapWebhook(event: WebhookEvent): StoredWebhook {
   return {
     eventId: event.id,
     type: event.event,
-    roomName: event.room?.name,
+    // Egress events name their room only inside egressInfo.
+    roomName: event.room?.name ?? (event.egressInfo?.roomName || undefined),
     createdAt: new Date(at),
     lifecycle,
     payload: sanitizePayload(event.toJson()),

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadApiConfig } from '@voicedesk/config';
 import {
   type DatabaseHandle,
@@ -14,6 +17,7 @@ import { createLogger } from '../logger.ts';
 import type { LivekitGateway } from '../services/livekit-gateway.ts';
 import { createApiMetrics } from '../services/metrics.ts';
 import { ensureDefaultSite } from '../services/sites.ts';
+import { createObjectStore } from '../services/storage/create-object-store.ts';
 
 export const POSTGRES_SERVER_URL =
   process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -46,6 +50,8 @@ const fakeLivekit: LivekitGateway = {
   existingRooms: async (names) => new Set(names),
   roomParticipants: async () => [],
   mintVisitorToken: async () => 'test-token',
+  mintRecorderToken: async () => 'test-recorder-token',
+  startAudioEgress: async () => 'EG_test',
   receiveWebhook: async () => {
     throw new Error('webhooks are not part of route tests');
   },
@@ -79,6 +85,9 @@ export async function startRouteApp(name: string, options: RouteAppOptions = {})
     DEFAULT_SITE_KEY: siteKey,
     DEFAULT_SITE_ORIGINS: TEST_ORIGIN,
     LOG_LEVEL: 'info',
+    // No recorder runs beside route tests; the recording routes' tests turn it on.
+    RECORDING_MODE: 'off',
+    DATA_DIR: mkdtempSync(join(tmpdir(), `voicedesk-${name}-`)),
     ...options.env,
   });
   const database = await openDatabase(config.database, { maxConnections: 2 });
@@ -99,6 +108,7 @@ export async function startRouteApp(name: string, options: RouteAppOptions = {})
     database: counted,
     metrics: createApiMetrics(counted),
     livekit: { ...fakeLivekit, ...options.livekit },
+    storage: createObjectStore(config.storage),
     logger,
     ...(options.now ? { now: options.now } : {}),
   };
