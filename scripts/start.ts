@@ -34,7 +34,7 @@ const origins = [
 ];
 
 console.log(
-  'Starting VoiceDesk (livekit-server, API, agent worker%s)...',
+  'Starting VoiceDesk (livekit-server, API, agent worker, call recorder%s)...',
   openaiKey ? '' : ', offline model double',
 );
 const stack = await startStack({
@@ -52,6 +52,8 @@ const stack = await startStack({
   siteOrigins: origins,
   logDir: join(dataDir, 'logs'),
   echoLogs: process.env.VOICEDESK_ECHO_LOGS === '1',
+  // Every call is recorded, to files under DATA_DIR (S3 in production).
+  recording: {},
 }).catch((err: unknown) => {
   console.error(`\nVoiceDesk could not start: ${err instanceof Error ? err.message : String(err)}`);
   console.error(`Logs: ${join(dataDir, 'logs')}`);
@@ -65,6 +67,7 @@ console.log(`
   API            ${stack.apiUrl}
   API docs       ${stack.apiUrl}/docs
   LiveKit        ${stack.livekit.url}
+  Recordings     ${join(dataDir, 'recordings')}   (GET /v1/calls/<id>/recording)
   Database       ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(dataDir, 'pglite')}`}
   Voice model    ${openaiKey ? `OpenAI at ${process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'}` : `offline demo double at ${stack.double?.url}`}
   Demo site key  ${stack.siteKey}   (allowed origins: ${origins.join(', ')})
@@ -86,7 +89,7 @@ const shutdown = async () => {
 process.on('SIGINT', () => void shutdown());
 process.on('SIGTERM', () => void shutdown());
 // If a child dies, the platform is broken: say so and stop the rest.
-for (const child of [stack.api, stack.agent]) {
+for (const child of [stack.api, stack.agent, stack.recorder]) {
   void child?.exited.then((code) => {
     if (stopping) return;
     console.error(

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadAgentConfig, loadApiConfig } from '@voicedesk/config';
+import { loadAgentConfig, loadApiConfig, loadRecorderConfig } from '@voicedesk/config';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 
@@ -18,6 +18,7 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 interface ComposeService {
   image?: string;
+  profiles?: string[];
   build?: string | { context?: string; target?: string };
   command?: string | string[];
   environment?: Record<string, string | number | boolean | null> | string[];
@@ -276,6 +277,34 @@ describe('docker-compose.yml ↔ packages/config', () => {
     const lk = resolved('livekit');
     expect(lk.LIVEKIT_KEYS).toBe(`${api.livekit.apiKey}: ${api.livekit.apiSecret}`);
     expect(lk.LIVEKIT_WEBHOOK_API_KEY).toBe(api.livekit.apiKey);
+  });
+
+  it('runs the built-in recorder beside the API, and LiveKit Egress on the egress profile', () => {
+    const vars = sampleEnv();
+    const resolved = (name: string) =>
+      Object.fromEntries(Object.entries(envOf(name)).map(([k, v]) => [k, interpolate(v, vars)]));
+    const recorderKeys = schemaKeys('packages/config/src/recorder-config.ts', 'recorderEnvSchema');
+    const unknown = Object.keys(envOf('recorder')).filter((k) => !recorderKeys.has(k));
+    expect(unknown, 'recorder sets variables recorder-config.ts does not read').toEqual([]);
+    const api = loadApiConfig(resolved('api'));
+    const recorder = loadRecorderConfig(resolved('recorder'));
+    // The API asks the recorder to join; the recorder sends chunks to the API's internal listener.
+    expect(api.recording).toMatchObject({ mode: 'builtin', recorderUrl: `http://recorder:${recorder.port}` });
+    expect(recorder.apiUrl).toBe('http://api:3001');
+    expect(recorder.internalServiceKey).toBe(api.internalServiceKey);
+    expect(service('recorder').ports).toBeUndefined();
+    expect(String(service('recorder').command)).toContain('apps/agent/dist/recorder/recorder-main.js');
+
+    const egress = service('egress');
+    expect(egress.image).toBe('livekit/egress:v1.14.1');
+    expect(egress.profiles).toEqual(['egress']);
+    const body = parseYaml(resolved('egress').EGRESS_CONFIG_BODY ?? '') as Record<string, unknown>;
+    expect(body).toMatchObject({
+      api_key: api.livekit.apiKey,
+      api_secret: api.livekit.apiSecret,
+      ws_url: `ws://livekit:${livekitYaml.port}`,
+      redis: { address: livekitYaml.redis?.address },
+    });
   });
 
   it('requires every secret, and .env.example lists every variable compose reads', () => {

@@ -39,7 +39,21 @@ export interface StackOptions {
   webhookMaxAgeSeconds?: number;
   echoLogs?: boolean;
   /** Run built JavaScript (tests/e2e/built-dist.test.ts) instead of the sources under tsx. */
-  entrypoints?: { api: BuiltEntrypoint; agent: BuiltEntrypoint } | undefined;
+  entrypoints?: { api: BuiltEntrypoint; agent: BuiltEntrypoint; recorder?: BuiltEntrypoint } | undefined;
+  /**
+   * Record calls with the built-in recorder (a process of its own, as in production). Off unless
+   * asked: most tests are about something else. `s3` stores recordings there instead of DATA_DIR.
+   */
+  recording?: { s3?: S3Target } | undefined;
+}
+
+/** An S3-compatible server (the testkit's MinIO, say) and the bucket to use on it. */
+export interface S3Target {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  bucket: string;
 }
 
 export interface Stack {
@@ -51,6 +65,9 @@ export interface Stack {
   internalServiceKey: string;
   agent: ManagedChild | undefined;
   api: ManagedChild;
+  /** The built-in recorder, when `recording` was asked for. */
+  recorder: ManagedChild | undefined;
+  startRecorder(): Promise<ManagedChild>;
   /** GET an admin route (`/v1/calls…`) with the admin key and parse its JSON. */
   admin<T>(path: string): Promise<T>;
   startAgent(): Promise<ManagedChild>;
@@ -102,6 +119,25 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...opts.env,
     };
     const tsx = (entry: string, args: string[] = []) => ['--import', 'tsx', join(REPO_ROOT, entry), ...args];
+    const dataDir = opts.dataDir ?? join(REPO_ROOT, '.data');
+    const recorderPort = opts.recording ? await findFreePort() : 0;
+    const s3 = opts.recording?.s3;
+    const recordingEnv: Record<string, string> = opts.recording
+      ? {
+          RECORDING_MODE: 'builtin',
+          RECORDER_URL: `http://127.0.0.1:${recorderPort}`,
+          ...(s3
+            ? {
+                S3_ENDPOINT: s3.endpoint,
+                S3_BUCKET: s3.bucket,
+                S3_REGION: s3.region,
+                S3_ACCESS_KEY_ID: s3.accessKeyId,
+                S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+                S3_FORCE_PATH_STYLE: 'true',
+              }
+            : {}),
+        }
+      : { RECORDING_MODE: 'off' };
 
     const startApi = async (extraEnv: Record<string, string> = {}) => {
       const child = spawnManaged({
@@ -117,7 +153,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           PORT: String(apiPort),
           HOST: '127.0.0.1',
           DATABASE_URL: opts.databaseUrl,
-          DATA_DIR: opts.dataDir ?? join(REPO_ROOT, '.data'),
+          DATA_DIR: dataDir,
+          ...recordingEnv,
           ADMIN_API_KEY: adminApiKey,
           VISITOR_KEY_SECRET: visitorKeySecret,
           DEFAULT_SITE_KEY: siteKey,
@@ -158,6 +195,26 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ]);
       return agent;
     };
+    const startRecorder = async () => {
+      const recorder = spawnManaged({
+        name: 'recorder',
+        command: process.execPath,
+        args: opts.entrypoints?.recorder?.args ?? tsx('apps/agent/src/recorder/recorder-main.ts'),
+        cwd: opts.entrypoints?.recorder?.cwd ?? REPO_ROOT,
+        logFile: join(opts.logDir, 'recorder.log'),
+        echo: opts.echoLogs ?? false,
+        env: {
+          ...common,
+          ...opts.entrypoints?.recorder?.env,
+          API_URL: apiUrl,
+          RECORDER_HOST: '127.0.0.1',
+          RECORDER_PORT: String(recorderPort),
+          RECORDER_SPOOL_DIR: join(dataDir, 'recorder-spool'),
+        },
+      });
+      await waitForHttp(`http://127.0.0.1:${recorderPort}/healthz`, recorder, 60_000);
+      return recorder;
+    };
     const stack: Stack = {
       apiUrl,
       livekit,
@@ -169,6 +226,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         return api;
       },
       agent: undefined,
+      recorder: undefined,
+      startRecorder: async () => {
+        stack.recorder = await startRecorder();
+        return stack.recorder;
+      },
       async admin<T>(path: string) {
         const res = await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${adminApiKey}` } });
         if (!res.ok) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
@@ -187,15 +249,34 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       },
       async stop() {
         await stack.agent?.stop('SIGTERM', 5_000);
+        await stack.recorder?.stop('SIGTERM', 5_000);
         await api.stop('SIGTERM', 5_000);
         await double?.close();
         await livekit.stop();
       },
     };
+    if (opts.recording) started.push({ stop: async () => stack.recorder?.stop('SIGKILL') });
+    if (opts.recording) await stack.startRecorder();
     if (opts.withAgent ?? true) await stack.startAgent();
     return stack;
   } catch (err) {
     for (const s of started.reverse()) await s.stop().catch(() => {});
     throw err;
   }
+}
+
+/** Polls a health URL until it answers 200, the child exits, or the time is up. */
+async function waitForHttp(url: string, child: ManagedChild, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null)
+      throw new Error(`${url}: the process exited with ${child.process.exitCode}`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
