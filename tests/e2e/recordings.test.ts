@@ -1,0 +1,221 @@
+/**
+ * Every call recorded, end to end: real livekit-server, the real worker and recorder processes,
+ * a real MinIO and Postgres. What an admin plays back must hold every voice where it was said,
+ * line up with the transcript, and survive the recorder, the assistant or the store failing.
+ */
+import { join } from 'node:path';
+import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
+import {
+  connectVisitor,
+  type MinioServer,
+  REPO_ROOT,
+  type SimulatedVisitor,
+  type Stack,
+  startMinio,
+  startStack,
+} from '@voicedesk/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { type DecodedAudio, decodeRecording } from '../support/decoded-audio.ts';
+import { fixture } from '../support/fixtures.ts';
+import { eventually } from '../support/poll.ts';
+
+const DB = 'voicedesk_e2e_recordings_test';
+const CHUNK_SECONDS = 2;
+const script = {
+  greeting: { text: 'Hi, thanks for calling VoiceDesk support. How can I help you today?' },
+  turns: [
+    {
+      transcriptOfUser: "Hi, I can't log in to my account",
+      text: 'I can help with that. Have you tried resetting your password?',
+    },
+    { transcriptOfUser: 'That helps a lot, thank you, goodbye.', text: 'You are welcome. Goodbye!' },
+  ],
+};
+/** Speech, as decoded from Opus: well above its comfort noise and the silence between words. */
+const SPEECH = 300;
+
+interface RecordingInfo {
+  status: string;
+  durationMs: number | null;
+  bytes: number | null;
+  startedAt: string | null;
+  error: string | null;
+}
+interface CallDetail {
+  status: string;
+  connectedAt: string | null;
+  endedAt: string | null;
+  recording: RecordingInfo | null;
+  segments: { speaker: string; text: string; startedAt: string; offsetMs: number | null }[];
+}
+
+let minio: MinioServer;
+let stack: Stack;
+
+beforeAll(async () => {
+  minio = await startMinio();
+  const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
+  stack = await startStack({
+    databaseUrl,
+    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'recordings'),
+    script,
+    siteOrigins: [TEST_ORIGIN],
+    recording: { s3: { ...minio, bucket: 'voicedesk-e2e-recordings' } },
+    env: {
+      RECORDER_CHUNK_SECONDS: String(CHUNK_SECONDS),
+      RECORDING_STALL_SECONDS: '3',
+      SWEEP_INTERVAL_MS: '500',
+      AGENT_JOIN_TIMEOUT_SECONDS: '6',
+    },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await minio?.stop();
+  await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
+});
+
+async function startCall(): Promise<{ callId: string; visitor: SimulatedVisitor }> {
+  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
+  expect(res.status).toBe(201);
+  const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+  const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
+  return { callId: call.callId, visitor };
+}
+
+/** The call once its recording is closed (complete, partial or failed). */
+async function closedRecording(callId: string, timeoutMs = 20_000): Promise<CallDetail> {
+  return eventually(
+    'the recording to be closed',
+    async () => {
+      const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
+      return d.recording && d.recording.status !== 'active' ? d : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+/** Fetched the way the dashboard will: the link the API hands out, then the bytes behind it. */
+async function playback(callId: string): Promise<DecodedAudio> {
+  const link = await stack.admin<{ url: string }>(`/v1/calls/${callId}/recording`);
+  const res = await fetch(link.url);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('audio/ogg');
+  return decodeRecording(Buffer.from(await res.arrayBuffer()));
+}
+
+describe('call recordings', () => {
+  it('holds both voices where they were said, lasts the call, and places every transcript line within 100 ms', async () => {
+    const { callId, visitor } = await startCall();
+    const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
+    const said = await visitor.say(fixture('visitor-1.wav'));
+    const reply = await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: reply.startedAt, timeoutMs: 20_000 });
+    await visitor.hangUp();
+
+    const detail = await closedRecording(callId);
+    const rec = detail.recording as RecordingInfo;
+    expect(rec.status).toBe('complete');
+    const audio = await playback(callId);
+    const origin = Date.parse(rec.startedAt as string);
+
+    // As long as the call, and as long as the row says.
+    const callMs = Date.parse(detail.endedAt as string) - Date.parse(detail.connectedAt as string);
+    expect(Math.abs(audio.seconds * 1000 - callMs)).toBeLessThanOrEqual(1000);
+    expect(Math.abs(audio.seconds * 1000 - (rec.durationMs ?? 0))).toBeLessThanOrEqual(100);
+    // Under 1 MB per minute.
+    expect((rec.bytes ?? Infinity) / (audio.seconds / 60)).toBeLessThan(1024 * 1024);
+
+    // The visitor's words on the left while they spoke; the assistant's on the right.
+    const visitorWindow = [said.startedAt - origin, said.endedAt - origin] as const;
+    expect(audio.rms('left', ...visitorWindow)).toBeGreaterThan(SPEECH);
+    expect(audio.rms('right', ...visitorWindow)).toBeLessThan(SPEECH / 3);
+    const greetingWindow = [greeting.startedAt - origin, greeting.startedAt - origin + 1500] as const;
+    expect(audio.rms('right', ...greetingWindow)).toBeGreaterThan(SPEECH);
+    expect(audio.rms('left', ...greetingWindow)).toBeLessThan(SPEECH / 3);
+
+    // Click a transcript line, hear that line: each offset is where its speech starts.
+    expect(detail.segments.map((s) => s.speaker)).toEqual(['ai', 'visitor', 'ai']);
+    for (const seg of detail.segments) {
+      const offset = seg.offsetMs as number;
+      const channel = seg.speaker === 'visitor' ? 'left' : 'right';
+      const onset = audio.onset(channel, offset - 1500, offset + 1500, SPEECH);
+      expect(onset, `${seg.speaker} "${seg.text}" at ${offset} ms`).not.toBeNull();
+      expect(Math.abs((onset as number) - offset), `${seg.speaker} "${seg.text}"`).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('keeps the whole call when the store is down for a while mid-call', async () => {
+    const { callId, visitor } = await startCall();
+    const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
+    await minio.kill();
+    const downAt = Date.now();
+    const said = await visitor.say(fixture('visitor-1.wav'));
+    const reply = await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: reply.startedAt, timeoutMs: 20_000 });
+    // Several chunks' worth of outage (each a setting: chunks of 2 s here).
+    await new Promise((r) => setTimeout(r, Math.max(0, 8_000 - (Date.now() - downAt))));
+    await minio.start();
+    await visitor.hangUp();
+
+    const detail = await closedRecording(callId, 30_000);
+    const rec = detail.recording as RecordingInfo;
+    expect(rec.status).toBe('complete');
+    const audio = await playback(callId);
+    const callMs = Date.parse(detail.endedAt as string) - Date.parse(detail.connectedAt as string);
+    expect(Math.abs(audio.seconds * 1000 - callMs)).toBeLessThanOrEqual(1000);
+    const origin = Date.parse(rec.startedAt as string);
+    // What was said while the store was down is in it.
+    expect(audio.rms('left', said.startedAt - origin, said.endedAt - origin)).toBeGreaterThan(SPEECH);
+    expect(audio.rms('right', reply.startedAt - origin, reply.startedAt - origin + 1500)).toBeGreaterThan(
+      SPEECH,
+    );
+  });
+
+  it('keeps the recording to the end of the call when the assistant dies mid-call', async () => {
+    const { callId, visitor } = await startCall();
+    const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
+    await stack.agent?.kill();
+    const said = await visitor.say(fixture('visitor-2.wav'));
+
+    const detail = await closedRecording(callId, 40_000);
+    await visitor.hangUp();
+    const rec = detail.recording as RecordingInfo;
+    expect(rec.status).toBe('complete');
+    const audio = await playback(callId);
+    const origin = Date.parse(rec.startedAt as string);
+    const callMs = Date.parse(detail.endedAt as string) - Date.parse(detail.connectedAt as string);
+    expect(Math.abs(audio.seconds * 1000 - callMs)).toBeLessThanOrEqual(1000);
+    // The visitor, heard after the assistant was gone.
+    expect(audio.rms('left', said.startedAt - origin, said.endedAt - origin)).toBeGreaterThan(SPEECH);
+    await stack.startAgent();
+  });
+
+  it('leaves a playable partial with all but the last chunk when the recorder dies mid-call', async () => {
+    const { callId, visitor } = await startCall();
+    const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
+    const said = await visitor.say(fixture('visitor-1.wav'));
+    await stack.recorder?.kill();
+    const killedAt = Date.now();
+    await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: 20_000 });
+    await visitor.hangUp();
+
+    const detail = await closedRecording(callId, 30_000);
+    const rec = detail.recording as RecordingInfo;
+    expect(rec.status).toBe('partial');
+    const audio = await playback(callId);
+    const origin = Date.parse(rec.startedAt as string);
+    // Lost: at most the chunk that was still being recorded (plus the page in flight).
+    expect(audio.seconds * 1000).toBeGreaterThanOrEqual(killedAt - origin - CHUNK_SECONDS * 1000 - 1000);
+    expect(
+      audio.rms('right', greeting.startedAt - origin, greeting.startedAt - origin + 1500),
+    ).toBeGreaterThan(SPEECH);
+    await stack.startRecorder();
+  });
+});
