@@ -67,6 +67,43 @@ function envelopeField(body: unknown, key: 'code' | 'field' | 'requestId'): stri
   return typeof value === 'string' ? value : null;
 }
 
+/** A request that got no answer (refused connection, reset, timeout): always worth retrying. */
+export function unanswered(error: unknown): SendOutcome {
+  const detail = error instanceof Error ? error.name : 'fetch failed';
+  return { kind: 'retry', status: null, retryAfterMs: null, detail };
+}
+
+/**
+ * What an answer of the API means for the request: done, retry, or drop for good. Every refusal
+ * but a permanent rejection is `retry`.
+ */
+export async function classifyAnswer(res: Response): Promise<SendOutcome> {
+  const parsed = await readJson(res).catch(() => null);
+  if (res.ok) return { kind: 'ok', status: res.status, body: parsed };
+  const code = envelopeField(parsed, 'code');
+  if (!isPermanentRejection(res.status, code)) {
+    return {
+      kind: 'retry',
+      status: res.status,
+      retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
+      detail: code ?? 'http error',
+    };
+  }
+  return {
+    kind: 'drop',
+    status: res.status,
+    code,
+    field: envelopeField(parsed, 'field'),
+    requestId: envelopeField(parsed, 'requestId'),
+  };
+}
+
+/** The caller's signal, if any, bounded by the per-request timeout. */
+export function requestSignal(api: InternalApi, signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(api.timeoutMs ?? 5_000);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
 /**
  * One request, classified. Never throws: network failures, timeouts and every refusal but a
  * permanent rejection are `retry`.
@@ -89,32 +126,12 @@ export async function sendInternal(
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: signal
-        ? AbortSignal.any([signal, AbortSignal.timeout(api.timeoutMs ?? 5_000)])
-        : AbortSignal.timeout(api.timeoutMs ?? 5_000),
+      signal: requestSignal(api, signal),
     });
   } catch (error) {
-    const detail = error instanceof Error ? error.name : 'fetch failed';
-    return { kind: 'retry', status: null, retryAfterMs: null, detail };
+    return unanswered(error);
   }
-  const parsed = await readJson(res).catch(() => null);
-  if (res.ok) return { kind: 'ok', status: res.status, body: parsed };
-  const code = envelopeField(parsed, 'code');
-  if (!isPermanentRejection(res.status, code)) {
-    return {
-      kind: 'retry',
-      status: res.status,
-      retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
-      detail: code ?? 'http error',
-    };
-  }
-  return {
-    kind: 'drop',
-    status: res.status,
-    code,
-    field: envelopeField(parsed, 'field'),
-    requestId: envelopeField(parsed, 'requestId'),
-  };
+  return classifyAnswer(res);
 }
 
 export class AssistantConfigError extends Error {

@@ -1,5 +1,8 @@
 import { log } from '@livekit/agents';
 import { LOG_CENSOR, SENSITIVE_LOG_FIELDS, sensitiveLogPaths } from '@voicedesk/config';
+import { errorFacts } from './error-facts.ts';
+
+export { errorFacts };
 
 /**
  * The subset of pino the agent's own modules use. Kept as an interface so the reporter and its
@@ -15,30 +18,6 @@ export interface AgentLogger {
 type Level = keyof AgentLogger;
 
 const REDACT = { paths: sensitiveLogPaths(), censor: LOG_CENSOR };
-
-/**
- * What an error may tell the log: its kind and code, never its message. The agent's errors
- * come from the API, the model and LiveKit, and any of them may quote what the visitor said
- * or the assistant's instructions.
- */
-export function errorFacts(error: unknown): { errors: string[]; code?: string } {
-  const errors: string[] = [];
-  let code: string | undefined;
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    if (!(current instanceof Error)) {
-      errors.push(typeof current);
-      break;
-    }
-    errors.push(current.name);
-    const fields = current as Error & { code?: unknown; cause?: unknown };
-    if (code === undefined && (typeof fields.code === 'string' || typeof fields.code === 'number')) {
-      code = String(fields.code).slice(0, 64);
-    }
-    current = fields.cause;
-  }
-  return code === undefined ? { errors } : { errors, code };
-}
 
 const serializeError = (value: unknown) => (value instanceof Error ? errorFacts(value) : value);
 
