@@ -119,6 +119,7 @@ describe('built-in recorder', () => {
       chunks: CHUNKS.length,
       durationMs: 20_000,
       bytes: Buffer.concat(CHUNKS).length,
+      speechOnsets: { left: [4_000], right: [1_400, 9_000] },
     });
     expect(finish.status).toBe(200);
     return call;
@@ -146,13 +147,13 @@ describe('built-in recorder', () => {
     expect(row).toMatchObject({ mode: 'builtin', status: 'active', storage: 'files' });
   });
 
-  it('joins the chunks into one object and lists it, with every segment placed in it', async () => {
+  it('joins the chunks into one object and lists it, with every line placed where its speech starts', async () => {
     const call = await completedRecording();
     const joined = await t.deps.storage.get(`recordings/${call.callId}.ogg`);
     expect(Buffer.concat(await (joined?.body.toArray() ?? []))).toEqual(Buffer.concat(CHUNKS));
     // The chunks are gone once joined.
     expect(await t.deps.storage.size(chunkKey(call.callId, 0))).toBeNull();
-    await t.internal(`/internal/calls/${call.callId}/segments`, {
+    const stored = await t.internal(`/internal/calls/${call.callId}/segments`, {
       segments: [
         {
           seq: 0,
@@ -162,8 +163,17 @@ describe('built-in recorder', () => {
           endedAt: at(2_000),
           source: 'realtime',
         },
+        {
+          seq: 1,
+          speaker: 'visitor',
+          text: 'Hi',
+          startedAt: at(6_000),
+          endedAt: at(7_000),
+          source: 'realtime',
+        },
       ],
     });
+    expect(stored.status, await stored.clone().text()).toBe(200);
     const detail = (await (await admin(t, `/v1/calls/${call.callId}`)).json()) as {
       recording: Record<string, unknown>;
       segments: { offsetMs: number }[];
@@ -176,7 +186,9 @@ describe('built-in recorder', () => {
       durationMs: 20_000,
       startedAt: at(0),
     });
-    expect(detail.segments[0]?.offsetMs).toBe(1_250);
+    // Snapped to where the recorder heard speech start on that speaker's channel, when one is near.
+    expect(detail.segments.map((seg) => seg.offsetMs)).toEqual([1_400, 6_000]);
+    expect(detail.recording).not.toHaveProperty('speechOnsets');
   });
 
   it('refuses chunks without the service key, of another type, or after the recording closed', async () => {

@@ -43,11 +43,23 @@ export const recordingChunkQuerySchema = z.object({
 });
 export type RecordingChunkQuery = z.infer<typeof recordingChunkQuerySchema>;
 
+const onsetList = z.array(z.number().int().min(0)).max(20_000);
+
+/**
+ * Where speech begins on each channel (ms from the recording's start), as the recorder heard it
+ * before encoding. Transcript timestamps come from the assistant's clock and its audio pipeline,
+ * which are off by up to a few hundred milliseconds; the API snaps each line to the onset nearest
+ * to it, so a click on a line plays from its first word.
+ */
+export const speechOnsetsSchema = z.object({ left: onsetList, right: onsetList });
+export type SpeechOnsets = z.infer<typeof speechOnsetsSchema>;
+
 /** Recorder → API: the recording is whole; chunks 0..chunks-1 are all there is. */
 export const recordingFinishSchema = z.object({
   startedAt: z.iso.datetime().nullable(),
   chunks: z.number().int().min(0),
   durationMs: z.number().int().min(0),
   bytes: z.number().int().min(0),
+  speechOnsets: speechOnsetsSchema.optional(),
 });
 export type RecordingFinish = z.infer<typeof recordingFinishSchema>;

@@ -266,6 +266,8 @@ export const recordings = pgTable(
     /** Builtin: chunks stored so far (0..chunks-1). */
     chunks: integer('chunks').notNull().default(0),
     lastChunkAt: ts('last_chunk_at'),
+    /** Speech onsets per channel (ms), from the recorder: transcript lines are snapped to them. */
+    speechOnsets: jsonb('speech_onsets').$type<{ left: number[]; right: number[] }>(),
     egressId: text('egress_id'),
     error: text('error'),
     startedAt: ts('started_at'),

@@ -78,6 +78,29 @@ export async function callStats(db: Db, filters: CallFilters) {
   };
 }
 
+/** An onset this far from a line's own timestamp belongs to another line. */
+const SNAP_WINDOW_MS = 800;
+
+/**
+ * A line's offset in the recording: its timestamp, moved to the nearest onset of speech on its
+ * speaker's channel (visitor left, assistant and staff right) when one is near. The timestamps
+ * come from the assistant's audio pipeline and lead or trail the audio by a few hundred ms.
+ */
+export function placeInRecording(
+  offsetMs: number,
+  speaker: string,
+  onsets: { left: number[]; right: number[] } | null,
+): number {
+  const channel = speaker === 'visitor' ? onsets?.left : onsets?.right;
+  let best = offsetMs;
+  let distance = SNAP_WINDOW_MS + 1;
+  for (const onset of channel ?? []) {
+    const d = Math.abs(onset - offsetMs);
+    if (d < distance) [best, distance] = [onset, d];
+  }
+  return Math.max(0, Math.round(best));
+}
+
 export async function callDetail(db: Db, id: string) {
   const [call] = await db.select().from(voiceCalls).where(eq(voiceCalls.id, id));
   if (!call) return undefined;
@@ -123,6 +146,7 @@ export async function callDetail(db: Db, id: string) {
         startedAt: recordings.startedAt,
         endedAt: recordings.endedAt,
         error: recordings.error,
+        speechOnsets: recordings.speechOnsets,
       })
       .from(recordings)
       .where(eq(recordings.callId, id)),
@@ -132,7 +156,19 @@ export async function callDetail(db: Db, id: string) {
   const origin = recording?.startedAt?.getTime();
   const placed = segments.map((seg) => ({
     ...seg,
-    offsetMs: origin === undefined ? null : Math.max(0, seg.startedAt.getTime() - origin),
+    offsetMs:
+      origin === undefined
+        ? null
+        : placeInRecording(seg.startedAt.getTime() - origin, seg.speaker, recording?.speechOnsets ?? null),
   }));
-  return { ...row, metadata, participants, segments: placed, events, metrics, recording: recording ?? null };
+  const { speechOnsets: _onsets, ...recordingInfo } = recording ?? { speechOnsets: null };
+  return {
+    ...row,
+    metadata,
+    participants,
+    segments: placed,
+    events,
+    metrics,
+    recording: recording ? recordingInfo : null,
+  };
 }

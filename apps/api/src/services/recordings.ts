@@ -164,6 +164,7 @@ export async function finishRecording(deps: AppDeps, callId: string, finish: Rec
         endedAt: now,
         durationMs: finish.durationMs,
         chunks: sql`greatest(${recordings.chunks}, ${finish.chunks})`,
+        ...(finish.speechOnsets ? { speechOnsets: finish.speechOnsets } : {}),
         ...(finish.startedAt ? { startedAt: new Date(finish.startedAt) } : {}),
         updatedAt: sql`now()`,
       })
