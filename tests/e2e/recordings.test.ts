@@ -64,7 +64,8 @@ beforeAll(async () => {
     recording: { s3: { ...minio, bucket: 'voicedesk-e2e-recordings' } },
     env: {
       RECORDER_CHUNK_SECONDS: String(CHUNK_SECONDS),
-      RECORDING_STALL_SECONDS: '3',
+      // Longer than the recorder's longest retry pause (5 s), shorter than the test's waits.
+      RECORDING_STALL_SECONDS: '8',
       SWEEP_INTERVAL_MS: '500',
       AGENT_JOIN_TIMEOUT_SECONDS: '6',
     },

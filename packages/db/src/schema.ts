@@ -265,6 +265,7 @@ export const recordings = pgTable(
     durationMs: integer('duration_ms'),
     /** Builtin: chunks stored so far (0..chunks-1). */
     chunks: integer('chunks').notNull().default(0),
+    /** When the recorder last sent a chunk, stored or not: it is alive while this moves. */
     lastChunkAt: ts('last_chunk_at'),
     /** Speech onsets per channel (ms), from the recorder: transcript lines are snapped to them. */
     speechOnsets: jsonb('speech_onsets').$type<{ left: number[]; right: number[] }>(),

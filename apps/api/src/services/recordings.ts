@@ -134,13 +134,15 @@ export async function storeChunk(
   body: Buffer,
 ): Promise<void> {
   activeBuiltin(await loadRecording(deps, callId));
+  const now = deps.now?.() ?? new Date();
   try {
     await deps.storage.put(chunkKey(callId, seq), body, RECORDING_CONTENT_TYPE);
   } catch (err) {
+    // The recorder is alive and holds the chunk: a store outage is not a silent recorder.
+    await deps.database.db.update(recordings).set({ lastChunkAt: now }).where(eq(recordings.callId, callId));
     deps.logger.warn({ callId, seq, code: (err as { name?: string }).name }, 'recording chunk not stored');
     throw new AppError(503, 'storage_unavailable', 'the recording store is unavailable, send it again later');
   }
-  const now = deps.now?.() ?? new Date();
   await deps.database.db
     .update(recordings)
     .set({
