@@ -313,6 +313,14 @@ describe('built-in recorder', () => {
     ).rejects.toThrow();
   });
 
+  it("sends the site's recording notice to the widget while recording is on", async () => {
+    await t.database.db.update(sites).set({ recordingNotice: 'This call is recorded to help us improve.' });
+    const config = (await (await t.request(`/v1/sites/${t.siteKey}/config`)).json()) as {
+      recording: unknown;
+    };
+    expect(config.recording).toEqual({ enabled: true, notice: 'This call is recorded to help us improve.' });
+  });
+
   it('records nothing for a site with recording off: no request, no row', async () => {
     await t.database.db.update(sites).set({ recordingEnabled: false });
     try {

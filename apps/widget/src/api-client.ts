@@ -3,6 +3,8 @@ export interface SiteConfig {
   greeting: string;
   open: boolean;
   theme: { buttonLabel: string; color: string; position: 'bottom-right' | 'bottom-left' };
+  /** Absent from an API older than recordings. */
+  recording?: { enabled: boolean; notice: string | null };
 }
 
 export interface StartedCall {

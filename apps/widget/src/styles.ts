@@ -19,6 +19,7 @@ export const STYLES = `
   box-shadow: 0 10px 30px rgb(0 0 0 / 0.3); display: grid; gap: 10px; }
 .status { font-weight: 600; margin: 0; }
 .caption { min-height: 2.8em; margin: 0; color: #333; }
+.notice { margin: 0; font-size: 12px; color: #4b5563; }
 .row { display: flex; gap: 8px; align-items: center; }
 .row button { all: unset; box-sizing: border-box; cursor: pointer; padding: 8px 14px; border-radius: 8px; background: #e5e7eb; color: #111; font: 600 14px system-ui, sans-serif; }
 .row button.hangup { background: #dc2626; color: #fff; }
@@ -27,6 +28,6 @@ export const STYLES = `
 .speaking.on { background: #16a34a; transform: scale(1.3); }
 @media (prefers-reduced-motion: reduce) { .speaking { transition: none; } .speaking.on { transform: none; } }
 @media (prefers-color-scheme: dark) { .panel { background: #1f2937; color: #f9fafb; } .caption { color: #d1d5db; }
-  .row button { background: #374151; color: #f9fafb; } }
+  .notice { color: #d1d5db; } .row button { background: #374151; color: #f9fafb; } }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -33,9 +33,10 @@ function mountWidget(tag: HTMLScriptElement) {
   root.innerHTML = `<style>${STYLES}</style>
     <div class="sr" role="status" aria-live="polite"></div>
     <div class="sr" role="log" aria-label="Assistant captions"></div>
-    <button class="launcher" type="button" aria-haspopup="dialog">${STATE_TEXT.idle}</button>
+    <button class="launcher" type="button" aria-haspopup="dialog" aria-describedby="vd-notice">${STATE_TEXT.idle}</button>
     <div class="panel" role="dialog" aria-label="Voice support call" hidden>
       <p class="status" tabindex="-1"></p>
+      <p class="notice" id="vd-notice" hidden></p>
       <div class="row talk"><span class="speaking" aria-hidden="true"></span><p class="caption"></p></div>
       <div class="row controls">
         <button class="mute" type="button" aria-pressed="false">Mute</button>
@@ -59,6 +60,7 @@ function mountWidget(tag: HTMLScriptElement) {
   const muteButton = $<HTMLButtonElement>('.mute');
   const talk = $<HTMLDivElement>('.talk');
   const again = $<HTMLButtonElement>('.again');
+  const notice = $<HTMLParagraphElement>('.notice');
 
   let state: State = 'idle';
   let call: StartedCall | undefined;
@@ -233,7 +235,14 @@ function mountWidget(tag: HTMLScriptElement) {
     host.style.setProperty('--vd-color', tag.dataset.color ?? theme.color ?? '#2563eb');
     host.dataset.position = position(theme.position ?? 'bottom-right');
   };
-  const applyConfig = (config: SiteConfig) => applyTheme(config.theme, config.name);
+  const applyConfig = (config: SiteConfig) => {
+    applyTheme(config.theme, config.name);
+    // The site's recording notice: read out with the call button, shown in the call panel.
+    const text = config.recording?.enabled ? (config.recording.notice ?? '') : '';
+    notice.textContent = text;
+    notice.hidden = text === '';
+    if (text) launcher.title = text;
+  };
   applyTheme({});
   document.body.append(host);
   fetchSiteConfig(api, siteKey).then(applyConfig, (err: unknown) => {
