@@ -63,11 +63,20 @@ export class RecordingSession {
   readonly #chunker: OggChunker;
   #uploader: RecordingUploader | null = null;
   #endReason: SessionEndReason | null = null;
-  #ended!: () => void;
-  readonly #endRequested = new Promise<void>((resolve) => {
-    this.#ended = resolve;
-  });
+  readonly #ending = new AbortController();
+  readonly #endRequested = new Promise<void>((resolve) =>
+    this.#ending.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+  readonly #onTrack = (track: RemoteTrack, _publication: unknown, participant: RemoteParticipant) =>
+    this.#recordTrack(track, participant);
+  readonly #onPresence = () => this.#checkIdle();
+  readonly #onDisconnected = () => void this.end('room_closed');
   #idleTimer: NodeJS.Timeout | undefined;
+  #flushed!: () => void;
+  /** Resolves once every chunk is handed to the uploader (or the recording was refused). */
+  readonly #allHandedOver = new Promise<void>((resolve) => {
+    this.#flushed = resolve;
+  });
   /** Resolves once the recording is over: delivered, refused, or left in the spool. */
   readonly done: Promise<UploadOutcome>;
 
@@ -94,7 +103,7 @@ export class RecordingSession {
   end(reason: SessionEndReason): Promise<UploadOutcome> {
     if (!this.#endReason) {
       this.#endReason = reason;
-      this.#ended();
+      this.#ending.abort();
     }
     return this.done;
   }
@@ -106,12 +115,23 @@ export class RecordingSession {
     const outcome = await Promise.race([this.done, sleep(deadlineMs, deadline.signal).then(() => null)]);
     deadline.abort();
     if (outcome) return outcome;
+    // The last chunk must be in the uploader's queue before the queue goes to disk.
+    await this.#allHandedOver;
     await this.#uploader?.persist();
     await this.#uploader?.stop();
     return this.done;
   }
 
   async #run(): Promise<UploadOutcome> {
+    try {
+      return await this.#record();
+    } finally {
+      // Also when something threw: a shutdown waits for this.
+      this.#flushed();
+    }
+  }
+
+  async #record(): Promise<UploadOutcome> {
     const spool = await RecordingSpool.create(this.#opts.spoolDir, this.callId, this.#log);
     const uploader = new RecordingUploader({
       api: this.#opts.api,
@@ -136,6 +156,7 @@ export class RecordingSession {
 
     const reason = this.#endReason ?? 'shutdown';
     if (reason === 'rejected') {
+      this.#flushed();
       await this.#writer.cancel();
       return uploader.settled();
     }
@@ -147,6 +168,7 @@ export class RecordingSession {
     }
     this.#chunker.flush();
     uploader.finish();
+    this.#flushed();
     this.#log.info(
       {
         callId: this.callId,
@@ -160,13 +182,20 @@ export class RecordingSession {
   }
 
   #listen(): void {
-    const room = this.#room;
-    room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _publication, participant: RemoteParticipant) =>
-      this.#record(track, participant),
-    );
-    room.on(RoomEvent.ParticipantConnected, () => this.#checkIdle());
-    room.on(RoomEvent.ParticipantDisconnected, () => this.#checkIdle());
-    room.on(RoomEvent.Disconnected, () => void this.end('room_closed'));
+    this.#room
+      .on(RoomEvent.TrackSubscribed, this.#onTrack)
+      .on(RoomEvent.ParticipantConnected, this.#onPresence)
+      .on(RoomEvent.ParticipantDisconnected, this.#onPresence)
+      .on(RoomEvent.Disconnected, this.#onDisconnected);
+  }
+
+  /** Ours only: rtc-node keeps listeners of its own on the room. */
+  #unlisten(): void {
+    this.#room
+      .off(RoomEvent.TrackSubscribed, this.#onTrack)
+      .off(RoomEvent.ParticipantConnected, this.#onPresence)
+      .off(RoomEvent.ParticipantDisconnected, this.#onPresence)
+      .off(RoomEvent.Disconnected, this.#onDisconnected);
   }
 
   async #join(): Promise<boolean> {
@@ -184,13 +213,13 @@ export class RecordingSession {
           { callId: this.callId, attempt, error: errorName(error) },
           'recorder could not join the room',
         );
-        if (attempt < attempts) await sleep(backoffDelay(attempt, 500, 5_000));
+        if (attempt < attempts) await sleep(backoffDelay(attempt, 500, 5_000), this.#ending.signal);
       }
     }
     return false;
   }
 
-  #record(track: RemoteTrack, participant: RemoteParticipant): void {
+  #recordTrack(track: RemoteTrack, participant: RemoteParticipant): void {
     if (track.kind !== TrackKind.KIND_AUDIO || this.#endReason) return;
     const side = sideOf(participant);
     if (!side) return;
@@ -232,7 +261,7 @@ export class RecordingSession {
 
   async #leave(): Promise<void> {
     clearTimeout(this.#idleTimer);
-    this.#room.removeAllListeners();
+    this.#unlisten();
     await Promise.all([...this.#readers].map((reader) => reader.cancel().catch(() => {})));
     if (this.#room.isConnected) {
       const timer = new AbortController();
