@@ -19,6 +19,7 @@ import { OggOpusWriter } from './ogg-opus-writer.ts';
 import { createStereoOpusEncoder } from './opus-encoder.ts';
 import { RecordingSpool } from './recording-spool.ts';
 import { RecordingUploader, type UploadOutcome } from './recording-uploader.ts';
+import { SpeechOnsetDetector } from './speech-onsets.ts';
 import { type Side, TimelineMixer, type TimelineMixerOptions } from './timeline-mixer.ts';
 
 export type SessionEndReason = 'room_closed' | 'idle' | 'shutdown' | 'join_failed' | 'rejected';
@@ -61,6 +62,7 @@ export class RecordingSession {
   readonly #mixer: TimelineMixer;
   readonly #writer: OggOpusWriter;
   readonly #chunker: OggChunker;
+  readonly #onsets = new SpeechOnsetDetector();
   #uploader: RecordingUploader | null = null;
   #endReason: SessionEndReason | null = null;
   readonly #ending = new AbortController();
@@ -95,7 +97,14 @@ export class RecordingSession {
     this.#writer = new OggOpusWriter(encoder, (page) => this.#chunker.addPage(page), {
       maxPageSeconds: pageSeconds,
     });
-    this.#mixer = new TimelineMixer({ ...options.mixer, onFrame: (frame) => this.#writer.write(frame) });
+    this.#mixer = new TimelineMixer({
+      startOn: 'left',
+      ...options.mixer,
+      onFrame: (frame) => {
+        this.#onsets.push(frame);
+        this.#writer.write(frame);
+      },
+    });
     this.done = this.#run();
   }
 
@@ -167,7 +176,7 @@ export class RecordingSession {
       this.#log.error({ callId: this.callId, error: errorName(error) }, 'could not end the Ogg stream');
     }
     this.#chunker.flush();
-    uploader.finish();
+    uploader.finish(this.#onsets.onsets);
     this.#flushed();
     this.#log.info(
       {
@@ -233,8 +242,11 @@ export class RecordingSession {
           const { done, value } = await reader.read();
           if (done || this.#endReason) break;
           const arrivedAt = performance.now();
-          if (this.#mixer.origin === null) void this.#uploader?.start(new Date().toISOString());
+          const at = new Date().toISOString();
+          const started = this.#mixer.origin !== null;
           lane.push(value.data, arrivedAt);
+          // Sample 0 is this frame's arrival (the mixer may drop frames that come before the call).
+          if (!started && this.#mixer.origin !== null) void this.#uploader?.start(at);
         }
       } catch (error) {
         this.#log.warn(

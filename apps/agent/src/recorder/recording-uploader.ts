@@ -1,4 +1,4 @@
-import type { RecordingFinish } from '@voicedesk/core';
+import type { RecordingFinish, SpeechOnsets } from '@voicedesk/core';
 import type { InternalApi, SendOutcome } from '../api-client.ts';
 import { backoffDelay, sleep } from '../backoff.ts';
 import type { AgentLogger } from '../logger.ts';
@@ -52,6 +52,7 @@ export class RecordingUploader {
   readonly #stop = new AbortController();
   /** What is safe (taken by the API or on disk), as progress.json says. */
   readonly #totals: Totals;
+  #speechOnsets: SpeechOnsets | undefined;
   #startedAt: string | null;
   #failing = false;
   #running: Promise<void> | null = null;
@@ -90,8 +91,9 @@ export class RecordingUploader {
     this.#push({ kind: 'chunk', ...chunk, bytes: null, spooled: true });
   }
 
-  /** The finish goes last, with the totals of everything before it. */
-  finish(): void {
+  /** The finish goes last, with the totals of everything before it (and, live, the speech onsets). */
+  finish(speechOnsets?: SpeechOnsets): void {
+    this.#speechOnsets = speechOnsets;
     this.#push({ kind: 'finish' });
   }
 
@@ -239,12 +241,21 @@ export class RecordingUploader {
 
   #finishBody(): RecordingFinish {
     const { startedAt, chunks, durationMs, bytes } = this.#totals;
-    return { startedAt, chunks, durationMs, bytes };
+    return {
+      startedAt,
+      chunks,
+      durationMs,
+      bytes,
+      ...(this.#speechOnsets ? { speechOnsets: this.#speechOnsets } : {}),
+    };
   }
 
   #describe(item: Item): Record<string, unknown> {
     const base = { callId: this.#opts.callId };
-    if (item.kind === 'finish') return { ...base, ...this.#finishBody() };
+    if (item.kind === 'finish') {
+      const { speechOnsets: _onsets, ...totals } = this.#finishBody();
+      return { ...base, ...totals };
+    }
     return { ...base, seq: item.seq, bytes: item.size, durationMs: item.durationMs };
   }
 

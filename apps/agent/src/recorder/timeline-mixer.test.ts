@@ -5,7 +5,7 @@ const FRAME_MS = 10;
 const FRAME = 480; // 10 ms at 48 kHz, as rtc-node's AudioStream delivers
 
 /** Collects the mixed timeline as two channels, the tail handed back by finish() included. */
-function mixer(options: { latencyMs?: number } = {}) {
+function mixer(options: { latencyMs?: number; startOn?: 'left' | 'right' } = {}) {
   const frames: Int16Array[] = [];
   const mix = new TimelineMixer({ ...options, onFrame: (frame) => frames.push(frame) });
   const finish = mix.finish.bind(mix);
@@ -64,6 +64,26 @@ describe('TimelineMixer', () => {
     expect(runs(right)).toEqual([
       [0, ms(400)],
       [200, ms(600)],
+    ]);
+  });
+
+  it("with startOn, starts the timeline at that side's first frame and drops the other side before it", () => {
+    const { mix, channels } = mixer({ startOn: 'left' });
+    const visitor = mix.addTrack('left');
+    const assistant = mix.addTrack('right');
+    // The assistant is in the room (publishing silence) before the visitor joins at 1.5 s.
+    for (let t = 1_000; t < 2_500; t += FRAME_MS) {
+      assistant.push(constant(t < 1_800 ? 0 : 200), t);
+      if (t >= 1_500) visitor.push(constant(100), t);
+    }
+    expect(mix.origin).toBe(1_500);
+    const end = mix.finish();
+    expect(end.totalSamples).toBe(ms(1_000));
+    const { left, right } = channels();
+    expect(runs(left)).toEqual([[100, ms(1_000)]]);
+    expect(runs(right)).toEqual([
+      [0, ms(300)],
+      [200, ms(700)],
     ]);
   });
 

@@ -15,6 +15,12 @@ export interface TimelineMixerOptions {
   confirmMs?: number;
   /** How far behind the newest frame the timeline is mixed, so that every track's frames are in. */
   latencyMs?: number;
+  /**
+   * The timeline starts with the first frame of this side; the other side's frames before it are
+   * dropped. A call starts when the visitor is there: the assistant waiting alone (silence) is
+   * not part of it, and would make the recording longer than the call.
+   */
+  startOn?: Side;
 }
 
 export interface MixerTrack {
@@ -77,6 +83,7 @@ export class TimelineMixer {
   readonly #gap: number;
   readonly #confirmMs: number;
   readonly #latency: number;
+  readonly #startOn: Side | undefined;
   readonly #lanes = new Set<Lane>();
   #origin: number | null = null;
   /** Samples per channel already handed to onFrame. */
@@ -89,6 +96,7 @@ export class TimelineMixer {
     this.#gap = Math.round((options.gapMs ?? 60) * SAMPLES_PER_MS);
     this.#confirmMs = options.confirmMs ?? 100;
     this.#latency = Math.round((options.latencyMs ?? 300) * SAMPLES_PER_MS);
+    this.#startOn = options.startOn;
   }
 
   /** The monotonic instant of sample 0, once any frame arrived. */
@@ -109,6 +117,7 @@ export class TimelineMixer {
 
   #push(lane: Lane, samples: Int16Array, arrivedAt: number): void {
     if (lane.closed || samples.length === 0) return;
+    if (this.#origin === null && this.#startOn && lane.side !== this.#startOn) return;
     this.#origin ??= arrivedAt;
     const arrival = Math.round((arrivedAt - this.#origin) * SAMPLES_PER_MS);
     // Nothing can be placed where the timeline is already mixed.
