@@ -225,9 +225,9 @@ describe('the built-in recorder', () => {
     expect(assistantLeft).toBeLessThan(assistantRight / 20);
     // Each side starts where it was heard: the assistant, who joined late, too (one network hop).
     expect(onset(pcm, 0, 0) - at(visitorSaid.startedAt)).toBeGreaterThan(-0.05);
-    expect(onset(pcm, 0, 0) - at(visitorSaid.startedAt)).toBeLessThan(0.3);
+    expect(onset(pcm, 0, 0) - at(visitorSaid.startedAt)).toBeLessThan(0.5);
     expect(onset(pcm, 1, 0) - at(assistantSaid.startedAt)).toBeGreaterThan(-0.05);
-    expect(onset(pcm, 1, 0) - at(assistantSaid.startedAt)).toBeLessThan(0.3);
+    expect(onset(pcm, 1, 0) - at(assistantSaid.startedAt)).toBeLessThan(0.5);
     await eventually('the session gone', async () =>
       call.running.recorder.recordings === 0 ? true : undefined,
     );

@@ -48,10 +48,6 @@ export class OggOpusWriter {
     return this.#encoder.preSkip;
   }
 
-  get packets(): number {
-    return this.#packets;
-  }
-
   /** 20 ms of interleaved stereo (1920 values). */
   write(interleaved: Int16Array): void {
     if (this.#finished) throw new Error('OggOpusWriter: write after finish');

@@ -9,7 +9,7 @@ export interface StereoOpusEncoder {
 }
 
 /** 32 kb/s VBR speech: about 170–260 KB a minute of stereo call audio. */
-export const RECORDING_BITRATE = 32_000;
+const RECORDING_BITRATE = 32_000;
 
 /** OPUS_GET_LOOKAHEAD: @evan/opus 1.0.3 types the getter as `lookhead`, the runtime calls it `lookahead`. */
 const GET_LOOKAHEAD = 4027;

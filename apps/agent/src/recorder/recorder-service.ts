@@ -20,7 +20,7 @@ export interface RunningRecorder {
 /** Chunks of up to 30 s go to a possibly slow S3 behind the API: a minute per request at most. */
 const REQUEST_TIMEOUT_MS = 60_000;
 /** Compose gives a container 10 s between SIGTERM and SIGKILL by default. */
-export const SHUTDOWN_DEADLINE_MS = 8_000;
+const SHUTDOWN_DEADLINE_MS = 8_000;
 
 /** Replays the spool, then listens for recording requests. Used by recorder-main.ts and tests. */
 export async function startRecorder(

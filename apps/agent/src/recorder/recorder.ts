@@ -56,11 +56,6 @@ export class Recorder {
     return 'started';
   }
 
-  /** The session of a call, while it records (tests wait on it). */
-  session(callId: string): RecordingSession | undefined {
-    return this.#sessions.get(callId);
-  }
-
   /**
    * Ends every recording: flushed, uploaded and finished, or, past the deadline, left in the
    * spool for the next start to replay.

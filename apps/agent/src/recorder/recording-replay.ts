@@ -3,7 +3,7 @@ import type { AgentLogger } from '../logger.ts';
 import { leftoverSessionDirs, RecordingSpool } from './recording-spool.ts';
 import { RecordingUploader } from './recording-uploader.ts';
 
-export interface RecordingReplay {
+interface RecordingReplay {
   /** Resolves when every leftover is delivered or refused. */
   done: Promise<void>;
   /** Stops retrying: what is left stays on disk for the next start. */

@@ -9,7 +9,7 @@ import {
 
 /** The recorder's two requests to the API (the contract is in @voicedesk/core's recording.ts). */
 
-export interface ChunkUpload {
+interface ChunkUpload {
   seq: number;
   startedAt: string;
   durationMs: number;
@@ -20,7 +20,7 @@ function recordingUrl(apiUrl: string, callId: string, rest: string): string {
   return `${apiUrl.replace(/\/$/, '')}/internal/calls/${encodeURIComponent(callId)}/recording/${rest}`;
 }
 
-export function chunkUrl(apiUrl: string, callId: string, chunk: Omit<ChunkUpload, 'bytes'>): string {
+function chunkUrl(apiUrl: string, callId: string, chunk: Omit<ChunkUpload, 'bytes'>): string {
   const query = new URLSearchParams({ startedAt: chunk.startedAt, durationMs: String(chunk.durationMs) });
   return recordingUrl(apiUrl, callId, `chunks/${chunk.seq}?${query}`);
 }

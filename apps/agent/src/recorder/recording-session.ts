@@ -22,7 +22,7 @@ import { RecordingUploader, type UploadOutcome } from './recording-uploader.ts';
 import { SpeechOnsetDetector } from './speech-onsets.ts';
 import { type Side, TimelineMixer, type TimelineMixerOptions } from './timeline-mixer.ts';
 
-export type SessionEndReason = 'room_closed' | 'idle' | 'shutdown' | 'join_failed' | 'rejected';
+type SessionEndReason = 'room_closed' | 'idle' | 'shutdown' | 'join_failed' | 'rejected';
 
 export interface RecordingSessionOptions {
   request: RecorderStart;

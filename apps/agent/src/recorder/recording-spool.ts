@@ -33,7 +33,7 @@ const PROGRESS = 'progress.json';
 const CHUNK = /^chunk-(\d{6,})-(\d+)ms\.ogg$/;
 const SESSION = /^([0-9a-f-]{36})\.(\d+)\.([a-f0-9]{8})$/;
 
-export function chunkFileName(seq: number, durationMs: number): string {
+function chunkFileName(seq: number, durationMs: number): string {
   return `chunk-${String(seq).padStart(6, '0')}-${durationMs}ms.ogg`;
 }
 
@@ -41,7 +41,7 @@ function sessionDirName(callId: string, pid: number): string {
   return `${callId}.${pid}.${randomUUID().slice(0, 8)}`;
 }
 
-export function parseSessionDirName(name: string): { callId: string; pid: number } | null {
+function parseSessionDirName(name: string): { callId: string; pid: number } | null {
   const match = SESSION.exec(name);
   if (!match?.[1] || !match[2]) return null;
   return { callId: match[1], pid: Number(match[2]) };
@@ -88,11 +88,6 @@ export class RecordingSpool {
       return null; // another process claimed it first
     }
     return new RecordingSpool(claimed, parsed.callId, logger);
-  }
-
-  /** Whether what is handed to the spool reaches the disk. */
-  get durable(): boolean {
-    return !this.#broken;
   }
 
   writeProgress(progress: Omit<RecordingProgress, 'v' | 'callId'>): Promise<void> {

@@ -125,8 +125,15 @@ export class RecordingUploader {
     // Audio still in the pipe when the API refused the recording goes nowhere.
     if (this.#outcome) return;
     this.#queue.push(item);
-    this.#running ??= this.#drain().finally(() => {
+    this.#kick();
+  }
+
+  #kick(): void {
+    if (this.#running || this.#outcome) return;
+    this.#running = this.#drain().finally(() => {
       this.#running = null;
+      // An item pushed while the loop was returning would otherwise wait for the next one.
+      if (this.#queue.length > 0 && !this.#stop.signal.aborted) this.#kick();
     });
   }
 

@@ -30,7 +30,7 @@ export interface MixerTrack {
   close(): void;
 }
 
-export interface MixerEnd {
+interface MixerEnd {
   /** Timeline length in samples per channel: where the last frame of any track ended. */
   totalSamples: number;
   /** The mixed samples after the last whole 20 ms frame, interleaved (fewer than 960 per channel). */
