@@ -105,7 +105,13 @@ beforeAll(async () => {
     logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'built-dist'),
     script,
     siteOrigins: [TEST_ORIGIN],
-    entrypoints: { api: images.api.entry, agent: images.agent.entry },
+    entrypoints: {
+      api: images.api.entry,
+      agent: images.agent.entry,
+      // The compose `recorder` service: the agent image, another entry point.
+      recorder: { ...images.agent.entry, args: ['apps/agent/dist/recorder/recorder-main.js'] },
+    },
+    recording: {},
   });
   console.log(`[built-dist] timings (ms): ${JSON.stringify(timings)}`);
 }, 600_000);
@@ -135,14 +141,13 @@ describe('the Dockerfile', () => {
     // typescript is a production dependency of @livekit/agents 1.9.0 (via @livekit/throws-transformer),
     // so only the API image can be held to not having it.
     expect(existsSync(join(images.api.dir, 'node_modules', 'typescript'))).toBe(false);
-    // The agent image holds neither the database driver nor the API's web framework.
+    // The agent image (the worker and the recorder) holds no database driver.
     expect(existsSync(join(images.agent.dir, 'node_modules', 'postgres'))).toBe(false);
-    expect(existsSync(join(images.agent.dir, 'node_modules', 'hono'))).toBe(false);
   });
 });
 
 describe('the built API and agent', () => {
-  it('complete a call: the visitor hears the greeting', async () => {
+  it('complete a call: the visitor hears the greeting, and the call is recorded', async () => {
     const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
     expect(res.status).toBe(201);
     const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
@@ -161,6 +166,14 @@ describe('the built API and agent', () => {
       return d.segments[0];
     });
     expect(first).toMatchObject({ speaker: 'ai', text: script.greeting.text });
+    // The built recorder recorded it.
+    const recording = await eventually('the recording to be complete', async () => {
+      const d = await stack.admin<{ recording: { status: string; bytes: number } | null }>(
+        `/v1/calls/${call.callId}`,
+      );
+      return d.recording?.status === 'complete' ? d.recording : undefined;
+    });
+    expect(recording.bytes).toBeGreaterThan(1000);
   });
 
   it('serve the built widget (brotli) and the call module it names', async () => {
