@@ -7,3 +7,4 @@ npm run build --silent -w @voicedesk/widget >/dev/null
 node --import tsx bench/widget-size.ts
 node --import tsx bench/call-bench.ts
 node --import tsx bench/widget-call-bench.ts
+node --import tsx bench/recording-bench.ts

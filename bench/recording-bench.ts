@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dropTestDatabase, openDatabase, recreateTestDatabase, sites } from '@voicedesk/db';
+import { connectVisitor, REPO_ROOT, type SimulatedVisitor, startStack } from '@voicedesk/testkit';
+import { writeResults } from './results-file.ts';
+import { summary } from './stats.ts';
+
+/**
+ * The built-in recorder under load: its CPU and memory at 1, 5 and 10 concurrent calls (every
+ * visitor talking, the assistant answering), bytes per call-minute, and hang-up → recording
+ * playable (the link answers with the whole file). Real livekit-server, worker, recorder and
+ * Postgres on this one host; recordings in the file store.
+ */
+const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB = 'voicedesk_bench_recording_test';
+const ORIGIN = 'https://bench.example.test';
+const LEVELS = (process.env.BENCH_RECORDING_CALLS ?? '1,5,10').split(',').map(Number);
+const WINDOW_SECONDS = Number(process.env.BENCH_RECORDING_SECONDS ?? 30);
+const TICK = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
+
+/** CPU seconds (user + system) and resident memory (MB) of a process, from /proc. */
+function usage(pid: number): { cpuSeconds: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICK;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return { cpuSeconds, rssMb: Number(rss ?? 0) / 1024 };
+}
+
+const databaseUrl = await recreateTestDatabase(POSTGRES, DB);
+const stack = await startStack({
+  databaseUrl,
+  dataDir: join(REPO_ROOT, 'bench', 'results', 'recording-data'),
+  logDir: join(REPO_ROOT, 'bench', 'results', 'logs-recording'),
+  siteOrigins: [ORIGIN],
+  recording: {},
+  env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', AGENT_MAX_CALLS: '50', LOG_LEVEL: 'warn' },
+});
+{
+  const database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { maxConnections: 1 });
+  await database.db.update(sites).set({ maxPendingCalls: 1_000, maxActiveCalls: 1_000 });
+  await database.close();
+}
+
+async function startCall(): Promise<{ callId: string; visitor: SimulatedVisitor }> {
+  const res = await fetch(`${stack.apiUrl}/v1/calls`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN },
+    body: JSON.stringify({ siteKey: stack.siteKey }),
+  });
+  if (res.status !== 201) throw new Error(`POST /v1/calls answered ${res.status}`);
+  const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+  return { callId: call.callId, visitor: await connectVisitor({ url: call.livekitUrl, token: call.token }) };
+}
+
+/** The visitor talks, waits for the answer, talks again, until told to stop. */
+async function converse(visitor: SimulatedVisitor, until: () => boolean): Promise<void> {
+  while (!until()) {
+    const said = await visitor.say(join(REPO_ROOT, 'tests', 'fixtures', 'visitor-1.wav'));
+    await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: 20_000 }).catch(() => {});
+    await visitor.waitForSilence({ after: said.endedAt, timeoutMs: 20_000 }).catch(() => {});
+  }
+}
+
+/** Hang-up → the recording link answers with the whole, closed file. */
+async function playableAfter(callId: string, hungUpAt: number): Promise<number> {
+  for (;;) {
+    const res = await fetch(`${stack.apiUrl}/v1/calls/${callId}/recording`, {
+      headers: { authorization: `Bearer ${stack.adminApiKey}` },
+    });
+    if (res.ok) {
+      const { url } = (await res.json()) as { url: string };
+      const file = await fetch(url);
+      if (file.ok && (await file.arrayBuffer()).byteLength > 0) return Date.now() - hungUpAt;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const rows: Record<string, unknown>[] = [];
+const playable: number[] = [];
+const bytesPerMinute: number[] = [];
+try {
+  const recorderPid = stack.recorder?.pid ?? 0;
+  for (const calls of LEVELS) {
+    const started = await Promise.all(Array.from({ length: calls }, () => startCall()));
+    await Promise.all(started.map(({ visitor }) => visitor.waitForSpeech({ timeoutMs: 30_000 })));
+    const before = usage(recorderPid);
+    const t0 = Date.now();
+    let peakRss = before.rssMb;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, usage(recorderPid).rssMb);
+    }, 500);
+    const stopAt = t0 + WINDOW_SECONDS * 1000;
+    await Promise.all(started.map(({ visitor }) => converse(visitor, () => Date.now() >= stopAt)));
+    clearInterval(sampler);
+    const after = usage(recorderPid);
+    const wall = (Date.now() - t0) / 1000;
+    const cpuPct = ((after.cpuSeconds - before.cpuSeconds) / wall) * 100;
+    const ends = await Promise.all(
+      started.map(async ({ callId, visitor }) => {
+        const hungUpAt = Date.now();
+        await visitor.hangUp();
+        return { callId, ms: await playableAfter(callId, hungUpAt) };
+      }),
+    );
+    for (const { callId, ms } of ends) {
+      playable.push(ms);
+      const d = await stack.admin<{ recording: { bytes: number; durationMs: number } }>(
+        `/v1/calls/${callId}`,
+      );
+      bytesPerMinute.push(d.recording.bytes / (d.recording.durationMs / 60_000));
+    }
+    rows.push({
+      calls,
+      recorderCpuPercentOfOneCore: Math.round(cpuPct * 10) / 10,
+      cpuPercentPerCall: Math.round((cpuPct / calls) * 10) / 10,
+      recorderPeakRssMb: Math.round(peakRss),
+      rssMbPerCall: Math.round(((peakRss - before.rssMb) / calls) * 10) / 10,
+    });
+    process.stdout.write(`recording bench: ${calls} calls, recorder ${cpuPct.toFixed(1)}% of a core\n`);
+  }
+  const bpm = summary(bytesPerMinute);
+  const ready = summary(playable);
+  const table = [
+    `Built-in recorder (window ${WINDOW_SECONDS} s per level, every visitor talking, the assistant answering; one host, 2 cores)`,
+    '',
+    '| concurrent calls | recorder CPU (% of one core) | per call | recorder RSS peak (MB) | per call (MB) |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.calls} | ${r.recorderCpuPercentOfOneCore} | ${r.cpuPercentPerCall} | ${r.recorderPeakRssMb} | ${r.rssMbPerCall} |`,
+    ),
+    '',
+    '| measure | p50 | p95 | n |',
+    '| --- | --- | --- | --- |',
+    `| bytes per call-minute | ${bpm.p50} | ${bpm.p95} | ${bpm.n} |`,
+    `| hang-up → recording playable (ms) | ${ready.p50} | ${ready.p95} | ${ready.n} |`,
+  ].join('\n');
+  writeResults(
+    'recording',
+    { windowSeconds: WINDOW_SECONDS, levels: rows, bytesPerMinute: bpm, playableMs: ready },
+    table,
+  );
+} finally {
+  await stack.stop();
+  await dropTestDatabase(POSTGRES, DB).catch(() => {});
+}
