@@ -42,6 +42,9 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           globalSetup: ['tests/setup/preflight.ts'],
           fileParallelism: false,
+          // After unit and integration, never beside them: end-to-end timings (a node dying under
+          // its calls, greetings heard) must not share this machine's two cores with other suites.
+          sequence: { groupOrder: 1 },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -115,7 +115,7 @@ export async function startRecording(deps: AppDeps, callId: string): Promise<voi
 }
 
 function activeBuiltin(row: RecordingRow | undefined): RecordingRow {
-  if (!row || row.mode !== 'builtin') {
+  if (row?.mode !== 'builtin') {
     throw new AppError(404, 'recording_not_found', 'this call has no built-in recording', 'id');
   }
   if (row.status !== 'active' || row.endedAt) {
@@ -186,7 +186,7 @@ export async function finishRecording(deps: AppDeps, callId: string, finish: Rec
  */
 export async function finalizeRecording(deps: AppDeps, callId: string): Promise<void> {
   const row = await loadRecording(deps, callId);
-  if (!row || row.mode !== 'builtin' || row.status !== 'active') return;
+  if (row?.mode !== 'builtin' || row.status !== 'active') return;
   const { db } = deps.database;
   const keys = await deps.storage.list(chunkPrefix(callId));
   const contiguous: string[] = [];
