@@ -156,6 +156,7 @@ describe('call recordings', () => {
       const channel = seg.speaker === 'visitor' ? 'left' : 'right';
       const onset = audio.onset(channel, offset - 1500, offset + 1500, SPEECH);
       expect(onset, `${seg.speaker} "${seg.text}" at ${offset} ms`).not.toBeNull();
+      console.log(`[recordings] ${seg.speaker} line at ${offset} ms, speech heard from ${onset} ms`);
       expect(Math.abs((onset as number) - offset), `${seg.speaker} "${seg.text}"`).toBeLessThanOrEqual(100);
     }
   });
