@@ -31,7 +31,7 @@ export interface LivekitServerOptions {
   rtcUdpPort?: number;
   /** Webhooks queued longer than this are dropped, never delivered (livekit-server's default: 30 s). */
   webhookMaxAgeSeconds?: number;
-  /** The embedded TURN server's UDP port (free loopback port when absent). */
+  /** The embedded TURN server's UDP port (free loopback port when absent); 0 turns TURN off. */
   turnUdpPort?: number;
 }
 
@@ -82,6 +82,20 @@ function renderConfig(o: {
   webhookMaxAgeSeconds: number | undefined;
   turnUdpPort: number;
 }): string {
+  const turn =
+    o.turnUdpPort > 0
+      ? [
+          // TURN over UDP only: TLS needs a certificate browsers trust, which loopback has not.
+          'turn:',
+          '  enabled: true',
+          `  udp_port: ${o.turnUdpPort}`,
+          '  bind_addresses:',
+          '    - 127.0.0.1',
+          // The relay forwards to this node's own loopback media address, which TURN refuses by default.
+          '  allow_restricted_peer_cidrs:',
+          '    - 127.0.0.1/32',
+        ]
+      : [];
   const lines = [
     `port: ${o.port}`,
     'bind_addresses:',
@@ -95,15 +109,7 @@ function renderConfig(o: {
     '  ips:',
     '    includes:',
     '      - 127.0.0.1/32',
-    // TURN over UDP only: TLS needs a certificate browsers trust, which loopback has not.
-    'turn:',
-    '  enabled: true',
-    `  udp_port: ${o.turnUdpPort}`,
-    '  bind_addresses:',
-    '    - 127.0.0.1',
-    // The relay forwards to this node's own loopback media address, which TURN refuses by default.
-    '  allow_restricted_peer_cidrs:',
-    '    - 127.0.0.1/32',
+    ...turn,
     'keys:',
     `  ${o.apiKey}: ${o.apiSecret}`,
     'room:',
