@@ -36,9 +36,6 @@ export async function startLivekitCluster(
     // One at a time: two nodes registering at once on a 2-core host is slower than in turn.
     for (let i = 0; i < count; i++) {
       const node = await startLivekitServer({
-        // No TURN: a client whose node died keeps the dead node's TURN server in its ICE
-        // configuration, and reconnecting waits on allocations there (see the README).
-        turnUdpPort: 0,
         ...nodeOpts,
         redisAddress: redis.address,
         ...(logDir ? { logFile: join(logDir, `livekit-${i}.log`) } : {}),

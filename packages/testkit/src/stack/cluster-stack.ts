@@ -118,8 +118,6 @@ export async function startClusterStack(opts: ClusterStackOptions): Promise<Clus
           VISITOR_KEY_SECRET: visitorKeySecret,
           DEFAULT_SITE_KEY: siteKey,
           DEFAULT_SITE_ORIGINS: (opts.siteOrigins ?? []).join(','),
-          // No recorder runs in the cluster stack: the API must not keep asking for one.
-          RECORDING_MODE: 'off',
         },
       });
       started.push({ stop: () => child.stop('SIGTERM', 5_000) });
