@@ -22,7 +22,8 @@ export type RecordingAnswer = { status: 200 } | { status: number; code?: string 
  * Stands where our API would for the recorder: its two internal recording routes and nothing
  * else, checked against the contract in @voicedesk/core. Each request is answered by `answer`,
  * which a test changes to make the API go away or refuse; what it took is in `chunks` (in the
- * order taken) and `finishes`, every attempt in `attempts`.
+ * order first taken, one per sequence number, as the API stores them) and `finishes`, every
+ * attempt in `attempts`.
  */
 export async function startRecordingApi(serviceKey: string) {
   const chunks: ReceivedChunk[] = [];
@@ -61,7 +62,17 @@ export async function startRecordingApi(serviceKey: string) {
         const answer = api.answer('chunk', seq);
         attempts.push({ route: 'chunk', seq, status: answer.status });
         if (answer.status === 200) {
-          chunks.push({ callId: chunk[1], seq, ...query.data, bytes: Buffer.concat(body) });
+          const taken = { callId: chunk[1], seq, ...query.data, bytes: Buffer.concat(body) };
+          // Like the API's store, a chunk sent again replaces the one taken before (the recorder
+          // sends again what it cannot know was taken, such as a request cut off by its
+          // shutdown); sent again, it must be the same chunk.
+          const before = chunks.findIndex((c) => c.callId === taken.callId && c.seq === seq);
+          if (before === -1) chunks.push(taken);
+          else {
+            if (!chunks[before]?.bytes.equals(taken.bytes))
+              contractErrors.push(`chunk ${seq}: sent again, changed`);
+            chunks[before] = taken;
+          }
         }
         return send(answer.status, 'code' in answer ? answer.code : undefined);
       }
