@@ -10,7 +10,7 @@ echo "== npm config" && if npm pkg get name 2>&1 >/dev/null | grep -i 'npm warn'
 fi
 echo "== engines" && node scripts/check-engines.mjs
 echo "== build" && npm run build --silent
-# tests/e2e/built-dist.test.ts runs what the images run from this build instead of building again.
+# tests/e2e/livekit-cluster.test.ts runs its APIs and workers from this build (dist/), as the images do.
 export VOICEDESK_BUILT=1
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 echo "== typecheck" && npx tsc -p tsconfig.json --noEmit
