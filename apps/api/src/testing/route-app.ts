@@ -44,7 +44,7 @@ export interface RouteApp {
 }
 
 /** Media is out of scope for route tests: the room always exists and tokens are opaque. */
-const fakeLivekit: LivekitGateway = {
+export const fakeLivekit: LivekitGateway = {
   publicUrl: 'ws://127.0.0.1:7880',
   createCallRoom: async () => {},
   deleteRoom: async () => {},
