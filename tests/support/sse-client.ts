@@ -5,7 +5,7 @@ export interface SseMessage {
   data: string;
   /** The text of a `:` comment line (heartbeats), when the message is one. */
   comment?: string;
-  /** When it arrived (performance.now()). */
+  /** When it arrived, in ms since the epoch (sub-millisecond). */
   at: number;
 }
 
@@ -38,7 +38,12 @@ export async function openSse(url: string, headers: Record<string, string> = {})
           for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            const message: SseMessage = { event: 'message', id: undefined, data: '', at: performance.now() };
+            const message: SseMessage = {
+              event: 'message',
+              id: undefined,
+              data: '',
+              at: performance.timeOrigin + performance.now(),
+            };
             const data: string[] = [];
             for (const line of block.split('\n')) {
               if (line.startsWith(':')) message.comment = line.slice(1).trim();
