@@ -195,6 +195,16 @@ describe('Live across two API processes on one Postgres database', () => {
     );
   });
 
+  it('holds no stream open for a HEAD request', async () => {
+    const before = b.deps.live.subscribers;
+    const head = await fetch(`${b.url}/v1/live/events`, { method: 'HEAD', headers: b.admin });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toContain('text/event-stream');
+    // Long enough for a stream to have subscribed, had one been opened and left open.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(b.deps.live.subscribers).toBe(before);
+  });
+
   it('replays what was stored while a client was away when it comes back with Last-Event-ID', async () => {
     const call = await a.mintCall();
     const first = await stream(b);
