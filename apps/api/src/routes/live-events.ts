@@ -48,6 +48,11 @@ export const liveEventsEntry = defineRoute({
   guard: adminOnly,
   route,
   handler: (c) => {
+    // HEAD is served by this GET route, but its response has no body for anyone to read or
+    // cancel: a stream opened for it would hold its subscription until the process stops.
+    if (c.req.method === 'HEAD') {
+      return c.body(null, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }) as never;
+    }
     const deps = c.get('deps');
     const scope = scopeOf(c);
     const lastEventId = c.req.valid('header')['last-event-id'];
