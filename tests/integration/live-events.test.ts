@@ -174,6 +174,24 @@ describe('Live across two API processes on one Postgres database', () => {
     expect(await listFor('')).toEqual([]);
   });
 
+  it('delivers a largest-size batch of segments whole and in order', async () => {
+    const sse = track(await stream(b));
+    const call = await a.mintCall();
+    // Large sequence numbers, as a resumed assistant's block gives them: the longest notices.
+    const batch = Array.from({ length: 450 }, (_, i) => ({
+      ...segment(`line ${i}`),
+      seq: 2_000_000_000 + i,
+    }));
+    expect((await a.internal(`/internal/calls/${call.callId}/segments`, { segments: batch })).status).toBe(
+      200,
+    );
+    await sse.next(segmentWith('line 449'), 10_000);
+    const got = sse.messages
+      .filter(isEvent('segment', (d: SegmentData) => d.callId === call.callId))
+      .map((m) => (JSON.parse(m.data) as SegmentData).segment.text);
+    expect(got).toEqual(batch.map((s) => s.text));
+  });
+
   it('sends a heartbeat comment while nothing happens', async () => {
     const sse = track(await stream(b));
     const beat = await sse.next((m) => m.comment === 'heartbeat', 3_000);

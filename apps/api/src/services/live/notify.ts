@@ -18,7 +18,10 @@ export type LiveNotice = z.infer<typeof noticeSchema>;
 /** What `db.execute` needs: the handle itself or the transaction the change is written in. */
 type Executor = Pick<Db, 'execute'>;
 
-/** Sequence numbers per notice: a uuid and 400 numbers stay far below the payload limit. */
+/**
+ * Sequence numbers per notice. A batch holds at most 500 segments (about 5.5 KB of numbers at
+ * worst), under NOTIFY's 8000-byte limit already; splitting keeps it so if batches grow.
+ */
 const SEQS_PER_NOTICE = 400;
 
 async function notify(db: Executor, notice: LiveNotice): Promise<void> {
