@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppDeps } from '../../apps/api/src/deps.ts';
 import { createLogger } from '../../apps/api/src/logger.ts';
 import { applyCallEvent } from '../../apps/api/src/services/apply-call-event.ts';
+import { createLiveHub } from '../../apps/api/src/services/live/hub.ts';
 import { createLivekitGateway } from '../../apps/api/src/services/livekit-gateway.ts';
 import { createApiMetrics } from '../../apps/api/src/services/metrics.ts';
 import { createObjectStore } from '../../apps/api/src/services/storage/create-object-store.ts';
@@ -45,10 +46,13 @@ beforeAll(async () => {
     INTERNAL_SERVICE_KEY: randomBytes(16).toString('hex'),
     VISITOR_KEY_SECRET: randomBytes(16).toString('hex'),
   });
+  const logger = createLogger('silent');
   deps = {
     config,
     database,
-    logger: createLogger('silent'),
+    logger,
+    // Nothing subscribes here, so it never opens its listening connection.
+    live: createLiveHub(database, logger),
     livekit: createLivekitGateway({
       urls: [deadLivekit],
       publicUrl: deadLivekit,

@@ -5,6 +5,7 @@ import { createApp } from './app.ts';
 import type { AppDeps } from './deps.ts';
 import { errorFacts } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createLiveHub } from './services/live/hub.ts';
 import { createLivekitGateway } from './services/livekit-gateway.ts';
 import { createApiMetrics } from './services/metrics.ts';
 import { ensureDefaultSite, type SiteRow } from './services/sites.ts';
@@ -33,6 +34,7 @@ export async function startApiServer(config: ApiConfig, logger: Logger = createL
     config,
     database,
     livekit: createLivekitGateway(config.livekit),
+    live: createLiveHub(database, logger),
     logger,
     metrics: createApiMetrics(database),
     storage: createObjectStore(config.storage),
@@ -54,6 +56,7 @@ export async function startApiServer(config: ApiConfig, logger: Logger = createL
     async close() {
       storeReady.stop();
       await sweeper.stop();
+      await deps.live.close();
       await Promise.all([publicListener.close(), internalListener?.close()]);
       await database.close();
     },

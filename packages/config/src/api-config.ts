@@ -66,6 +66,8 @@ const apiEnvSchema = z.object({
   /** A builtin recording with no chunk for this long, once its call ended, is closed as `partial`. */
   RECORDING_STALL_SECONDS: z.coerce.number().int().min(1).max(3600).default(90),
   RECORDING_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(900).default(900),
+  /** The Live view's event stream sends a comment this often, so proxies keep the connection open. */
+  LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
   DEFAULT_SITE_KEY: z
     .string()
     .regex(/^pk_[A-Za-z0-9_]{8,64}$/)
@@ -154,6 +156,7 @@ export interface ApiConfig {
     urlTtlSeconds: number;
   };
   defaultSite: { key: string | undefined; origins: string[] };
+  live: { heartbeatSeconds: number };
 }
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
@@ -212,5 +215,6 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
         .map((o) => o.trim())
         .filter(Boolean),
     },
+    live: { heartbeatSeconds: e.LIVE_HEARTBEAT_SECONDS },
   };
 }

@@ -7,6 +7,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { type ListenHandlers, type Listening, listenPglite, listenPostgres } from './listen.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -21,6 +22,8 @@ export interface DatabaseHandle {
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** LISTEN on a channel over a connection of its own, re-established when it drops (see listen.ts). */
+  listen(channel: string, handlers: ListenHandlers): Promise<Listening>;
 }
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations', import.meta.url));
@@ -46,6 +49,7 @@ export async function openDatabase(
         await client.query('select 1');
       },
       close: () => client.close(),
+      listen: (channel, handlers) => listenPglite(client, channel, handlers),
     };
   }
   const client = postgres(target.url, {
@@ -72,5 +76,6 @@ export async function openDatabase(
       await client`select 1`;
     },
     close: () => client.end({ timeout: 5 }),
+    listen: (channel, handlers) => listenPostgres(target.url, channel, handlers),
   };
 }

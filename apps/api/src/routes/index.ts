@@ -7,6 +7,8 @@ import { healthzEntry, readyzEntry } from './health.ts';
 import { agentEndCallEntry, assistantEntry, metricsEntry, segmentsEntry } from './internal.ts';
 import { recordingChunkEntry, recordingFinishEntry } from './internal-recording.ts';
 import { witnessEntry } from './internal-witness.ts';
+import { liveCallsEntry } from './live-calls.ts';
+import { liveEventsEntry } from './live-events.ts';
 import { livekitWebhookEntry } from './livekit-webhook.ts';
 import { scrapeMetricsEntry } from './metrics.ts';
 import { recordingStreamEntry, recordingUrlEntry } from './recordings-admin.ts';
@@ -37,6 +39,8 @@ export const ROUTES: readonly RouteEntry[] = [
   recordingUrlEntry, //       GET  /v1/calls/:id/recording (audited)
   exportCallEntry, //         GET  /v1/calls/:id/export (audited)
   deleteCallEntry, //         DELETE /v1/calls/:id (audited)
+  liveCallsEntry, //          GET  /v1/live/calls
+  liveEventsEntry, //         GET  /v1/live/events (text/event-stream)
   // signed: a link the API signed, until it expires
   recordingStreamEntry, //    GET  /v1/recordings/:token (Range)
   // webhook: LiveKit's signature over the body

@@ -16,6 +16,7 @@ import {
   voiceCalls,
 } from '@voicedesk/db';
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
+import { notifyCallChanged } from './live/notify.ts';
 
 export interface CallEventInput {
   eventId: string;
@@ -155,6 +156,8 @@ export async function recordCallEvent(
         )
         .onConflictDoNothing({ target: [callJobs.callId, callJobs.kind] });
     }
+    // The Live view hears of it at commit; a redelivered or no-op event changes nothing it shows.
+    if (projection.status !== call.status) await notifyCallChanged(tx, call.id);
     return outcome;
   });
 }

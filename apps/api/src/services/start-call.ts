@@ -4,6 +4,7 @@ import { and, count, eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import { runDueCallJobs } from './call-jobs.ts';
+import { notifyCallChanged } from './live/notify.ts';
 import { queueRecordingStart } from './recordings.ts';
 import type { SiteRow } from './sites.ts';
 import { visitorKeyFor } from './visitor-key.ts';
@@ -91,6 +92,12 @@ export async function startCall(
       'the voice service is unavailable, please try again shortly',
     );
   }
+
+  // Told once the room exists, not with the insert: a call whose room could not be made is
+  // deleted above, and the Live view would keep showing it. Best effort: the call is made.
+  await notifyCallChanged(db, callId).catch((err: unknown) => {
+    deps.logger.warn({ callId, ...errorFacts(err) }, 'live view not told of the new call');
+  });
 
   if (deps.config.recording.mode === 'builtin') {
     // The recorder joins before the visitor, so the greeting is in the recording from its first word.

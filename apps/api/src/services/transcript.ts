@@ -1,26 +1,38 @@
 import type { Segment } from '@voicedesk/core';
 import { type Db, transcriptSegments, voiceCalls } from '@voicedesk/db';
 import { asc, eq } from 'drizzle-orm';
+import { notifySegmentsStored } from './live/notify.ts';
 
-/** Idempotent by (call_id, seq): the agent retries until acknowledged, so replays are expected. */
+/**
+ * Idempotent by (call_id, seq): the agent retries until acknowledged, so replays are expected.
+ * The Live view hears of the segments actually inserted, at commit (see services/live/notify.ts).
+ */
 export async function appendSegments(db: Db, callId: string, segments: Segment[]): Promise<number> {
-  const rows = await db
-    .insert(transcriptSegments)
-    .values(
-      segments.map((s) => ({
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .insert(transcriptSegments)
+      .values(
+        segments.map((s) => ({
+          callId,
+          seq: s.seq,
+          speaker: s.speaker,
+          text: s.text,
+          startedAt: new Date(s.startedAt),
+          endedAt: new Date(s.endedAt),
+          language: s.language ?? null,
+          source: s.source,
+        })),
+      )
+      .onConflictDoNothing({ target: [transcriptSegments.callId, transcriptSegments.seq] })
+      .returning({ seq: transcriptSegments.seq });
+    if (rows.length > 0)
+      await notifySegmentsStored(
+        tx,
         callId,
-        seq: s.seq,
-        speaker: s.speaker,
-        text: s.text,
-        startedAt: new Date(s.startedAt),
-        endedAt: new Date(s.endedAt),
-        language: s.language ?? null,
-        source: s.source,
-      })),
-    )
-    .onConflictDoNothing({ target: [transcriptSegments.callId, transcriptSegments.seq] })
-    .returning({ seq: transcriptSegments.seq });
-  return rows.length;
+        rows.map((r) => r.seq),
+      );
+    return rows.length;
+  });
 }
 
 export async function listSegments(db: Db, callId: string) {

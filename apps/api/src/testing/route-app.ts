@@ -14,6 +14,7 @@ import {
 import { type AppSurface, createApp } from '../app.ts';
 import type { AppDeps } from '../deps.ts';
 import { createLogger } from '../logger.ts';
+import { createLiveHub } from '../services/live/hub.ts';
 import type { LivekitGateway } from '../services/livekit-gateway.ts';
 import { createApiMetrics } from '../services/metrics.ts';
 import { ensureDefaultSite } from '../services/sites.ts';
@@ -43,7 +44,7 @@ export interface RouteApp {
 }
 
 /** Media is out of scope for route tests: the room always exists and tokens are opaque. */
-const fakeLivekit: LivekitGateway = {
+export const fakeLivekit: LivekitGateway = {
   publicUrl: 'ws://127.0.0.1:7880',
   createCallRoom: async () => {},
   deleteRoom: async () => {},
@@ -108,6 +109,7 @@ export async function startRouteApp(name: string, options: RouteAppOptions = {})
     database: counted,
     metrics: createApiMetrics(counted),
     livekit: { ...fakeLivekit, ...options.livekit },
+    live: createLiveHub(database, logger),
     storage: createObjectStore(config.storage),
     logger,
     ...(options.now ? { now: options.now } : {}),
@@ -154,6 +156,7 @@ export async function startRouteApp(name: string, options: RouteAppOptions = {})
       return id;
     },
     async close() {
+      await deps.live.close();
       await database.close();
       await dropTestDatabase(POSTGRES_SERVER_URL, dbName);
     },
