@@ -60,8 +60,28 @@ const stack = await startStack({
   process.exit(1);
 });
 
+/**
+ * How to sign in: while no admin exists, the API logged a one-time setup code at start (its
+ * only appearance in any log); shown here, on the operator's own terminal, so nobody digs for it.
+ */
+async function signInHelp(apiUrl: string): Promise<string> {
+  const setup = (await fetch(`${apiUrl}/v1/auth/setup`)
+    .then((r) => r.json())
+    .catch(() => ({ needed: false }))) as { needed: boolean };
+  if (!setup.needed) return `Sign in      ${apiUrl}/app`;
+  const lines = readFileSync(join(dataDir, 'logs', 'api.log'), 'utf8').split('\n');
+  const codeLine = lines.findLast((line) => line.includes('"setupCode"'));
+  const code = codeLine ? (JSON.parse(codeLine) as { setupCode?: string }).setupCode : undefined;
+  return [
+    `First run    ${apiUrl}/app  and enter the setup code ${code ?? '(see the api log)'}`,
+    '               or: npm run admin:create -- --email you@example.com --name "Your Name"',
+  ].join('\n');
+}
+
 console.log(`
   VoiceDesk is running.
+
+  ${await signInHelp(stack.apiUrl)}
 
   Try a call     ${stack.apiUrl}/demo
   API            ${stack.apiUrl}
@@ -71,7 +91,7 @@ console.log(`
   Database       ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(dataDir, 'pglite')}`}
   Voice model    ${openaiKey ? `OpenAI at ${process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'}` : `offline demo double at ${stack.double?.url}`}
   Demo site key  ${stack.siteKey}   (allowed origins: ${origins.join(', ')})
-  Admin API key  ${stack.adminApiKey}
+  Admin API key  ${stack.adminApiKey}   (bootstrap key: prefer staff accounts and scoped API keys)
                  curl -H "authorization: Bearer ${stack.adminApiKey}" ${stack.apiUrl}/v1/calls
 
   Logs in ${join(dataDir, 'logs')}. Press Ctrl-C to stop everything.
