@@ -1,6 +1,7 @@
 import type { ApiKeyScope, StaffRole } from '@voicedesk/db';
-import { type Db, sites, staffUsers } from '@voicedesk/db';
+import { type Db, newId, sites, staffUsers, voiceCalls } from '@voicedesk/db';
 import { eq } from 'drizzle-orm';
+import { ensureDefaultSite } from '../services/sites.ts';
 import { createApiKey } from '../services/staff/api-keys.ts';
 import { hashPassword } from '../services/staff/passwords.ts';
 import { createSession, revokeSession } from '../services/staff/sessions.ts';
@@ -53,3 +54,23 @@ export async function defaultSiteId(db: Db): Promise<string> {
 }
 
 export const cookie = (token: string) => ({ cookie: `vd_session=${token}` });
+
+/** A second site and a call of it: what an agent of the first site must never read. */
+export async function addSiteWithCall(db: Db, key: string): Promise<{ siteId: string; callId: string }> {
+  const site = await ensureDefaultSite(db, { key, origins: [] });
+  const callId = newId();
+  await db.insert(voiceCalls).values({
+    id: callId,
+    roomName: `call-${callId}`,
+    siteId: site.id,
+    callerIdentity: `visitor-${callId}`,
+    joinDeadline: new Date(Date.now() + 600_000),
+  });
+  return { siteId: site.id, callId };
+}
+
+/** The session token a response set, or undefined. */
+export function sessionCookieOf(res: Response): string | undefined {
+  const header = res.headers.get('set-cookie') ?? '';
+  return /vd_session=([^;]*)/.exec(header)?.[1] || undefined;
+}
