@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, startStack } from '@voicedesk/testkit';
 
@@ -33,6 +33,9 @@ const origins = [
   ...(process.env.DEFAULT_SITE_ORIGINS ?? '').split(',').filter(Boolean),
 ];
 
+const apiLog = join(dataDir, 'logs', 'api.log');
+const apiLogStart = existsSync(apiLog) ? statSync(apiLog).size : 0;
+
 console.log(
   'Starting VoiceDesk (livekit-server, API, agent worker, call recorder%s)...',
   openaiKey ? '' : ', offline model double',
@@ -63,17 +66,22 @@ const stack = await startStack({
 /**
  * How to sign in: while no admin exists, the API logged a one-time setup code at start (its
  * only appearance in any log); shown here, on the operator's own terminal, so nobody digs for it.
+ * The log file is appended to and written asynchronously: read this run's part, briefly polled.
  */
 async function signInHelp(apiUrl: string): Promise<string> {
   const setup = (await fetch(`${apiUrl}/v1/auth/setup`)
     .then((r) => r.json())
     .catch(() => ({ needed: false }))) as { needed: boolean };
   if (!setup.needed) return `Sign in      ${apiUrl}/app`;
-  const lines = readFileSync(join(dataDir, 'logs', 'api.log'), 'utf8').split('\n');
-  const codeLine = lines.findLast((line) => line.includes('"setupCode"'));
-  const code = codeLine ? (JSON.parse(codeLine) as { setupCode?: string }).setupCode : undefined;
+  let code: string | undefined;
+  for (let i = 0; i < 20 && !code; i++) {
+    const text = existsSync(apiLog) ? readFileSync(apiLog).subarray(apiLogStart).toString('utf8') : '';
+    const line = text.split('\n').findLast((l) => l.includes('"setupCode"'));
+    code = line ? (JSON.parse(line) as { setupCode?: string }).setupCode : undefined;
+    if (!code) await new Promise((r) => setTimeout(r, 100));
+  }
   return [
-    `First run    ${apiUrl}/app  and enter the setup code ${code ?? '(see the api log)'}`,
+    `First run    ${apiUrl}/app  and enter the setup code ${code ?? `(in ${apiLog})`}`,
     '               or: npm run admin:create -- --email you@example.com --name "Your Name"',
   ].join('\n');
 }
