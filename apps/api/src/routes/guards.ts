@@ -15,7 +15,8 @@ import { verifyVisitorKey } from '../services/visitor-key.ts';
 /**
  * Who may call a route, declared with the route (routes/index.ts lists them all). A guard runs
  * before the route's validators and handler, for every method the route answers (HEAD is
- * served by the GET route, so it passes the same guard), and refuses before any query runs.
+ * served by the GET route, so it passes the same guard), and refuses before the route's own
+ * queries run (the staff guards look up the session or API key first, nothing else).
  */
 export interface Guard {
   name:
