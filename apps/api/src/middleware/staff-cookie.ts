@@ -34,6 +34,25 @@ export function clearSessionCookie(c: Context<AppEnv>): void {
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: secure(c), httpOnly: true, sameSite: 'Lax' });
 }
 
+const originRefused = () =>
+  new AppError(
+    403,
+    'origin_refused',
+    'this request must come from the dashboard itself (its Origin is not ours)',
+    'origin',
+  );
+
+/**
+ * Sign-in routes set the cookie, so a foreign page must not post to them either (login CSRF:
+ * signing the victim into the attacker's account). Programs that send no Origin are let through.
+ */
+export function refuseForeignOrigin(c: Context<AppEnv>): void {
+  const origin = c.req.header('origin');
+  if (origin !== undefined && origin.replace(/\/$/, '').toLowerCase() !== ownOrigin(c).toLowerCase()) {
+    throw originRefused();
+  }
+}
+
 /**
  * CSRF: a state-changing request that carries the staff cookie must come from the API's own
  * origin (the dashboard is served from it). SameSite=Lax already keeps the cookie off most
@@ -44,12 +63,7 @@ export const cookieOriginCheck: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!SAFE_METHODS.has(c.req.method) && sessionToken(c) !== undefined) {
     const origin = c.req.header('origin');
     if (!origin || origin.replace(/\/$/, '').toLowerCase() !== ownOrigin(c).toLowerCase()) {
-      throw new AppError(
-        403,
-        'origin_refused',
-        'a request carrying the session cookie must come from the dashboard itself',
-        'origin',
-      );
+      throw originRefused();
     }
   }
   await next();

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '@voicedesk/core';
-import { setSessionCookie } from '../middleware/staff-cookie.ts';
+import { refuseForeignOrigin, setSessionCookie } from '../middleware/staff-cookie.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { audit } from '../services/audit.ts';
 import { acceptInvite } from '../services/staff/invites.ts';
@@ -38,6 +38,7 @@ export const acceptInviteEntry = defineRoute({
     const deps = c.get('deps');
     const { db } = deps.database;
     const body = c.req.valid('json');
+    refuseForeignOrigin(c);
     await countSignInAttempt(c);
     const now = deps.now?.() ?? new Date();
     const userId = await acceptInvite(

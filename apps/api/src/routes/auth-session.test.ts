@@ -69,6 +69,31 @@ describe('login, session, logout', () => {
     expect(sessionCookieOf(res)).toBeUndefined();
   });
 
+  it('refuses a sign-in posted by another site (login CSRF), but not one from a program without Origin', async () => {
+    const email = await someone();
+    const foreign = await t.request(
+      '/v1/auth/login',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+        body: JSON.stringify({ email, password: TEST_PASSWORD }),
+      },
+      freshIp(),
+    );
+    expect(await errorOf(foreign)).toMatchObject({ status: 403, code: 'origin_refused' });
+    expect(sessionCookieOf(foreign)).toBeUndefined();
+    const program = await t.request(
+      '/v1/auth/login',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: TEST_PASSWORD }),
+      },
+      freshIp(),
+    );
+    expect(program.status).toBe(200);
+  });
+
   it('logs out: the session is revoked on the server, not only the cookie cleared', async () => {
     const token = sessionCookieOf(await login(await someone(), TEST_PASSWORD)) as string;
     const res = await logout(token);
@@ -138,5 +163,37 @@ describe('brute force', () => {
     } finally {
       clock = start;
     }
+  });
+});
+
+describe('behind HTTPS (PUBLIC_BASE_URL)', () => {
+  let https: RouteApp;
+  beforeAll(async () => {
+    https = await startRouteApp('auth_https', { env: { PUBLIC_BASE_URL: 'https://desk.example.com' } });
+    await addStaff(https.database.db, { email: 'sec@example.com', role: 'agent' });
+  });
+  afterAll(async () => {
+    await https?.close();
+  });
+
+  it('marks the cookie Secure, and takes the public origin as our own', async () => {
+    const res = await https.request('/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://desk.example.com' },
+      body: JSON.stringify({ email: 'sec@example.com', password: TEST_PASSWORD }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toMatch(/;\s*Secure/i);
+    const token = sessionCookieOf(res) as string;
+    const fromHost = await https.request('/v1/auth/logout', {
+      method: 'POST',
+      headers: { ...cookie(token), origin: OWN_ORIGIN },
+    });
+    expect(await errorOf(fromHost)).toMatchObject({ status: 403, code: 'origin_refused' });
+    const ours = await https.request('/v1/auth/logout', {
+      method: 'POST',
+      headers: { ...cookie(token), origin: 'https://desk.example.com' },
+    });
+    expect(ours.status).toBe(204);
   });
 });

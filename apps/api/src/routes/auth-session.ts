@@ -1,6 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '@voicedesk/core';
-import { clearSessionCookie, sessionToken, setSessionCookie } from '../middleware/staff-cookie.ts';
+import {
+  clearSessionCookie,
+  refuseForeignOrigin,
+  sessionToken,
+  setSessionCookie,
+} from '../middleware/staff-cookie.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { countSignInAttempt } from '../services/staff/login-limits.ts';
 import { verifyPassword } from '../services/staff/passwords.ts';
@@ -35,6 +40,7 @@ export const loginEntry = defineRoute({
     const deps = c.get('deps');
     const { db } = deps.database;
     const body = c.req.valid('json');
+    refuseForeignOrigin(c);
     const email = normaliseEmail(body.email);
     await countSignInAttempt(c, email);
     const user = await findUserByEmail(db, email);

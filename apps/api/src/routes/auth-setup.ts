@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '@voicedesk/core';
-import { setSessionCookie } from '../middleware/staff-cookie.ts';
+import { refuseForeignOrigin, setSessionCookie } from '../middleware/staff-cookie.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { audit } from '../services/audit.ts';
 import { countSignInAttempt } from '../services/staff/login-limits.ts';
@@ -55,6 +55,7 @@ export const setupEntry = defineRoute({
     const deps = c.get('deps');
     const { db } = deps.database;
     const body = c.req.valid('json');
+    refuseForeignOrigin(c);
     await countSignInAttempt(c);
     if (!(await setupNeeded(db)))
       throw new AppError(409, 'already_set_up', 'an admin exists: sign in instead');
