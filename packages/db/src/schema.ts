@@ -287,7 +287,7 @@ export const auditLog = pgTable(
   'audit_log',
   {
     id: uuid('id').primaryKey(),
-    /** `admin-key`, `system:retention`, later a staff user or API key id. */
+    /** `staff:<id>`, `api-key:<id>`, `admin-key` (the bootstrap key), `system:retention`, `system:cli`. */
     actor: text('actor').notNull(),
     action: text('action').notNull(),
     /** No foreign key: the record of an erasure outlives the call it erased. */
