@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, startStack } from '@voicedesk/testkit';
 
@@ -33,6 +33,9 @@ const origins = [
   ...(process.env.DEFAULT_SITE_ORIGINS ?? '').split(',').filter(Boolean),
 ];
 
+const apiLog = join(dataDir, 'logs', 'api.log');
+const apiLogStart = existsSync(apiLog) ? statSync(apiLog).size : 0;
+
 console.log(
   'Starting VoiceDesk (livekit-server, API, agent worker, call recorder%s)...',
   openaiKey ? '' : ', offline model double',
@@ -60,8 +63,33 @@ const stack = await startStack({
   process.exit(1);
 });
 
+/**
+ * How to sign in: while no admin exists, the API logged a one-time setup code at start (its
+ * only appearance in any log); shown here, on the operator's own terminal, so nobody digs for it.
+ * The log file is appended to and written asynchronously: read this run's part, briefly polled.
+ */
+async function signInHelp(apiUrl: string): Promise<string> {
+  const setup = (await fetch(`${apiUrl}/v1/auth/setup`)
+    .then((r) => r.json())
+    .catch(() => ({ needed: false }))) as { needed: boolean };
+  if (!setup.needed) return `Sign in      ${apiUrl}/app`;
+  let code: string | undefined;
+  for (let i = 0; i < 20 && !code; i++) {
+    const text = existsSync(apiLog) ? readFileSync(apiLog).subarray(apiLogStart).toString('utf8') : '';
+    const line = text.split('\n').findLast((l) => l.includes('"setupCode"'));
+    code = line ? (JSON.parse(line) as { setupCode?: string }).setupCode : undefined;
+    if (!code) await new Promise((r) => setTimeout(r, 100));
+  }
+  return [
+    `First run    ${apiUrl}/app  and enter the setup code ${code ?? `(in ${apiLog})`}`,
+    '               or: npm run admin:create -- --email you@example.com --name "Your Name"',
+  ].join('\n');
+}
+
 console.log(`
   VoiceDesk is running.
+
+  ${await signInHelp(stack.apiUrl)}
 
   Try a call     ${stack.apiUrl}/demo
   API            ${stack.apiUrl}
@@ -71,7 +99,7 @@ console.log(`
   Database       ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(dataDir, 'pglite')}`}
   Voice model    ${openaiKey ? `OpenAI at ${process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'}` : `offline demo double at ${stack.double?.url}`}
   Demo site key  ${stack.siteKey}   (allowed origins: ${origins.join(', ')})
-  Admin API key  ${stack.adminApiKey}
+  Admin API key  ${stack.adminApiKey}   (bootstrap key: prefer staff accounts and scoped API keys)
                  curl -H "authorization: Bearer ${stack.adminApiKey}" ${stack.apiUrl}/v1/calls
 
   Logs in ${join(dataDir, 'logs')}. Press Ctrl-C to stop everything.

@@ -1,5 +1,6 @@
 import type { WebhookEvent } from 'livekit-server-sdk';
 import type { AppDeps } from './deps.ts';
+import type { StaffScope } from './services/staff/staff-scope.ts';
 
 export interface AppEnv {
   Variables: {
@@ -9,5 +10,7 @@ export interface AppEnv {
     siteOrigins?: readonly string[];
     /** Set by the livekitSignature guard: the verified event. */
     webhookEvent?: WebhookEvent;
+    /** Set by the staff guards (staffAny, staffAdmin, staffSession): who is asking. */
+    staff?: StaffScope;
   };
 }

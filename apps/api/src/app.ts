@@ -4,6 +4,7 @@ import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
 import { envelope, errorFacts, toAppError } from './errors.ts';
 import { limitBody, requireJson } from './middleware/json-only.ts';
+import { cookieOriginCheck, SESSION_COOKIE } from './middleware/staff-cookie.ts';
 import { createRouter } from './router.ts';
 import type { RouteEntry } from './routes/define.ts';
 import { ROUTES } from './routes/index.ts';
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps, surface: AppSurface = 'all') {
     );
   });
 
+  app.use('*', cookieOriginCheck);
   app.use('/v1/livekit/webhook', limitBody(INTERNAL_BODY_LIMIT));
   app.use('/internal/*', async (c, next) => {
     // Its content type is checked by the route, after its guard: a caller without the key learns nothing.
@@ -69,7 +71,13 @@ export function createApp(deps: AppDeps, surface: AppSurface = 'all') {
 
   for (const entry of ROUTES) if (servedOn(surface, entry)) entry.mount(app);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'adminKey', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'staffSession', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+  });
+  // An API key (vdk_...) or the bootstrap ADMIN_API_KEY.
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'serviceKey', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'visitorKey', { type: 'http', scheme: 'bearer' });
 

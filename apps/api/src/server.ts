@@ -9,6 +9,7 @@ import { createLiveHub } from './services/live/hub.ts';
 import { createLivekitGateway } from './services/livekit-gateway.ts';
 import { createApiMetrics } from './services/metrics.ts';
 import { ensureDefaultSite, type SiteRow } from './services/sites.ts';
+import { announceSetupCode } from './services/staff/setup-code.ts';
 import { createObjectStore } from './services/storage/create-object-store.ts';
 import { startSweeper } from './services/sweeper.ts';
 
@@ -47,8 +48,11 @@ export async function startApiServer(config: ApiConfig, logger: Logger = createL
     ? await listen(createApp(deps, 'internal'), config.internalPort ?? 0, config.host)
     : undefined;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${publicListener.port}`;
+  // While no admin exists: the one-time setup code, in this log line only.
+  await announceSetupCode(database.db, logger, config.publicBaseUrl ?? url);
   return {
-    url: `http://${host}:${publicListener.port}`,
+    url,
     port: publicListener.port,
     ...(internalListener ? { internalUrl: `http://${host}:${internalListener.port}` } : {}),
     defaultSite,

@@ -43,6 +43,16 @@ const apiEnvSchema = z.object({
   VISITOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(600),
   AGENT_JOIN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
   CALL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** A staff session ends this long after its last request (sliding). */
+  STAFF_SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 24 * 3600),
+  /** Sign-in attempts (login, first-run code) per account and per address, in one window. */
+  LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  LOGIN_LIMIT_PER_IP: z.coerce.number().int().min(1).default(50),
+  LOGIN_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(900),
   TRUST_PROXY: trustProxyField,
   ROOM_LOST_GRACE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   VISITOR_JOIN_WINDOW_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
@@ -140,6 +150,12 @@ export interface ApiConfig {
   visitorTokenTtlSeconds: number;
   agentJoinTimeoutSeconds: number;
   callRateLimitPerMinute: number;
+  staff: {
+    sessionTtlSeconds: number;
+    loginLimitPerAccount: number;
+    loginLimitPerIp: number;
+    loginWindowSeconds: number;
+  };
   trustProxy: TrustProxy;
   sweepIntervalMs: number;
   roomLostGraceSeconds: number;
@@ -183,6 +199,12 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     visitorTokenTtlSeconds: e.VISITOR_TOKEN_TTL_SECONDS,
     agentJoinTimeoutSeconds: e.AGENT_JOIN_TIMEOUT_SECONDS,
     callRateLimitPerMinute: e.CALL_RATE_LIMIT_PER_MINUTE,
+    staff: {
+      sessionTtlSeconds: e.STAFF_SESSION_TTL_SECONDS,
+      loginLimitPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
+      loginLimitPerIp: e.LOGIN_LIMIT_PER_IP,
+      loginWindowSeconds: e.LOGIN_LIMIT_WINDOW_SECONDS,
+    },
     trustProxy: e.TRUST_PROXY,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     roomLostGraceSeconds: e.ROOM_LOST_GRACE_SECONDS,

@@ -5,6 +5,12 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unauthorized',
   'forbidden',
+  /** A state-changing request carrying the staff cookie from another origin (CSRF). */
+  'origin_refused',
+  'invalid_credentials',
+  /** A wrong or used first-run code, or a wrong or expired invite. */
+  'invalid_code',
+  'already_set_up',
   'origin_not_allowed',
   'site_not_found',
   'call_not_found',

@@ -287,7 +287,7 @@ export const auditLog = pgTable(
   'audit_log',
   {
     id: uuid('id').primaryKey(),
-    /** `admin-key`, `system:retention`, later a staff user or API key id. */
+    /** `staff:<id>`, `api-key:<id>`, `admin-key` (the bootstrap key), `system:retention`, `system:cli`. */
     actor: text('actor').notNull(),
     action: text('action').notNull(),
     /** No foreign key: the record of an erasure outlives the call it erased. */
@@ -303,4 +303,94 @@ export const leases = pgTable('leases', {
   name: text('name').primaryKey(),
   holder: text('holder').notNull(),
   expiresAt: ts('expires_at').notNull(),
+});
+
+export const STAFF_ROLES = ['admin', 'agent'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+export const API_KEY_SCOPES = ['calls:read', 'calls:write', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** People who answer and run support. No password until an invite is accepted. */
+export const staffUsers = pgTable('staff_users', {
+  id: uuid('id').primaryKey(),
+  /** Stored lowercased, so `Ann@X` and `ann@x` are one account. */
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  role: text('role', { enum: STAFF_ROLES }).notNull(),
+  /** `scrypt$<N>$<r>$<p>$<salt>$<hash>` (services/passwords.ts); null until an invite is accepted. */
+  passwordHash: text('password_hash'),
+  disabledAt: ts('disabled_at'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  lastSeenAt: ts('last_seen_at'),
+});
+
+/** The sites an agent works for; admins see every site whatever is listed here. */
+export const staffSiteMembers = pgTable(
+  'staff_site_members',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => staffUsers.id, { onDelete: 'cascade' }),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.siteId] }), index('staff_site_members_site_idx').on(t.siteId)],
+);
+
+/** Browser sessions: only the token's sha256 is kept, so a leaked table opens nothing. */
+export const staffSessions = pgTable(
+  'staff_sessions',
+  {
+    id: uuid('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => staffUsers.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    /** Slides forward with use (STAFF_SESSION_TTL_SECONDS after the last request). */
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    lastSeenAt: ts('last_seen_at'),
+  },
+  (t) => [index('staff_sessions_user_idx').on(t.userId)],
+);
+
+/** One-time invite links (hashed); accepting one sets the password and signs the user in. */
+export const staffInvites = pgTable(
+  'staff_invites',
+  {
+    id: uuid('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => staffUsers.id, { onDelete: 'cascade' }),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('staff_invites_user_idx').on(t.userId)],
+);
+
+/**
+ * The first-run codes printed by each API process while no admin exists (hashed). In the
+ * database, not in memory, so that behind a load balancer any instance accepts any of them.
+ */
+export const staffSetupCodes = pgTable('staff_setup_codes', {
+  codeHash: text('code_hash').primaryKey(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** Keys for programs: `vdk_<prefix>_<secret>`; the prefix finds the row, the secret's sha256 proves it. */
+export const apiKeys = pgTable('api_keys', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  prefix: text('prefix').notNull().unique(),
+  secretHash: text('secret_hash').notNull(),
+  scopes: text('scopes', { enum: API_KEY_SCOPES }).array().notNull(),
+  /** No foreign key: a key outlives the account of the admin who made it. */
+  createdBy: text('created_by').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  lastUsedAt: ts('last_used_at'),
+  revokedAt: ts('revoked_at'),
 });

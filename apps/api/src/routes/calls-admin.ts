@@ -1,9 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError, CALL_STATUSES, pgTimestamp } from '@voicedesk/core';
 import { callIdParamSchema, errorResponses, jsonResponse } from '../schemas.ts';
+import { audit } from '../services/audit.ts';
 import { callDetail, callStats, listCalls } from '../services/calls-query.ts';
+import { actorOf, assertCallVisible } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
-import { adminOnly } from './guards.ts';
+import { staffAny, staffOf } from './guards.ts';
 
 const statusList = z
   .string()
@@ -52,7 +54,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/v1/calls',
   tags: ['calls'],
-  summary: 'List calls, newest first (admin)',
+  summary: "List calls, newest first (staff; an agent sees their sites' calls only)",
   request: { query: listQuery },
   responses: {
     200: jsonResponse(
@@ -63,7 +65,7 @@ const listRoute = createRoute({
         stats: statsSchema.optional(),
       }),
     ),
-    ...errorResponses(400, 401),
+    ...errorResponses(400, 401, 403),
   },
 });
 
@@ -71,11 +73,11 @@ const detailRoute = createRoute({
   method: 'get',
   path: '/v1/calls/{id}',
   tags: ['calls'],
-  summary: 'One call with participants, transcript, events and metrics (admin)',
+  summary: 'One call with participants, transcript, events and metrics (staff; audited)',
   request: { params: callIdParamSchema },
   responses: {
     200: jsonResponse('The call', z.record(z.string(), z.unknown()).openapi('CallDetail')),
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 403, 404),
   },
 });
 
@@ -85,8 +87,8 @@ function toWire<T>(value: T): never {
 }
 
 export const listCallsEntry = defineRoute({
-  audience: 'admin',
-  guard: adminOnly,
+  audience: 'staff',
+  guard: staffAny,
   route: listRoute,
   handler: async (c) => {
     const { db } = c.get('deps').database;
@@ -96,6 +98,7 @@ export const listCallsEntry = defineRoute({
       siteId: q.siteId,
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
+      siteIds: staffOf(c).siteIds,
     };
     if (filters.from && filters.to && filters.from > filters.to) {
       throw new AppError(400, 'validation_failed', 'from must be before to', 'from');
@@ -108,12 +111,18 @@ export const listCallsEntry = defineRoute({
 });
 
 export const getCallEntry = defineRoute({
-  audience: 'admin',
-  guard: adminOnly,
+  audience: 'staff',
+  guard: staffAny,
   route: detailRoute,
   handler: async (c) => {
-    const detail = await callDetail(c.get('deps').database.db, c.req.valid('param').id);
+    const { db } = c.get('deps').database;
+    const { id } = c.req.valid('param');
+    const staff = staffOf(c);
+    await assertCallVisible(db, staff, id);
+    const detail = await callDetail(db, id);
     if (!detail) throw new AppError(404, 'call_not_found', 'no such call', 'id');
+    // The detail holds the transcript: every read of one is audited.
+    await audit(db, { actor: actorOf(staff), action: 'transcript.read', callId: id });
     return c.json(toWire(detail), 200);
   },
 });

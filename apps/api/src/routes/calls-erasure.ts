@@ -5,8 +5,9 @@ import { audit } from '../services/audit.ts';
 import { eraseCall } from '../services/call-erasure.ts';
 import { callDetail } from '../services/calls-query.ts';
 import { loadRecording } from '../services/recordings.ts';
+import { actorOf, assertCallVisible } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
-import { adminOnly } from './guards.ts';
+import { staffAdmin, staffAny, staffOf } from './guards.ts';
 
 const deleteRoute = createRoute({
   method: 'delete',
@@ -16,17 +17,17 @@ const deleteRoute = createRoute({
   request: { params: callIdParamSchema },
   responses: {
     200: jsonResponse('Erased', z.object({ erased: z.literal(true), objects: z.number().int() })),
-    ...errorResponses(400, 401, 404, 409, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 503),
   },
 });
 
 export const deleteCallEntry = defineRoute({
   audience: 'admin',
-  guard: adminOnly,
+  guard: staffAdmin,
   route: deleteRoute,
   handler: async (c) => {
     const { objects } = await eraseCall(c.get('deps'), c.req.valid('param').id, {
-      actor: 'admin-key',
+      actor: actorOf(staffOf(c)),
       action: 'call.delete',
     });
     return c.json({ erased: true as const, objects }, 200);
@@ -37,25 +38,27 @@ const exportRoute = createRoute({
   method: 'get',
   path: '/v1/calls/{id}/export',
   tags: ['calls'],
-  summary: 'Everything stored about a call, its audio included (admin; audited)',
+  summary: 'Everything stored about a call, its audio included (staff; audited)',
   request: { params: callIdParamSchema },
   responses: {
     200: jsonResponse(
       'The call, its transcript, events, metrics and audio (base64)',
       z.record(z.string(), z.unknown()),
     ),
-    ...errorResponses(400, 401, 404, 503),
+    ...errorResponses(400, 401, 403, 404, 503),
   },
 });
 
 /** For a data-subject request: one self-contained JSON document, the audio inside it. */
 export const exportCallEntry = defineRoute({
-  audience: 'admin',
-  guard: adminOnly,
+  audience: 'staff',
+  guard: staffAny,
   route: exportRoute,
   handler: async (c) => {
     const deps = c.get('deps');
     const { id } = c.req.valid('param');
+    const staff = staffOf(c);
+    await assertCallVisible(deps.database.db, staff, id);
     const detail = await callDetail(deps.database.db, id);
     if (!detail) throw new AppError(404, 'call_not_found', 'no such call', 'id');
     const row = await loadRecording(deps, id);
@@ -70,7 +73,7 @@ export const exportCallEntry = defineRoute({
           base64: Buffer.concat(await obj.body.toArray()).toString('base64'),
         };
     }
-    await audit(deps.database.db, { actor: 'admin-key', action: 'call.export', callId: id });
+    await audit(deps.database.db, { actor: actorOf(staff), action: 'call.export', callId: id });
     return c.json(
       JSON.parse(JSON.stringify({ exportedAt: new Date().toISOString(), call: detail, audio })),
       200,

@@ -5,8 +5,11 @@ import { preflight, siteCors } from '../middleware/site-cors.ts';
 import type { Guard } from './guards.ts';
 
 /** Who calls a route. It decides the guard, and which listener serves it (INTERNAL_PORT). */
-/** `signed`: whoever holds a link the API signed and that has not expired. */
-export type Audience = 'public' | 'visitor' | 'admin' | 'internal' | 'webhook' | 'signed';
+/**
+ * `staff`: any signed-in staff member (or an API key / ADMIN_API_KEY); `admin`: admins only;
+ * `signed`: whoever holds a link the API signed and that has not expired.
+ */
+export type Audience = 'public' | 'visitor' | 'staff' | 'admin' | 'internal' | 'webhook' | 'signed';
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**

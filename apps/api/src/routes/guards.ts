@@ -1,19 +1,33 @@
 import { AppError } from '@voicedesk/core';
-import type { MiddlewareHandler } from 'hono';
+import type { ApiKeyScope } from '@voicedesk/db';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import { bearerToken, keysEqual } from '../middleware/keys.ts';
+import { clearSessionCookie, sessionToken, setSessionCookie } from '../middleware/staff-cookie.ts';
 import { verifyRecordingLink } from '../services/recording-links.ts';
+import { looksLikeApiKey, verifyApiKey } from '../services/staff/api-keys.ts';
+import { resolveSession } from '../services/staff/sessions.ts';
+import type { StaffScope } from '../services/staff/staff-scope.ts';
 import { verifyVisitorKey } from '../services/visitor-key.ts';
 
 /**
  * Who may call a route, declared with the route (routes/index.ts lists them all). A guard runs
  * before the route's validators and handler, for every method the route answers (HEAD is
- * served by the GET route, so it passes the same guard), and refuses before any query runs.
+ * served by the GET route, so it passes the same guard), and refuses before the route's own
+ * queries run (the staff guards look up the session or API key first, nothing else).
  */
 export interface Guard {
-  name: 'publicRoute' | 'adminOnly' | 'serviceOnly' | 'visitorOwnsCall' | 'livekitSignature' | 'signedLink';
+  name:
+    | 'publicRoute'
+    | 'staffAny'
+    | 'staffAdmin'
+    | 'staffSession'
+    | 'serviceOnly'
+    | 'visitorOwnsCall'
+    | 'livekitSignature'
+    | 'signedLink';
   /** The OpenAPI security requirement the guard enforces. */
   security: Record<string, string[]>[];
   middleware: MiddlewareHandler<AppEnv>;
@@ -47,7 +61,80 @@ export const publicRoute: Guard = {
   },
 };
 
-export const adminOnly = bearerGuard('adminOnly', 'adminKey', 'admin API key', (d) => d.config.adminApiKey);
+const forbidden = (message: string) => new AppError(403, 'forbidden', message);
+
+const BOOTSTRAP: StaffScope = { kind: 'bootstrap', id: null, role: 'admin', siteIds: 'all' };
+
+/** The scope an API key needs here: `admin` opens everything; reads and writes of calls are apart. */
+function scopeNeeded(need: 'any' | 'admin', method: string): ApiKeyScope {
+  if (need === 'admin') return 'admin';
+  return method === 'GET' || method === 'HEAD' ? 'calls:read' : 'calls:write';
+}
+
+/** A bearer (ADMIN_API_KEY or an API key) or, without one, the session cookie. */
+async function identify(
+  c: Context<AppEnv>,
+  need: 'any' | 'admin',
+  allowBearer: boolean,
+): Promise<StaffScope> {
+  const deps = c.get('deps');
+  const now = deps.now?.() ?? new Date();
+  const bearer = allowBearer ? bearerToken(c.req.header('authorization')) : undefined;
+  if (bearer) {
+    if (keysEqual(bearer, deps.config.adminApiKey)) return BOOTSTRAP;
+    // Only the key's shape is checked before the database: a random bearer costs no query.
+    const key = looksLikeApiKey(bearer) ? await verifyApiKey(deps.database.db, bearer, now) : null;
+    if (!key) throw unauthorized('invalid or revoked API key');
+    const scope = scopeNeeded(need, c.req.method);
+    if (!key.scopes.includes(scope) && !key.scopes.includes('admin')) {
+      throw forbidden(`this API key lacks the ${scope} scope`);
+    }
+    return { kind: 'api_key', id: key.id, role: 'admin', siteIds: 'all' };
+  }
+  const token = sessionToken(c);
+  if (!token) throw unauthorized('sign in, or send an API key');
+  const ttl = deps.config.staff.sessionTtlSeconds;
+  const session = await resolveSession(deps.database.db, token, now, ttl);
+  if (!session) {
+    clearSessionCookie(c);
+    throw unauthorized('your session has ended: sign in again');
+  }
+  // The browser's copy lives as long as the server's, which just slid forward.
+  if (session.slid) setSessionCookie(c, token);
+  return { kind: 'user', id: session.id, role: session.role, siteIds: session.siteIds };
+}
+
+function staffGuard(name: 'staffAny' | 'staffAdmin' | 'staffSession', need: 'any' | 'admin'): Guard {
+  const bearer = name !== 'staffSession';
+  return {
+    name,
+    security: bearer ? [{ staffSession: [] }, { apiKey: [] }] : [{ staffSession: [] }],
+    middleware: async (c, next) => {
+      const staff = await identify(c, need, bearer);
+      if (need === 'admin' && staff.role !== 'admin') throw forbidden('only an admin may do this');
+      c.set('staff', staff);
+      await next();
+    },
+  };
+}
+
+/**
+ * Any signed-in staff member (admin or agent; agents see their sites only), an API key with the
+ * route's scope (`calls:read` for GET, `calls:write` otherwise, or `admin`), or the bootstrap
+ * ADMIN_API_KEY. Handlers read `c.var.staff`.
+ */
+export const staffAny = staffGuard('staffAny', 'any');
+/** Admins only: a signed-in admin, an API key with the `admin` scope, or ADMIN_API_KEY. Agents: 403. */
+export const staffAdmin = staffGuard('staffAdmin', 'admin');
+/** A browser session only (who am I): keys have no user. */
+export const staffSession = staffGuard('staffSession', 'any');
+
+/** Who a staff guard let in; a handler behind one always has it. */
+export function staffOf(c: Context<AppEnv>): StaffScope {
+  const staff = c.get('staff');
+  if (!staff) throw new Error('route reached without a staff guard');
+  return staff;
+}
 
 export const serviceOnly = bearerGuard(
   'serviceOnly',

@@ -1,3 +1,7 @@
+import { createApiKeyEntry, listApiKeysEntry, revokeApiKeyEntry } from './api-keys-admin.ts';
+import { acceptInviteEntry } from './auth-invite.ts';
+import { loginEntry, logoutEntry, sessionEntry } from './auth-session.ts';
+import { setupEntry, setupStatusEntry } from './auth-setup.ts';
 import { getCallEntry, listCallsEntry } from './calls-admin.ts';
 import { deleteCallEntry, exportCallEntry } from './calls-erasure.ts';
 import { createCallEntry, endCallEntry } from './calls-public.ts';
@@ -13,6 +17,7 @@ import { livekitWebhookEntry } from './livekit-webhook.ts';
 import { scrapeMetricsEntry } from './metrics.ts';
 import { recordingStreamEntry, recordingUrlEntry } from './recordings-admin.ts';
 import { siteConfigEntry } from './sites-public.ts';
+import { createStaffEntry, listStaffEntry, reinviteStaffEntry, updateStaffEntry } from './staff-admin.ts';
 import { demoPageEntry, widgetScriptEntry } from './widget-assets.ts';
 
 /**
@@ -31,16 +36,32 @@ export const ROUTES: readonly RouteEntry[] = [
   docsAssetsEntry, //         GET  /docs/assets/:dir/:file (Swagger UI, from swagger-ui-dist)
   widgetScriptEntry, //       GET  /widget.js, /voicedesk-call.js
   demoPageEntry, //           GET  /demo
+  // public, sign-in: rate-limited per address (and per account for login)
+  setupStatusEntry, //        GET  /v1/auth/setup
+  setupEntry, //              POST /v1/auth/setup (the one-time code from the API's log)
+  loginEntry, //              POST /v1/auth/login
+  logoutEntry, //             POST /v1/auth/logout
+  acceptInviteEntry, //       POST /v1/auth/invite/accept
   // visitor: the visitor key minted with the call
   endCallEntry, //            POST /v1/calls/:id/end
-  // admin: ADMIN_API_KEY
+  // staff: a session (admin or agent; agents see their sites only), an API key with the
+  // scope (calls:read for GET, calls:write otherwise), or the bootstrap ADMIN_API_KEY
+  sessionEntry, //            GET  /v1/auth/session (session only)
   listCallsEntry, //          GET  /v1/calls
-  getCallEntry, //            GET  /v1/calls/:id
+  getCallEntry, //            GET  /v1/calls/:id (audited: transcript)
   recordingUrlEntry, //       GET  /v1/calls/:id/recording (audited)
   exportCallEntry, //         GET  /v1/calls/:id/export (audited)
-  deleteCallEntry, //         DELETE /v1/calls/:id (audited)
   liveCallsEntry, //          GET  /v1/live/calls
   liveEventsEntry, //         GET  /v1/live/events (text/event-stream)
+  // admin: an admin's session, an API key with the admin scope, or ADMIN_API_KEY
+  deleteCallEntry, //         DELETE /v1/calls/:id (audited)
+  listStaffEntry, //          GET  /v1/staff
+  createStaffEntry, //        POST /v1/staff (audited)
+  updateStaffEntry, //        PATCH /v1/staff/:id (audited)
+  reinviteStaffEntry, //      POST /v1/staff/:id/invite (audited)
+  listApiKeysEntry, //        GET  /v1/api-keys
+  createApiKeyEntry, //       POST /v1/api-keys (audited)
+  revokeApiKeyEntry, //       DELETE /v1/api-keys/:id (audited)
   // signed: a link the API signed, until it expires
   recordingStreamEntry, //    GET  /v1/recordings/:token (Range)
   // webhook: LiveKit's signature over the body

@@ -1,9 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CALL_STATUSES } from '@voicedesk/core';
 import { errorResponses, jsonResponse } from '../schemas.ts';
+import { audit } from '../services/audit.ts';
 import { listLiveCalls } from '../services/live/query.ts';
+import { actorOf } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
-import { adminOnly } from './guards.ts';
+import { staffAny, staffOf } from './guards.ts';
 import { scopeOf } from './staff-scope.ts';
 
 export const liveSegmentSchema = z
@@ -54,12 +56,19 @@ const route = createRoute({
 });
 
 export const liveCallsEntry = defineRoute({
-  audience: 'admin',
-  // GUARD: staffAny
-  guard: adminOnly,
+  audience: 'staff',
+  guard: staffAny,
   route,
   handler: async (c) => {
-    const items = await listLiveCalls(c.get('deps').database.db, scopeOf(c));
+    const { db } = c.get('deps').database;
+    const items = await listLiveCalls(db, scopeOf(c));
+    // The transcripts of calls in progress are transcripts read: one row per look, not per call.
+    await audit(db, {
+      actor: actorOf(staffOf(c)),
+      action: 'live.read',
+      callId: null,
+      details: { calls: items.length },
+    });
     return c.json({ items }, 200);
   },
 });

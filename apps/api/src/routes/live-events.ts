@@ -2,10 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { errorFacts } from '../errors.ts';
 import { errorResponses } from '../schemas.ts';
+import { audit } from '../services/audit.ts';
 import { LiveConnection } from '../services/live/connection.ts';
 import { REPLAY_OVERLAP_MS, RESYNC_EVENT } from '../services/live/hub.ts';
+import { actorOf } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
-import { adminOnly } from './guards.ts';
+import { staffAny, staffOf } from './guards.ts';
 import { scopeOf } from './staff-scope.ts';
 
 /** Events waiting for one slow client before it is dropped; it comes back with Last-Event-ID. */
@@ -43,11 +45,10 @@ const route = createRoute({
 });
 
 export const liveEventsEntry = defineRoute({
-  audience: 'admin',
-  // GUARD: staffAny
-  guard: adminOnly,
+  audience: 'staff',
+  guard: staffAny,
   route,
-  handler: (c) => {
+  handler: async (c) => {
     // HEAD is served by this GET route, but its response has no body for anyone to read or
     // cancel: a stream opened for it would hold its subscription until the process stops.
     if (c.req.method === 'HEAD') {
@@ -57,6 +58,13 @@ export const liveEventsEntry = defineRoute({
     const scope = scopeOf(c);
     const lastEventId = c.req.valid('header')['last-event-id'];
     const heartbeatMs = deps.config.live.heartbeatSeconds * 1000;
+    // A stream of transcripts as they are spoken: opening it is a transcript read.
+    await audit(deps.database.db, {
+      actor: actorOf(staffOf(c)),
+      action: 'live.read',
+      callId: null,
+      details: { stream: true },
+    });
     // Proxies such as nginx buffer responses unless told not to, which would hold events back.
     c.header('x-accel-buffering', 'no');
     return streamSSE(c, async (stream) => {

@@ -6,15 +6,16 @@ import { callIdParamSchema, errorResponses, jsonResponse } from '../schemas.ts';
 import { audit } from '../services/audit.ts';
 import { signRecordingLink, verifyRecordingLink } from '../services/recording-links.ts';
 import { loadRecording } from '../services/recordings.ts';
+import { actorOf, assertCallVisible } from '../services/staff/staff-scope.ts';
 import type { ByteRange } from '../services/storage/object-store.ts';
 import { defineRoute } from './define.ts';
-import { adminOnly, signedLink } from './guards.ts';
+import { signedLink, staffAny, staffOf } from './guards.ts';
 
 const urlRoute = createRoute({
   method: 'get',
   path: '/v1/calls/{id}/recording',
   tags: ['calls'],
-  summary: "A short-lived URL of the call's recording, which plays and seeks in a browser (admin; audited)",
+  summary: "A short-lived URL of the call's recording, which plays and seeks in a browser (staff; audited)",
   request: { params: callIdParamSchema },
   responses: {
     200: jsonResponse(
@@ -31,7 +32,7 @@ const urlRoute = createRoute({
         })
         .openapi('RecordingLink'),
     ),
-    ...errorResponses(400, 401, 404, 409),
+    ...errorResponses(400, 401, 403, 404, 409),
   },
 });
 
@@ -45,12 +46,14 @@ function browserReachesStore(storage: StorageConfig): boolean {
 }
 
 export const recordingUrlEntry = defineRoute({
-  audience: 'admin',
-  guard: adminOnly,
+  audience: 'staff',
+  guard: staffAny,
   route: urlRoute,
   handler: async (c) => {
     const deps = c.get('deps');
     const { id } = c.req.valid('param');
+    const staff = staffOf(c);
+    await assertCallVisible(deps.database.db, staff, id);
     const row = await loadRecording(deps, id);
     if (!row || row.status === 'failed') {
       throw new AppError(404, 'recording_not_found', 'this call has no recording', 'id');
@@ -73,7 +76,7 @@ export const recordingUrlEntry = defineRoute({
     const url =
       presigned ??
       `${base}/v1/recordings/${signRecordingLink(id, expiresAt, deps.config.internalServiceKey)}`;
-    await audit(deps.database.db, { actor: 'admin-key', action: 'recording.url', callId: id });
+    await audit(deps.database.db, { actor: actorOf(staff), action: 'recording.url', callId: id });
     return c.json(
       {
         url,

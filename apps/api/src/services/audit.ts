@@ -1,11 +1,32 @@
 import { auditLog, type Db, newId } from '@voicedesk/db';
 
-/** Who did it: the bootstrap admin key today; staff users and program keys come with accounts. */
-export type AuditActor = 'admin-key' | 'system:retention';
+/** Who did it: a staff user, an API key, the bootstrap ADMIN_API_KEY, or the system (staff-scope.ts actorOf). */
+export type AuditActor =
+  | 'admin-key'
+  | 'system:retention'
+  | 'system:cli'
+  | `staff:${string}`
+  | `api-key:${string}`;
 
-export type AuditAction = 'recording.url' | 'call.export' | 'call.delete' | 'retention.delete';
+export type AuditAction =
+  | 'transcript.read'
+  | 'live.read'
+  | 'recording.url'
+  | 'call.export'
+  | 'call.delete'
+  | 'retention.delete'
+  | 'auth.setup'
+  | 'staff.create'
+  | 'staff.update'
+  | 'staff.invite'
+  | 'staff.invite_accept'
+  | 'api_key.create'
+  | 'api_key.revoke';
 
-/** Every read of a recording or an export, and every erasure, leaves a row: who, what, which call, when. */
+/**
+ * Every read of a transcript or recording, every export and erasure, and every change to staff
+ * and keys leaves a row: who, what, which call (if any), when.
+ */
 export async function audit(
   db: Db,
   entry: { actor: AuditActor; action: AuditAction; callId: string | null; details?: Record<string, unknown> },

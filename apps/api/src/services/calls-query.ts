@@ -1,6 +1,6 @@
 import type { CallStatus } from '@voicedesk/core';
 import { callEvents, callMetrics, callParticipants, type Db, recordings, voiceCalls } from '@voicedesk/db';
-import { and, asc, avg, count, desc, eq, gte, inArray, lt, lte, type SQL, sum } from 'drizzle-orm';
+import { and, asc, avg, count, desc, eq, gte, inArray, lt, lte, type SQL, sql, sum } from 'drizzle-orm';
 import { listSegments } from './transcript.ts';
 
 export interface CallFilters {
@@ -8,6 +8,8 @@ export interface CallFilters {
   siteId?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
+  /** The caller's sites (an agent's); 'all' or absent: every site. */
+  siteIds?: readonly string[] | 'all' | undefined;
 }
 
 function whereOf(filters: CallFilters): SQL | undefined {
@@ -16,6 +18,9 @@ function whereOf(filters: CallFilters): SQL | undefined {
   if (filters.siteId) parts.push(eq(voiceCalls.siteId, filters.siteId));
   if (filters.from) parts.push(gte(voiceCalls.createdAt, filters.from));
   if (filters.to) parts.push(lte(voiceCalls.createdAt, filters.to));
+  if (filters.siteIds !== undefined && filters.siteIds !== 'all') {
+    parts.push(filters.siteIds.length ? inArray(voiceCalls.siteId, [...filters.siteIds]) : sql`false`);
+  }
   return parts.length ? and(...parts) : undefined;
 }
 

@@ -1,17 +1,22 @@
 import { type Db, rateLimitHits } from '@voicedesk/db';
 import { lt, sql } from 'drizzle-orm';
 
+/** Counters older than this are pruned: the longest window a limit may use. */
+const MAX_WINDOW_MS = 3600_000;
+
 /**
- * Fixed one-minute windows counted in the database, so the limit holds across API
- * instances. Returns how many seconds to wait when the caller is over the limit.
+ * Fixed windows (one minute unless told) counted in the database, so the limit holds across
+ * API instances. Returns how many seconds to wait when the caller is over the limit.
  */
 export async function hitRateLimit(
   db: Db,
   bucket: string,
-  limitPerMinute: number,
+  limit: number,
   now: Date,
+  windowSeconds = 60,
 ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
-  const windowStart = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  const windowMs = Math.min(windowSeconds * 1000, MAX_WINDOW_MS);
+  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
   const [row] = await db
     .insert(rateLimitHits)
     .values({ bucket, windowStart, hits: 1 })
@@ -20,11 +25,13 @@ export async function hitRateLimit(
       set: { hits: sql`${rateLimitHits.hits} + 1` },
     })
     .returning({ hits: rateLimitHits.hits });
-  if ((row?.hits ?? 0) <= limitPerMinute) return { allowed: true };
-  const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + 60_000 - now.getTime()) / 1000));
+  if ((row?.hits ?? 0) <= limit) return { allowed: true };
+  const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000));
   return { allowed: false, retryAfterSeconds };
 }
 
 export async function pruneRateLimits(db: Db, now: Date): Promise<void> {
-  await db.delete(rateLimitHits).where(lt(rateLimitHits.windowStart, new Date(now.getTime() - 5 * 60_000)));
+  await db
+    .delete(rateLimitHits)
+    .where(lt(rateLimitHits.windowStart, new Date(now.getTime() - MAX_WINDOW_MS - 60_000)));
 }
