@@ -64,6 +64,7 @@ console.log(`
   VoiceDesk is running.
 
   Try a call     ${stack.apiUrl}/demo
+  Dashboard      ${stack.apiUrl}/app
   API            ${stack.apiUrl}
   API docs       ${stack.apiUrl}/docs
   LiveKit        ${stack.livekit.url}

@@ -1,6 +1,7 @@
 import { getCallEntry, listCallsEntry } from './calls-admin.ts';
 import { deleteCallEntry, exportCallEntry } from './calls-erasure.ts';
 import { createCallEntry, endCallEntry } from './calls-public.ts';
+import { dashboardAssetsEntry, dashboardPageEntry } from './dashboard-assets.ts';
 import type { RouteEntry } from './define.ts';
 import { docsAssetsEntry, docsPageEntry, openApiDocumentEntry } from './docs.ts';
 import { healthzEntry, readyzEntry } from './health.ts';
@@ -29,6 +30,8 @@ export const ROUTES: readonly RouteEntry[] = [
   docsAssetsEntry, //         GET  /docs/assets/:dir/:file (Swagger UI, from swagger-ui-dist)
   widgetScriptEntry, //       GET  /widget.js, /voicedesk-call.js
   demoPageEntry, //           GET  /demo
+  dashboardAssetsEntry, //    GET  /app/assets/:file (hashed, immutable)
+  dashboardPageEntry, //      GET  /app, /app/* (the staff app's page; the app signs staff in)
   // visitor: the visitor key minted with the call
   endCallEntry, //            POST /v1/calls/:id/end
   // admin: ADMIN_API_KEY
