@@ -85,19 +85,19 @@ function LiveCallCard({ call, now, siteName }: { call: LiveCall; now: number; si
       {call.segments.length === 0 ? (
         <p className="muted">Nothing said yet.</p>
       ) : (
-        <ol
+        <div
           className="live-lines"
           role="log"
           aria-live="polite"
           aria-label={`Transcript of ${call.callerName ?? 'anonymous visitor'}`}
         >
           {call.segments.map((s) => (
-            <li key={s.id}>
+            <p key={s.id}>
               <span className="who">{speakerLabel(s.speaker)}:</span>
               {s.text}
-            </li>
+            </p>
           ))}
-        </ol>
+        </div>
       )}
     </article>
   );

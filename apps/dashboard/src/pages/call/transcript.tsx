@@ -33,15 +33,18 @@ export function Transcript({
     <ol className="transcript" ref={list} aria-label="Transcript">
       {lines.map((line, i) => {
         const who = speakerLabel(line.speaker);
+        const offset = line.offsetMs;
         const at = line.offsetMs === null ? formatTime(line.startedAt) : formatOffset(line.offsetMs);
         const body = (
           <>
-            <span className="when">{at}</span>
+            <span className="when">
+              {offset !== null && playable && <span className="visually-hidden">Play from </span>}
+              {at}
+            </span>
             <span className="who">{who}</span>
             <span>{line.text}</span>
           </>
         );
-        const offset = line.offsetMs;
         return (
           <li key={line.seq}>
             {playable && offset !== null ? (
@@ -50,7 +53,6 @@ export function Transcript({
                 className="line"
                 data-line={i}
                 aria-current={i === current ? 'true' : undefined}
-                aria-label={`Play from ${at}: ${who}: ${line.text}`}
                 onClick={() => {
                   const player = audio.current;
                   if (!player) return;

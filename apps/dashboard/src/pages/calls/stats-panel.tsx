@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api, unwrap } from '../../api/client.ts';
 import { ErrorState, Loading } from '../../components/states.tsx';
 import { type CallFilters, statsQuery } from '../../lib/call-filters.ts';
@@ -7,11 +8,11 @@ import { endReasonLabel } from '../../lib/labels.ts';
 import { CallsChart } from './calls-chart.tsx';
 
 export function StatsPanel({ filters }: { filters: CallFilters }) {
-  const query = statsQuery(filters);
-  // Minute precision in the key: "now" would otherwise make every render a new query.
-  const key = { ...query, to: filters.to ? query.to : query.to.slice(0, 16) };
+  // "Now" fixed when the page opens: a clock read on every render would make each a new query.
+  const [openedAt] = useState(() => new Date());
+  const query = statsQuery(filters, openedAt);
   const stats = useQuery({
-    queryKey: ['call-stats', key],
+    queryKey: ['call-stats', query],
     queryFn: () => unwrap(api.GET('/v1/calls/stats', { params: { query } })),
   });
   if (stats.isPending) return <Loading what="statistics" />;
