@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouteApp, startRouteApp } from '../testing/route-app.ts';
+import { dashboardCsp } from './dashboard-assets.ts';
 
 const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
 
@@ -85,5 +86,29 @@ describe('GET /app/assets/:file', () => {
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/application\/json/);
     }
+  });
+});
+
+describe('the dashboard’s Content-Security-Policy', () => {
+  const s3 = {
+    kind: 's3' as const,
+    endpoint: 'http://minio:9000',
+    bucket: 'b',
+    region: 'us-east-1',
+    accessKeyId: 'k',
+    secretAccessKey: 's',
+    forcePathStyle: true,
+  };
+
+  it('lets the player and the waveform reach the store browsers fetch recordings from, and nothing else', () => {
+    const csp = dashboardCsp({ ...s3, publicEndpoint: 'https://media.example.com/recordings' });
+    expect(csp).toContain("media-src 'self' blob: https://media.example.com;");
+    expect(csp).toContain("connect-src 'self' https://media.example.com;");
+    expect(csp).toContain("script-src 'self';");
+  });
+
+  it('names no other host when recordings stream from the API itself', () => {
+    expect(dashboardCsp({ ...s3, publicEndpoint: undefined })).not.toMatch(/https?:/);
+    expect(dashboardCsp({ kind: 'files', dir: '/data' })).not.toMatch(/https?:/);
   });
 });
