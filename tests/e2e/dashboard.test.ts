@@ -115,6 +115,12 @@ beforeAll(async () => {
     script,
     siteOrigins: [TEST_ORIGIN],
     recording: {},
+    env: {
+      // The recorder leaves a room with nobody but itself after this (60 s by default), which
+      // closes the recording the call-detail test plays.
+      RECORDER_IDLE_SECONDS: '3',
+      SWEEP_INTERVAL_MS: '500',
+    },
   });
   browser = await launchChromium();
   admin = await browser.newContext({ baseURL: stack.apiUrl, viewport: { width: 1280, height: 900 } });
