@@ -89,7 +89,8 @@ export interface CallStatsResponse {
   series: { bucketStart: string; calls: number; minutes: number; missed: number }[];
 }
 export interface LiveSegment {
-  id: string;
+  /** The contract names `id` on streamed segments; listed ones may carry only `seq`. */
+  id?: string;
   seq?: number;
   speaker: string;
   text: string;

@@ -43,4 +43,16 @@ describe('the live page’s calls as events arrive', () => {
     expect(calls[0]?.segments.map((s) => s.id)).toEqual(['1', '2']);
     expect(calls[1]?.segments).toEqual([]);
   });
+
+  it('knows a streamed line it already holds from the list by its number in the call', () => {
+    const listed = {
+      ...call('a'),
+      segments: [{ seq: 7, speaker: 'ai', text: 'Hi', startedAt: '2026-11-25T10:00:01Z' }],
+    };
+    const calls = applySegmentEvent([listed], {
+      callId: 'a',
+      segment: { ...line('x7', '2026-11-25T10:00:01Z', 'Hi'), seq: 7 },
+    });
+    expect(calls[0]?.segments).toHaveLength(1);
+  });
 });

@@ -2,6 +2,15 @@ import type { LiveCall, LiveEvents, LiveSegment } from '../api/pending-types.ts'
 
 const ENDED = new Set(['completed', 'missed', 'failed']);
 
+/**
+ * Which line a segment is, the same whether it came from the list or the stream: its number in
+ * the call when it carries one, else its id, else what was said when.
+ */
+export function segmentKey(s: LiveSegment): string {
+  if (s.seq !== undefined) return `seq-${s.seq}`;
+  return s.id ?? `${s.startedAt}-${s.speaker}-${s.text}`;
+}
+
 function bySpokenOrder(a: LiveSegment, b: LiveSegment): number {
   return a.startedAt.localeCompare(b.startedAt) || (a.seq ?? 0) - (b.seq ?? 0);
 }
@@ -26,7 +35,8 @@ export function applyCallEvent(calls: readonly LiveCall[], event: LiveEvents['ca
 export function applySegmentEvent(calls: readonly LiveCall[], event: LiveEvents['segment']): LiveCall[] {
   return calls.map((c) => {
     if (c.id !== event.callId) return c;
-    if (c.segments.some((s) => s.id === event.segment.id)) return c;
+    const key = segmentKey(event.segment);
+    if (c.segments.some((s) => segmentKey(s) === key)) return c;
     return { ...c, segments: [...c.segments, event.segment].sort(bySpokenOrder) };
   });
 }

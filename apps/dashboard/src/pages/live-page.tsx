@@ -8,7 +8,7 @@ import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { useTitle } from '../components/use-title.ts';
 import { formatDuration } from '../lib/format.ts';
 import { speakerLabel, statusLabel } from '../lib/labels.ts';
-import { applyCallEvent, applySegmentEvent } from '../lib/live-calls.ts';
+import { applyCallEvent, applySegmentEvent, segmentKey } from '../lib/live-calls.ts';
 
 const LIVE_KEY = ['live-calls'] as const;
 type Connection = 'connecting' | 'open' | 'reconnecting';
@@ -92,7 +92,7 @@ function LiveCallCard({ call, now, siteName }: { call: LiveCall; now: number; si
           aria-label={`Transcript of ${call.callerName ?? 'anonymous visitor'}`}
         >
           {call.segments.map((s) => (
-            <p key={s.id}>
+            <p key={segmentKey(s)}>
               <span className="who">{speakerLabel(s.speaker)}:</span>
               {s.text}
             </p>
