@@ -60,6 +60,8 @@ COPY --from=build /app/migrations ./migrations
 COPY --from=build /app/apps/api/dist ./apps/api/dist
 # Served by the API as /widget.js and /voicedesk-call-<hash>.js.
 COPY --from=build /app/apps/widget/dist ./apps/widget/dist
+# The staff dashboard, served by the API at /app.
+COPY --from=build /app/apps/dashboard/dist ./apps/dashboard/dist
 USER node
 ENV PORT=3000 HOST=0.0.0.0
 EXPOSE 3000

@@ -23,7 +23,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
+          include: [
+            'apps/*/src/**/*.test.ts',
+            'packages/*/src/**/*.test.ts',
+            // The dashboard's generated API types against the document createApp builds.
+            'apps/dashboard/scripts/*.test.ts',
+          ],
           exclude: [...INTEGRATION_BESIDE_CODE, '**/node_modules/**'],
           environment: 'node',
         },

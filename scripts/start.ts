@@ -92,6 +92,7 @@ console.log(`
   ${await signInHelp(stack.apiUrl)}
 
   Try a call     ${stack.apiUrl}/demo
+  Dashboard      ${stack.apiUrl}/app
   API            ${stack.apiUrl}
   API docs       ${stack.apiUrl}/docs
   LiveKit        ${stack.livekit.url}

@@ -5,6 +5,7 @@ import { setupEntry, setupStatusEntry } from './auth-setup.ts';
 import { getCallEntry, listCallsEntry } from './calls-admin.ts';
 import { deleteCallEntry, exportCallEntry } from './calls-erasure.ts';
 import { createCallEntry, endCallEntry } from './calls-public.ts';
+import { dashboardAssetsEntry, dashboardPageEntry } from './dashboard-assets.ts';
 import type { RouteEntry } from './define.ts';
 import { docsAssetsEntry, docsPageEntry, openApiDocumentEntry } from './docs.ts';
 import { healthzEntry, readyzEntry } from './health.ts';
@@ -36,6 +37,8 @@ export const ROUTES: readonly RouteEntry[] = [
   docsAssetsEntry, //         GET  /docs/assets/:dir/:file (Swagger UI, from swagger-ui-dist)
   widgetScriptEntry, //       GET  /widget.js, /voicedesk-call.js
   demoPageEntry, //           GET  /demo
+  dashboardAssetsEntry, //    GET  /app/assets/:file (hashed, immutable)
+  dashboardPageEntry, //      GET  /app, /app/* (the staff app's page; the app signs staff in)
   // public, sign-in: rate-limited per address (and per account for login)
   setupStatusEntry, //        GET  /v1/auth/setup
   setupEntry, //              POST /v1/auth/setup (the one-time code from the API's log)

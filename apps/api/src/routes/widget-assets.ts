@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '@voicedesk/core';
 import { sites } from '@voicedesk/db';
 import { asc } from 'drizzle-orm';
+import { loadBuiltAsset, notModified, pickEncoding } from '../services/built-assets.ts';
 import { definePlainRoute } from './define.ts';
 import { publicRoute } from './guards.ts';
 
@@ -14,61 +13,6 @@ const LOADER = 'widget.js';
 const CALL_MODULE = /^voicedesk-call-[A-Za-z0-9_-]+\.js$/;
 const LOADER_CACHE = 'public, max-age=300';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-
-type Encoding = 'br' | 'gzip' | 'identity';
-/** Most compact first; each built file has `.br` and `.gz` twins (apps/widget/vite.precompress.ts). */
-const ENCODINGS: readonly Encoding[] = ['br', 'gzip', 'identity'];
-const SUFFIX: Record<Encoding, string> = { br: '.br', gzip: '.gz', identity: '' };
-
-interface Asset {
-  mtimeMs: number;
-  etag: Record<Encoding, string>;
-  bodies: Partial<Record<Encoding, Uint8Array>>;
-}
-const cache = new Map<string, Asset>();
-
-/** The built file and its precompressed twins, read once per build (a rebuild changes mtime). */
-async function loadAsset(file: string): Promise<Asset | undefined> {
-  const info = await stat(`${DIST}${file}`).catch(() => undefined);
-  if (!info?.isFile()) return undefined;
-  const cached = cache.get(file);
-  if (cached && cached.mtimeMs === info.mtimeMs) return cached;
-  const bodies: Asset['bodies'] = {};
-  for (const encoding of ENCODINGS) {
-    const body = await readFile(`${DIST}${file}${SUFFIX[encoding]}`).catch(() => undefined);
-    if (body) bodies[encoding] = body;
-  }
-  if (!bodies.identity) return undefined;
-  const hash = createHash('sha256').update(bodies.identity).digest('base64url').slice(0, 22);
-  // One strong validator per representation: the encodings are different bytes.
-  const etag = { br: `"${hash}-br"`, gzip: `"${hash}-gz"`, identity: `"${hash}"` };
-  const asset = { mtimeMs: info.mtimeMs, etag, bodies };
-  cache.set(file, asset);
-  return asset;
-}
-
-/** q-values of an Accept-Encoding header; `identity` stays acceptable unless refused. */
-function acceptedEncodings(header: string | undefined): Set<Encoding> {
-  const q = new Map<string, number>();
-  for (const part of (header ?? '').split(',')) {
-    const [name = '', ...params] = part.trim().toLowerCase().split(';');
-    if (!name) continue;
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const value = qParam ? Number(qParam.slice(2)) : 1;
-    q.set(name, Number.isFinite(value) ? value : 0);
-  }
-  const star = q.get('*');
-  const ok = (name: Encoding) => (q.get(name) ?? (name === 'identity' ? (star ?? 1) : (star ?? 0))) > 0;
-  return new Set(ENCODINGS.filter(ok));
-}
-
-/** Whether If-None-Match names any representation of these bytes (weak comparison, RFC 9110 13.1.2). */
-function notModified(ifNoneMatch: string | undefined, asset: Asset): boolean {
-  if (!ifNoneMatch) return false;
-  if (ifNoneMatch.trim() === '*') return true;
-  const current = new Set(Object.values(asset.etag));
-  return ifNoneMatch.split(',').some((tag) => current.has(tag.trim().replace(/^W\//, '')));
-}
 
 /** The embeddable widget (loader and hashed call module); sites load it cross-origin, no credentials. */
 export const widgetScriptEntry = definePlainRoute({
@@ -81,13 +25,12 @@ export const widgetScriptEntry = definePlainRoute({
       const file = c.req.param('file');
       const immutable = CALL_MODULE.test(file);
       if (file !== LOADER && !immutable) return next();
-      const asset = await loadAsset(file);
+      const asset = await loadBuiltAsset(DIST, file);
       if (!asset) {
         if (immutable) return next();
         throw new AppError(503, 'voice_unavailable', 'the widget is not built: run npm run build');
       }
-      const accepted = acceptedEncodings(c.req.header('accept-encoding'));
-      const encoding = ENCODINGS.find((e) => accepted.has(e) && asset.bodies[e]) ?? 'identity';
+      const encoding = pickEncoding(asset, c.req.header('accept-encoding'));
       const headers: Record<string, string> = {
         'access-control-allow-origin': '*',
         'cache-control': immutable ? IMMUTABLE : LOADER_CACHE,
