@@ -36,6 +36,7 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
     config: unreached<AppDeps['config']>('config'),
     database,
     livekit: unreached<AppDeps['livekit']>('livekit'),
+    live: unreached<AppDeps['live']>('live'),
     logger: createLogger('silent'),
     metrics: createApiMetrics(database),
     storage: unreached<AppDeps['storage']>('storage'),
