@@ -59,23 +59,14 @@ async function capture(p: Page, name: string): Promise<void> {
  * an operator would; pino writes JSON lines, the code in a field or at the end of the message.
  */
 function setupCodeFromLog(): string {
-  const lines = readFileSync(join(LOG_DIR, 'api.log'), 'utf8').split('\n');
-  for (const line of lines.reverse()) {
-    if (!/set.?up|first.?run|one.?time/i.test(line)) continue;
-    try {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      for (const key of ['code', 'setupCode', 'setup_code']) {
-        const v = entry[key];
-        if (typeof v === 'string' && v.length >= 6) return v;
-      }
-      const m = /code\W+([A-Za-z0-9_-]{6,})/i.exec(String(entry.msg ?? ''));
-      if (m?.[1]) return m[1];
-    } catch {
-      const m = /code\W+([A-Za-z0-9_-]{6,})/i.exec(line);
-      if (m?.[1]) return m[1];
-    }
+  // The API prints the one-time code in one line (`setupCode`) while no admin exists.
+  const lines = readFileSync(join(LOG_DIR, 'api.log'), 'utf8').split('\n').reverse();
+  for (const line of lines) {
+    if (!line.includes('"setupCode"')) continue;
+    const code = (JSON.parse(line) as { setupCode?: unknown }).setupCode;
+    if (typeof code === 'string') return code;
   }
-  throw new Error(`no set-up code in ${join(LOG_DIR, 'api.log')}`);
+  throw new Error('no setup code in the API log');
 }
 
 /** A real call through the real worker: greeting, one question, its answer, hang-up. */
