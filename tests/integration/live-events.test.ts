@@ -1,28 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import {
+  auditLog,
   type DatabaseHandle,
   dropTestDatabase,
-  newId,
   openDatabase,
   recreateTestDatabase,
-  sites,
 } from '@voicedesk/db';
-import type { Context } from 'hono';
+import { and, eq } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addSiteWithCall,
+  addStaff,
+  cookie,
+  sessionCookieOf,
+  TEST_PASSWORD,
+} from '../../apps/api/src/testing/staff-fixtures.ts';
 import { POSTGRES_SERVER_URL } from '../support/api-harness.ts';
 import { type LiveApp, liveTestSecrets, segment, startLiveApp } from '../support/live-app.ts';
 import { eventually } from '../support/poll.ts';
 import { isEvent, openSse, type SseClient } from '../support/sse-client.ts';
-
-// Stands in for the staff session (auth branch): the caller's sites come from a test header,
-// so a stream can be opened as an agent of chosen sites. Without the header: an admin.
-vi.mock('../../apps/api/src/routes/staff-scope.ts', () => ({
-  scopeOf: (c: Context) => {
-    const sitesHeader = c.req.header('x-test-site-ids');
-    return sitesHeader === undefined ? 'all' : sitesHeader.split(',').filter(Boolean);
-  },
-}));
 
 interface WireCall {
   id: string;
@@ -42,9 +38,12 @@ const TERMINAL = ['completed', 'missed', 'failed'];
 
 const segmentWith = (text: string) => isEvent('segment', (d: SegmentData) => d.segment?.text === text);
 
-async function stream(app: LiveApp, headers: Record<string, string> = {}): Promise<SseClient> {
+type Headers = Record<string, string>;
+
+/** Opens the stream with the given credentials (the bootstrap ADMIN_API_KEY unless told). */
+async function stream(app: LiveApp, who: Headers = app.admin, extra: Headers = {}): Promise<SseClient> {
   const before = app.deps.live.subscribers;
-  const sse = await openSse(`${app.url}/v1/live/events`, { ...app.admin, ...headers });
+  const sse = await openSse(`${app.url}/v1/live/events`, { ...who, ...extra });
   expect(sse.status).toBe(200);
   // Subscribed (and so listening) before anything is stored that it should see.
   await eventually(
@@ -56,6 +55,74 @@ async function stream(app: LiveApp, headers: Record<string, string> = {}): Promi
     },
   );
   return sse;
+}
+
+interface SignedIn {
+  id: string;
+  headers: Headers;
+}
+
+/** Signs in through POST /v1/auth/login, as the dashboard does: its session cookie. */
+async function signIn(app: LiveApp, user: { id: string; email: string }): Promise<SignedIn> {
+  const res = await fetch(`${app.url}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: app.url },
+    body: JSON.stringify({ email: user.email, password: TEST_PASSWORD }),
+  });
+  expect(res.status).toBe(200);
+  const token = sessionCookieOf(res);
+  if (!token) throw new Error('no session cookie');
+  return { id: user.id, headers: cookie(token) };
+}
+
+/**
+ * An agent an admin creates on the given sites through POST /v1/staff, who accepts the invite
+ * link (choosing a password) and is signed in by it.
+ */
+async function inviteAgent(
+  app: LiveApp,
+  admin: SignedIn,
+  email: string,
+  siteIds: string[],
+): Promise<SignedIn> {
+  const created = await fetch(`${app.url}/v1/staff`, {
+    method: 'POST',
+    headers: { ...admin.headers, 'content-type': 'application/json', origin: app.url },
+    body: JSON.stringify({ email, name: email.split('@')[0], role: 'agent', siteIds }),
+  });
+  expect(created.status).toBe(201);
+  const { user, inviteUrl } = (await created.json()) as { user: { id: string }; inviteUrl: string };
+  const accepted = await fetch(`${app.url}/v1/auth/invite/accept`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: app.url },
+    body: JSON.stringify({ token: inviteUrl.split('/').at(-1), password: TEST_PASSWORD }),
+  });
+  expect(accepted.status).toBe(200);
+  const token = sessionCookieOf(accepted);
+  if (!token) throw new Error('no session cookie');
+  return { id: user.id, headers: cookie(token) };
+}
+
+/** The `live.read` audit rows of one staff member. */
+async function liveReads(database: DatabaseHandle, staffId: string) {
+  return database.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.action, 'live.read'), eq(auditLog.actor, `staff:${staffId}`)));
+}
+
+async function liveCallIds(app: LiveApp, who: Headers): Promise<string[]> {
+  const res = await fetch(`${app.url}/v1/live/calls`, { headers: who });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as LiveList).items.map((i) => i.id);
+}
+
+/** Resolves true when the stream ends within `ms`, false when it is still open then. */
+function endsWithin(sse: SseClient, ms: number): Promise<boolean> {
+  return Promise.race([
+    sse.ended.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
+  ]);
 }
 
 describe('Live across two API processes on one Postgres database', () => {
@@ -136,42 +203,92 @@ describe('Live across two API processes on one Postgres database', () => {
     expect(after.items.map((i) => i.id)).not.toContain(call.callId);
   });
 
-  it('gives an agent the events of their own sites only', async () => {
-    const otherSite = newId();
-    await dbA.db.insert(sites).values({
-      id: otherSite,
-      publicKey: `pk_${randomBytes(8).toString('hex')}`,
-      name: 'Other shop',
-      instructions: 'Help.',
-      greeting: 'Hello.',
-      theme: { buttonLabel: 'Call', color: '#000000', position: 'bottom-right' },
-      allowedOrigins: [],
+  it('gives each signed-in staff member the live calls of their own sites only, and audits each look', async () => {
+    const other = await addSiteWithCall(dbA.db, 'pk_live_other_site_01');
+    const adminUser = await addStaff(dbA.db, { email: 'live-admin@example.com', role: 'admin' });
+    const admin = await signIn(b, adminUser);
+    const own = await inviteAgent(b, admin, 'own-agent@example.com', [a.siteId]);
+    const both = await inviteAgent(a, admin, 'both-sites@example.com', [a.siteId, other.siteId]);
+    const otherOnly = await inviteAgent(b, admin, 'other-agent@example.com', [other.siteId]);
+    const noSites = await inviteAgent(b, admin, 'no-sites@example.com', []);
+
+    const readsBefore = (await liveReads(dbA, own.id)).length;
+    const adminSse = track(await stream(b, admin.headers));
+    const ownSse = track(await stream(b, own.headers));
+    const bothSse = track(await stream(b, both.headers));
+    const otherSse = track(await stream(b, otherOnly.headers));
+    const noSitesSse = track(await stream(b, noSites.headers));
+    // Opening the stream is a transcript read, recorded under the agent's own id.
+    const afterOpen = await liveReads(dbA, own.id);
+    expect(afterOpen.length).toBe(readsBefore + 1);
+    expect(afterOpen.at(-1)).toMatchObject({
+      actor: `staff:${own.id}`,
+      callId: null,
+      details: { stream: true },
     });
-    const admin = track(await stream(b));
-    const ownAgent = track(await stream(b, { 'x-test-site-ids': a.siteId }));
-    const otherAgent = track(await stream(b, { 'x-test-site-ids': otherSite }));
-    const noSites = track(await stream(b, { 'x-test-site-ids': '' }));
 
     const call = await a.mintCall();
     await a.internal(`/internal/calls/${call.callId}/segments`, {
       segments: [segment('My card number is private')],
     });
-    await admin.next(segmentWith('My card number is private'));
-    await ownAgent.next(segmentWith('My card number is private'));
+    for (const sse of [adminSse, ownSse, bothSse]) {
+      await sse.next(isEvent('call', (d: CallData) => d.call.id === call.callId));
+      await sse.next(segmentWith('My card number is private'));
+    }
     const mine = (m: { data: string }) => m.data.includes(call.callId);
-    expect(await otherAgent.within(500, mine)).toEqual([]);
-    expect(otherAgent.messages.filter(mine)).toEqual([]);
-    expect(noSites.messages.filter(mine)).toEqual([]);
+    // Given as long as the others took, and then some: nothing of the call reaches them.
+    expect(await otherSse.within(500, mine)).toEqual([]);
+    expect(otherSse.messages.filter(mine)).toEqual([]);
+    expect(noSitesSse.messages.filter(mine)).toEqual([]);
+    expect(noSitesSse.messages.filter((m) => m.event === 'call' || m.event === 'segment')).toEqual([]);
 
-    const listFor = async (siteIds: string) =>
-      (
-        (await (
-          await fetch(`${b.url}/v1/live/calls`, { headers: { ...b.admin, 'x-test-site-ids': siteIds } })
-        ).json()) as LiveList
-      ).items.map((i) => i.id);
-    expect(await listFor(a.siteId)).toContain(call.callId);
-    expect(await listFor(otherSite)).not.toContain(call.callId);
-    expect(await listFor('')).toEqual([]);
+    const listBefore = (await liveReads(dbA, own.id)).length;
+    expect(await liveCallIds(b, admin.headers)).toContain(call.callId);
+    expect(await liveCallIds(b, own.headers)).toContain(call.callId);
+    expect(await liveCallIds(a, both.headers)).toContain(call.callId);
+    expect(await liveCallIds(b, otherOnly.headers)).not.toContain(call.callId);
+    expect(await liveCallIds(b, noSites.headers)).toEqual([]);
+    // Listing is a read too: one row for the look, under the agent's id.
+    const afterList = await liveReads(dbA, own.id);
+    expect(afterList.length).toBe(listBefore + 1);
+    expect(afterList.at(-1)).toMatchObject({ actor: `staff:${own.id}`, callId: null });
+    expect(afterList.at(-1)?.details).toHaveProperty('calls');
+    expect(await liveReads(dbA, admin.id)).toHaveLength(2);
+  });
+
+  it("ends a disabled agent's open stream, and their session opens neither route again", async () => {
+    const adminUser = await addStaff(dbA.db, { email: 'live-admin-2@example.com', role: 'admin' });
+    const admin = await signIn(a, adminUser);
+    const leaver = await inviteAgent(a, admin, 'leaver@example.com', [a.siteId]);
+    const subscribed = b.deps.live.subscribers;
+    const sse = track(await stream(b, leaver.headers));
+    const before = await a.mintCall();
+    await sse.next(isEvent('call', (d: CallData) => d.call.id === before.callId));
+
+    // Disabled through the other process: the stream's process learns it from the database.
+    const res = await fetch(`${a.url}/v1/staff/${leaver.id}`, {
+      method: 'PATCH',
+      headers: { ...admin.headers, 'content-type': 'application/json', origin: a.url },
+      body: JSON.stringify({ disabled: true }),
+    });
+    expect(res.status).toBe(200);
+    // Within a few heartbeats (0.2 s here): the stream is rechecked as it beats.
+    expect(await endsWithin(sse, 3_000)).toBe(true);
+    await eventually(
+      'the ended stream to be unsubscribed',
+      async () => (b.deps.live.subscribers === subscribed ? true : undefined),
+      { timeoutMs: 5_000, intervalMs: 20 },
+    );
+    const after = await a.mintCall();
+    await a.internal(`/internal/calls/${after.callId}/segments`, { segments: [segment('After they left')] });
+    expect(sse.messages.filter((m) => m.data.includes(after.callId))).toEqual([]);
+
+    // What the browser's EventSource does next: reconnect. And the list: both refused.
+    for (const path of ['/v1/live/events', '/v1/live/calls']) {
+      const again = await fetch(`${b.url}${path}`, { headers: leaver.headers });
+      expect(again.status).toBe(401);
+      expect(((await again.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    }
   });
 
   it('delivers a largest-size batch of segments whole and in order', async () => {
@@ -233,7 +350,7 @@ describe('Live across two API processes on one Postgres database', () => {
       segments: [segment('Said in the tunnel')],
     });
 
-    const back = track(await stream(b, { 'last-event-id': seen.id ?? '' }));
+    const back = track(await stream(b, b.admin, { 'last-event-id': seen.id ?? '' }));
     await back.next(segmentWith('Said in the tunnel'));
 
     const bad = await fetch(`${b.url}/v1/live/events`, {
@@ -286,8 +403,14 @@ describe('Live on PGlite, in one process', () => {
     await database?.close();
   });
 
-  it('streams a new call, its segments and a heartbeat', async () => {
-    const sse = await stream(app);
+  it("streams a new call, its segments and a heartbeat to an agent's session, and audits the reads", async () => {
+    const user = await addStaff(database.db, {
+      email: 'pglite-agent@example.com',
+      role: 'agent',
+      siteIds: [app.siteId],
+    });
+    const agent = await signIn(app, user);
+    const sse = await stream(app, agent.headers);
     try {
       const call = await app.mintCall();
       await sse.next(isEvent('call', (d: CallData) => d.call.id === call.callId));
@@ -298,9 +421,11 @@ describe('Live on PGlite, in one process', () => {
       expect(JSON.parse(seg.data).callId).toBe(call.callId);
       await sse.next((m) => m.comment === 'heartbeat', 3_000);
       const { items } = (await (
-        await fetch(`${app.url}/v1/live/calls`, { headers: app.admin })
+        await fetch(`${app.url}/v1/live/calls`, { headers: agent.headers })
       ).json()) as LiveList;
       expect(items.find((i) => i.id === call.callId)?.segments).toHaveLength(1);
+      const reads = await liveReads(database, agent.id);
+      expect(reads.map((r) => r.details)).toEqual([{ stream: true }, { calls: items.length }]);
     } finally {
       sse.close();
     }

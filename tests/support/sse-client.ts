@@ -16,6 +16,8 @@ export interface SseClient {
   next(match: (m: SseMessage) => boolean, timeoutMs?: number): Promise<SseMessage>;
   /** Waits `ms` and returns what matched in the meantime: for "nothing arrives" checks. */
   within(ms: number, match: (m: SseMessage) => boolean): Promise<SseMessage[]>;
+  /** Resolves when the server ends the stream (or close() aborts it). */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -28,8 +30,9 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   });
   const messages: SseMessage[] = [];
   const waiters = new Set<() => void>();
+  let ended: Promise<void> = Promise.resolve();
   if (res.ok && res.body) {
-    void (async () => {
+    ended = (async () => {
       const decoder = new TextDecoder();
       let buffer = '';
       try {
@@ -86,6 +89,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       await new Promise((r) => setTimeout(r, ms));
       return messages.slice(from).filter(match);
     },
+    ended,
     close: () => abort.abort(),
   };
 }

@@ -1,10 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { errorFacts } from '../errors.ts';
+import { sessionToken } from '../middleware/staff-cookie.ts';
 import { errorResponses } from '../schemas.ts';
 import { audit } from '../services/audit.ts';
 import { LiveConnection } from '../services/live/connection.ts';
 import { REPLAY_OVERLAP_MS, RESYNC_EVENT } from '../services/live/hub.ts';
+import { sessionStillOpen } from '../services/staff/sessions.ts';
 import { actorOf } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
 import { staffAny, staffOf } from './guards.ts';
@@ -29,6 +31,8 @@ const route = createRoute({
     'A `: heartbeat` comment comes every LIVE_HEARTBEAT_SECONDS. Each event id is the time its row',
     'was stored; a client reconnecting with `Last-Event-ID` gets what was stored since then (give or',
     'take a few seconds: drop segments already held, by id). Agents receive their sites only.',
+    'A signed-in stream ends within a heartbeat of its session ending (sign-out, disabled user,',
+    'expiry); reconnecting then answers 401.',
   ].join(' '),
   request: {
     headers: z.object({
@@ -56,6 +60,8 @@ export const liveEventsEntry = defineRoute({
     }
     const deps = c.get('deps');
     const scope = scopeOf(c);
+    // A session's stream is checked again at each heartbeat: the guard only saw its start.
+    const token = staffOf(c).kind === 'user' ? sessionToken(c) : undefined;
     const lastEventId = c.req.valid('header')['last-event-id'];
     const heartbeatMs = deps.config.live.heartbeatSeconds * 1000;
     // A stream of transcripts as they are spoken: opening it is a transcript read.
@@ -83,6 +89,23 @@ export const liveEventsEntry = defineRoute({
         },
       });
       let unsubscribe = () => {};
+      let checking = false;
+      const recheck =
+        token === undefined
+          ? undefined
+          : setInterval(() => {
+              if (checking) return;
+              checking = true;
+              sessionStillOpen(deps.database.db, token, deps.now?.() ?? new Date())
+                .then((open) => {
+                  if (!open) finish();
+                })
+                // A failed check keeps the stream: the next heartbeat asks again.
+                .catch((err: unknown) => deps.logger.warn(errorFacts(err), 'live session check failed'))
+                .finally(() => {
+                  checking = false;
+                });
+            }, heartbeatMs);
       try {
         unsubscribe = await deps.live.subscribe({
           scope,
@@ -97,6 +120,7 @@ export const liveEventsEntry = defineRoute({
         // The stream ends and the browser reconnects after `retry`; the reason stays in our log.
         deps.logger.warn(errorFacts(err), 'live stream failed');
       } finally {
+        clearInterval(recheck);
         unsubscribe();
         connection.close();
       }

@@ -20,16 +20,8 @@ export async function createSession(db: Db, userId: string, now: Date, ttlSecond
   return token;
 }
 
-/**
- * The signed-in user behind a cookie token, or null when the session is unknown, revoked,
- * expired, or its user is disabled. A live session slides its expiry forward.
- */
-export async function resolveSession(
-  db: Db,
-  token: string,
-  now: Date,
-  ttlSeconds: number,
-): Promise<(StaffScope & { kind: 'user'; id: string; slid: boolean }) | null> {
+/** The session behind a token while it is open: not revoked, its user not disabled (expiry is the caller's). */
+async function findSession(db: Db, token: string) {
   const [row] = await db
     .select({
       sessionId: staffSessions.id,
@@ -47,6 +39,29 @@ export async function resolveSession(
         isNull(staffUsers.disabledAt),
       ),
     );
+  return row;
+}
+
+/**
+ * Whether a session is still open, without sliding it: what a long-lived response (the Live
+ * event stream) asks now and then, so that signing out or disabling the user ends it too.
+ */
+export async function sessionStillOpen(db: Db, token: string, now: Date): Promise<boolean> {
+  const row = await findSession(db, token);
+  return row !== undefined && row.expiresAt > now;
+}
+
+/**
+ * The signed-in user behind a cookie token, or null when the session is unknown, revoked,
+ * expired, or its user is disabled. A live session slides its expiry forward.
+ */
+export async function resolveSession(
+  db: Db,
+  token: string,
+  now: Date,
+  ttlSeconds: number,
+): Promise<(StaffScope & { kind: 'user'; id: string; slid: boolean }) | null> {
+  const row = await findSession(db, token);
   if (!row || row.expiresAt <= now) return null;
   const slid = !row.lastSeenAt || now.getTime() - row.lastSeenAt.getTime() > SLIDE_EVERY_MS;
   if (slid) {
