@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError, CALL_STATUSES, pgTimestamp } from '@voicedesk/core';
+import { AppError, CALL_STATUSES, END_REASONS, pgText, pgTimestamp } from '@voicedesk/core';
 import { callIdParamSchema, errorResponses, jsonResponse } from '../schemas.ts';
 import { callDetail, callStats, listCalls } from '../services/calls-query.ts';
 import { defineRoute } from './define.ts';
 import { adminOnly } from './guards.ts';
+import { scopeOf } from './staff-scope.ts';
 
 const statusList = z
   .string()
@@ -11,8 +12,24 @@ const statusList = z
   .pipe(z.array(z.enum(CALL_STATUSES)))
   .openapi({ example: 'completed,missed' });
 
+const endReasonList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()))
+  .pipe(z.array(z.enum(END_REASONS)))
+  .openapi({ example: 'visitor_hung_up,idle' });
+
+const seconds = z.coerce.number().int().min(0).max(2_147_483_647);
+
 const listQuery = z.object({
+  q: pgText()
+    .max(200)
+    .transform((v) => v.trim())
+    .optional()
+    .openapi({ description: 'Full-text search over transcripts: words, "a phrase", or, -word' }),
   status: statusList.optional(),
+  endReason: endReasonList.optional(),
+  minDuration: seconds.optional().openapi({ description: 'Seconds, inclusive' }),
+  maxDuration: seconds.optional().openapi({ description: 'Seconds, inclusive' }),
   siteId: z.string().uuid().optional(),
   from: pgTimestamp({ offset: true }).optional(),
   to: pgTimestamp({ offset: true }).optional(),
@@ -35,6 +52,11 @@ const callSummary = z
     durationSeconds: z.number().nullable(),
     endReason: z.string().nullable(),
     createdAt: z.string(),
+    snippet: z
+      .array(z.object({ text: z.string(), match: z.boolean() }))
+      .nullable()
+      .optional()
+      .describe('With q: the best matching transcript line in plain-text parts, `match` marking found words'),
   })
   .openapi('CallSummary');
 
@@ -52,7 +74,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/v1/calls',
   tags: ['calls'],
-  summary: 'List calls, newest first (admin)',
+  summary: 'List calls, newest first, filtered and searched (staff)',
   request: { query: listQuery },
   responses: {
     200: jsonResponse(
@@ -75,7 +97,7 @@ const detailRoute = createRoute({
   request: { params: callIdParamSchema },
   responses: {
     200: jsonResponse('The call', z.record(z.string(), z.unknown()).openapi('CallDetail')),
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 403, 404),
   },
 });
 
@@ -86,6 +108,7 @@ function toWire<T>(value: T): never {
 
 export const listCallsEntry = defineRoute({
   audience: 'admin',
+  // GUARD: staffAny
   guard: adminOnly,
   route: listRoute,
   handler: async (c) => {
@@ -96,24 +119,35 @@ export const listCallsEntry = defineRoute({
       siteId: q.siteId,
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
+      endReason: q.endReason,
+      minDuration: q.minDuration,
+      maxDuration: q.maxDuration,
+      q: q.q || undefined,
     };
     if (filters.from && filters.to && filters.from > filters.to) {
       throw new AppError(400, 'validation_failed', 'from must be before to', 'from');
     }
-    const page = await listCalls(db, filters, { limit: q.limit, cursor: q.cursor });
+    if (q.minDuration !== undefined && q.maxDuration !== undefined && q.minDuration > q.maxDuration) {
+      throw new AppError(400, 'validation_failed', 'minDuration must not exceed maxDuration', 'minDuration');
+    }
+    const scope = scopeOf(c);
+    const page = await listCalls(db, scope, filters, { limit: q.limit, cursor: q.cursor });
     const wantStats = q.stats === '1' || q.stats === 'true';
-    const stats = wantStats ? await callStats(db, filters) : undefined;
+    const stats = wantStats ? await callStats(db, scope, filters) : undefined;
     return c.json(toWire({ ...page, ...(stats ? { stats } : {}) }), 200);
   },
 });
 
 export const getCallEntry = defineRoute({
   audience: 'admin',
+  // GUARD: staffAny
   guard: adminOnly,
   route: detailRoute,
   handler: async (c) => {
-    const detail = await callDetail(c.get('deps').database.db, c.req.valid('param').id);
+    const detail = await callDetail(c.get('deps').database.db, scopeOf(c), c.req.valid('param').id);
     if (!detail) throw new AppError(404, 'call_not_found', 'no such call', 'id');
+    if (detail === 'forbidden')
+      throw new AppError(403, 'forbidden', "this call belongs to a site you don't handle", 'id');
     return c.json(toWire(detail), 200);
   },
 });

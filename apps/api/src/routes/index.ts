@@ -1,6 +1,7 @@
 import { getCallEntry, listCallsEntry } from './calls-admin.ts';
 import { deleteCallEntry, exportCallEntry } from './calls-erasure.ts';
 import { createCallEntry, endCallEntry } from './calls-public.ts';
+import { callStatsEntry } from './calls-stats.ts';
 import type { RouteEntry } from './define.ts';
 import { docsAssetsEntry, docsPageEntry, openApiDocumentEntry } from './docs.ts';
 import { healthzEntry, readyzEntry } from './health.ts';
@@ -33,6 +34,7 @@ export const ROUTES: readonly RouteEntry[] = [
   endCallEntry, //            POST /v1/calls/:id/end
   // admin: ADMIN_API_KEY
   listCallsEntry, //          GET  /v1/calls
+  callStatsEntry, //          GET  /v1/calls/stats (before /v1/calls/:id, which would take it for an id)
   getCallEntry, //            GET  /v1/calls/:id
   recordingUrlEntry, //       GET  /v1/calls/:id/recording (audited)
   exportCallEntry, //         GET  /v1/calls/:id/export (audited)

@@ -1,22 +1,73 @@
 import type { CallStatus } from '@voicedesk/core';
-import { callEvents, callMetrics, callParticipants, type Db, recordings, voiceCalls } from '@voicedesk/db';
-import { and, asc, avg, count, desc, eq, gte, inArray, lt, lte, type SQL, sum } from 'drizzle-orm';
+import {
+  callEvents,
+  callMetrics,
+  callParticipants,
+  type Db,
+  recordings,
+  transcriptSegments,
+  voiceCalls,
+} from '@voicedesk/db';
+import { and, asc, avg, count, desc, eq, gte, inArray, lt, lte, type SQL, sql, sum } from 'drizzle-orm';
+import {
+  HEADLINE_OPTIONS,
+  MATCH_END,
+  MATCH_START,
+  type SnippetPart,
+  splitHeadline,
+  trimSnippet,
+} from './search-snippet.ts';
 import { listSegments } from './transcript.ts';
+
+/** Which sites a caller may see: an agent's own, or every site (admins, API keys). */
+export type SiteScope = readonly string[] | 'all';
 
 export interface CallFilters {
   status?: CallStatus[] | undefined;
   siteId?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
+  endReason?: string[] | undefined;
+  /** Seconds, inclusive; calls without a duration (never connected, in progress) fall outside any bound. */
+  minDuration?: number | undefined;
+  maxDuration?: number | undefined;
+  /** Full-text search over the transcript (web-search syntax: words, "a phrase", or, -word). */
+  q?: string | undefined;
 }
 
-function whereOf(filters: CallFilters): SQL | undefined {
-  const parts: SQL[] = [];
+/**
+ * The transcript's search language. 'simple' folds case and splits words but neither stems nor
+ * drops stop words: callers speak whatever language their site takes, and an English stemmer would
+ * mangle the others. It is the configuration of the generated column (migration 0000) and of its
+ * GIN index, so the query must name the same one for the index to serve it.
+ */
+export const SEARCH_CONFIG = 'simple';
+
+export const searchQuery = (q: string) => sql`websearch_to_tsquery(${sql.raw(`'${SEARCH_CONFIG}'`)}, ${q})`;
+
+/** The call's transcript has a line matching the search: answered by the GIN index on the segments. */
+function transcriptMatches(q: string): SQL {
+  return sql`exists (select 1 from ${transcriptSegments} where ${transcriptSegments.callId} = ${voiceCalls.id} and ${transcriptSegments.searchVector} @@ ${searchQuery(q)})`;
+}
+
+function scopeWhere(scope: SiteScope): SQL | undefined {
+  if (scope === 'all') return undefined;
+  // No site at all: nothing may match (inArray with an empty list is not valid SQL).
+  return scope.length ? inArray(voiceCalls.siteId, [...scope]) : sql`false`;
+}
+
+function whereOf(scope: SiteScope, filters: CallFilters): SQL | undefined {
+  const parts: (SQL | undefined)[] = [scopeWhere(scope)];
   if (filters.status?.length) parts.push(inArray(voiceCalls.status, filters.status));
   if (filters.siteId) parts.push(eq(voiceCalls.siteId, filters.siteId));
   if (filters.from) parts.push(gte(voiceCalls.createdAt, filters.from));
   if (filters.to) parts.push(lte(voiceCalls.createdAt, filters.to));
-  return parts.length ? and(...parts) : undefined;
+  if (filters.endReason?.length) parts.push(inArray(voiceCalls.endReason, filters.endReason));
+  if (filters.minDuration !== undefined) parts.push(gte(voiceCalls.durationSeconds, filters.minDuration));
+  if (filters.maxDuration !== undefined) parts.push(lte(voiceCalls.durationSeconds, filters.maxDuration));
+  if (filters.q) parts.push(transcriptMatches(filters.q));
+  const present = parts.filter((p): p is SQL => p !== undefined);
+  return present.length ? and(...present) : undefined;
 }
 
 const listColumns = {
@@ -34,25 +85,62 @@ const listColumns = {
   createdAt: voiceCalls.createdAt,
 };
 
-/** uuid v7 ids sort by creation time, so the last id seen is a stable cursor. */
+const selectPage = (db: Db, where: SQL | undefined, limit: number) =>
+  db.select(listColumns).from(voiceCalls).where(where).orderBy(desc(voiceCalls.id)).limit(limit);
+
+export type CallListItem = Awaited<ReturnType<typeof selectPage>>[number] & {
+  snippet?: SnippetPart[] | null;
+};
+
+/**
+ * uuid v7 ids sort by creation time, so the last id seen is a stable cursor: the same filters
+ * applied below it give the next page, whatever was inserted since. With `q`, each item carries
+ * its best matching line as a snippet.
+ */
 export async function listCalls(
   db: Db,
+  scope: SiteScope,
   filters: CallFilters,
   page: { limit: number; cursor?: string | undefined },
-) {
-  const where = and(whereOf(filters), page.cursor ? lt(voiceCalls.id, page.cursor) : undefined);
-  const rows = await db
-    .select(listColumns)
-    .from(voiceCalls)
-    .where(where)
-    .orderBy(desc(voiceCalls.id))
-    .limit(page.limit + 1);
+): Promise<{ items: CallListItem[]; nextCursor: string | null }> {
+  const where = and(whereOf(scope, filters), page.cursor ? lt(voiceCalls.id, page.cursor) : undefined);
+  const rows = await selectPage(db, where, page.limit + 1);
   const items = rows.slice(0, page.limit);
   const nextCursor = rows.length > page.limit ? (items.at(-1)?.id ?? null) : null;
-  return { items, nextCursor };
+  if (!filters.q) return { items, nextCursor };
+  const snippets = await bestLines(
+    db,
+    items.map((i) => i.id),
+    filters.q,
+  );
+  return { items: items.map((i) => ({ ...i, snippet: snippets.get(i.id) ?? null })), nextCursor };
 }
 
-export async function callStats(db: Db, filters: CallFilters) {
+/** Per call, the line that matches best (then the earliest), highlighted by ts_headline. */
+async function bestLines(db: Db, callIds: string[], q: string): Promise<Map<string, SnippetPart[]>> {
+  if (callIds.length === 0) return new Map();
+  const query = searchQuery(q);
+  // Strip the marks from the text itself, so only ts_headline can place them.
+  const plain = sql`replace(replace(${transcriptSegments.text}, ${MATCH_START}, ''), ${MATCH_END}, '')`;
+  const rows = await db
+    .selectDistinctOn([transcriptSegments.callId], {
+      callId: transcriptSegments.callId,
+      marked: sql<string>`ts_headline(${sql.raw(`'${SEARCH_CONFIG}'`)}, ${plain}, ${query}, ${HEADLINE_OPTIONS})`,
+    })
+    .from(transcriptSegments)
+    .where(
+      and(inArray(transcriptSegments.callId, callIds), sql`${transcriptSegments.searchVector} @@ ${query}`),
+    )
+    .orderBy(
+      transcriptSegments.callId,
+      desc(sql`ts_rank(${transcriptSegments.searchVector}, ${query})`),
+      asc(transcriptSegments.seq),
+    );
+  return new Map(rows.map((r) => [r.callId, trimSnippet(splitHeadline(r.marked))]));
+}
+
+export async function callStats(db: Db, scope: SiteScope, filters: CallFilters) {
+  const where = whereOf(scope, filters);
   const [totals] = await db
     .select({
       total: count(),
@@ -60,11 +148,11 @@ export async function callStats(db: Db, filters: CallFilters) {
       average: avg(voiceCalls.durationSeconds),
     })
     .from(voiceCalls)
-    .where(whereOf(filters));
+    .where(where);
   const byStatusRows = await db
     .select({ status: voiceCalls.status, n: count() })
     .from(voiceCalls)
-    .where(whereOf(filters))
+    .where(where)
     .groupBy(voiceCalls.status);
   const byStatus = Object.fromEntries(byStatusRows.map((r) => [r.status, r.n]));
   const total = totals?.total ?? 0;
@@ -101,9 +189,11 @@ export function placeInRecording(
   return Math.max(0, Math.round(best));
 }
 
-export async function callDetail(db: Db, id: string) {
+/** `forbidden`: the call exists but belongs to a site outside the caller's scope (a 403, not a 404). */
+export async function callDetail(db: Db, scope: SiteScope, id: string) {
   const [call] = await db.select().from(voiceCalls).where(eq(voiceCalls.id, id));
   if (!call) return undefined;
+  if (scope !== 'all' && !scope.includes(call.siteId)) return 'forbidden' as const;
   const [participants, segments, events, metrics, [recording]] = await Promise.all([
     db
       .select({
