@@ -11,6 +11,7 @@ import { witnessEntry } from './internal-witness.ts';
 import { livekitWebhookEntry } from './livekit-webhook.ts';
 import { scrapeMetricsEntry } from './metrics.ts';
 import { recordingStreamEntry, recordingUrlEntry } from './recordings-admin.ts';
+import { createSiteEntry, listSitesEntry, updateSiteEntry } from './sites-admin.ts';
 import { siteConfigEntry } from './sites-public.ts';
 import { demoPageEntry, widgetScriptEntry } from './widget-assets.ts';
 
@@ -39,6 +40,9 @@ export const ROUTES: readonly RouteEntry[] = [
   recordingUrlEntry, //       GET  /v1/calls/:id/recording (audited)
   exportCallEntry, //         GET  /v1/calls/:id/export (audited)
   deleteCallEntry, //         DELETE /v1/calls/:id (audited)
+  listSitesEntry, //          GET  /v1/sites
+  createSiteEntry, //         POST /v1/sites (audited)
+  updateSiteEntry, //         PATCH /v1/sites/:id (audited)
   // signed: a link the API signed, until it expires
   recordingStreamEntry, //    GET  /v1/recordings/:token (Range)
   // webhook: LiveKit's signature over the body
