@@ -130,4 +130,31 @@ describe.each(['postgres', 'pglite'] as const)('calls search and filters on %s',
     });
     expect(stats.totals.calls).toBe(2);
   });
+
+  it('gives the same pages whether a search walks the newest calls or gathers them from the index', async () => {
+    const db = database.db;
+    for (let i = 0; i < 9; i++) {
+      await insertCallRow(db, {
+        siteId: i % 3 === 0 ? blogSite : shopSite,
+        lines: ['Hello.', i % 2 === 0 ? `Voucher code ${i} did not work.` : 'Nothing to see.'],
+      });
+    }
+    const pages = async (searchWindow: number, siteId?: string) => {
+      const seen: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await listCalls(db, 'all', { q: 'voucher', siteId }, { limit: 2, cursor, searchWindow });
+        seen.push(res.items.map((i) => i.id));
+        cursor = res.nextCursor ?? undefined;
+      } while (cursor);
+      return seen;
+    };
+    const walked = await pages(1_000);
+    expect(walked.flat()).toHaveLength(5);
+    // A window of 1 or 3 calls: most of each page comes from the index, below the window.
+    expect(await pages(1)).toEqual(walked);
+    expect(await pages(3)).toEqual(walked);
+    expect(await pages(3, shopSite)).toEqual(await pages(1_000, shopSite));
+    expect((await pages(1, shopSite)).flat()).toHaveLength(3);
+  });
 });
