@@ -86,6 +86,19 @@ describe('sites management', () => {
     });
   });
 
+  it('409 for origins of the site DEFAULT_SITE_ORIGINS manages (a restart would undo them)', async () => {
+    const list = (await (await send('GET', '/v1/sites')).json()) as { items: SiteBody['site'][] };
+    const demo = list.items.find((s) => s.publicKey === t.siteKey);
+    const res = await send('PATCH', `/v1/sites/${demo?.id}`, {
+      allowedOrigins: ['https://elsewhere.example'],
+    });
+    expect(await errorOf(res)).toMatchObject({ status: 409, code: 'conflict', field: 'allowedOrigins' });
+    // Unchanged origins in a patch are fine.
+    expect((await send('PATCH', `/v1/sites/${demo?.id}`, { allowedOrigins: [TEST_ORIGIN] })).status).toBe(
+      200,
+    );
+  });
+
   it('writes no audit row for a patch that changes nothing', async () => {
     const { site } = (await (await send('POST', '/v1/sites', { name: 'Quiet' })).json()) as SiteBody;
     const before = await lastAudit();

@@ -200,16 +200,30 @@ export const updateSiteEntry = defineRoute({
     request: { params: siteIdParam, body: jsonBody(patchSchema) },
     responses: {
       200: jsonResponse('The site as it now is', z.object({ site: siteSchema })),
-      ...errorResponses(400, 401, 403, 404),
+      ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
   handler: async (c) => {
+    const deps = c.get('deps');
     const site = await updateSite(
-      c.get('deps').database.db,
+      deps.database.db,
       actorOf(c),
       c.req.valid('param').id,
       c.req.valid('json'),
-      checkTogether,
+      (merged, current) => {
+        checkTogether(merged);
+        // The API resets this site's origins to DEFAULT_SITE_ORIGINS at every start.
+        const managed =
+          deps.config.defaultSite.key !== undefined && current.publicKey === deps.config.defaultSite.key;
+        if (managed && JSON.stringify(merged.allowedOrigins) !== JSON.stringify(current.allowedOrigins)) {
+          throw new AppError(
+            409,
+            'conflict',
+            "this site's origins follow DEFAULT_SITE_ORIGINS: change the variable and restart",
+            'allowedOrigins',
+          );
+        }
+      },
     );
     if (!site) throw new AppError(404, 'site_not_found', 'no such site', 'id');
     return c.json({ site: wire(site) }, 200);

@@ -77,7 +77,7 @@ export async function updateSite(
   actor: AuditActor,
   id: string,
   patch: SiteSettings,
-  check: (merged: SiteRow) => void,
+  check: (merged: SiteRow, current: SiteRow) => void,
 ): Promise<SiteRow | undefined> {
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(sites).where(eq(sites.id, id)).for('update');
@@ -88,7 +88,7 @@ export async function updateSite(
       if (JSON.stringify(current[key]) !== JSON.stringify(value))
         changes[key] = { from: current[key], to: value };
     }
-    check({ ...current, ...patch } as SiteRow);
+    check({ ...current, ...patch } as SiteRow, current);
     if (Object.keys(changes).length === 0) return current;
     const set = Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v.to])) as SiteSettings;
     const [updated] = await tx
