@@ -8,3 +8,4 @@ node --import tsx bench/widget-size.ts
 node --import tsx bench/call-bench.ts
 node --import tsx bench/widget-call-bench.ts
 node --import tsx bench/recording-bench.ts
+node --import tsx bench/dashboard-queries.ts

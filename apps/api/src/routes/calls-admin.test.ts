@@ -42,3 +42,16 @@ describe('admin routes without the admin key', () => {
     expect(t.queries.count).toBe(0);
   });
 });
+
+describe('GET /v1/calls filters that cannot mean anything', () => {
+  it.each([
+    ['endReason', 'endReason=hung_up_maybe'],
+    ['minDuration', 'minDuration=-1'],
+    ['maxDuration', 'maxDuration=ten'],
+    ['minDuration', 'minDuration=60&maxDuration=30'],
+    ['q', `q=${'a'.repeat(201)}`],
+    ['q', 'q=%00'],
+  ])('400 validation_failed naming %s', async (field, query) => {
+    expect(await errorOf(await list(query))).toMatchObject({ status: 400, code: 'validation_failed', field });
+  });
+});

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError, CALL_STATUSES, pgTimestamp } from '@voicedesk/core';
+import { AppError, CALL_STATUSES, END_REASONS, pgText, pgTimestamp } from '@voicedesk/core';
 import { callIdParamSchema, errorResponses, jsonResponse } from '../schemas.ts';
 import { audit } from '../services/audit.ts';
 import { callDetail, callStats, listCalls } from '../services/calls-query.ts';
-import { actorOf, assertCallVisible } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
-import { staffAny, staffOf } from './guards.ts';
+import { staffAny } from './guards.ts';
+import { actorOf, scopeOf } from './staff-scope.ts';
 
 const statusList = z
   .string()
@@ -13,8 +13,24 @@ const statusList = z
   .pipe(z.array(z.enum(CALL_STATUSES)))
   .openapi({ example: 'completed,missed' });
 
+const endReasonList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()))
+  .pipe(z.array(z.enum(END_REASONS)))
+  .openapi({ example: 'visitor_hung_up,idle' });
+
+const seconds = z.coerce.number().int().min(0).max(2_147_483_647);
+
 const listQuery = z.object({
+  q: pgText()
+    .max(200)
+    .transform((v) => v.trim())
+    .optional()
+    .openapi({ description: 'Full-text search over transcripts: words, "a phrase", or, -word' }),
   status: statusList.optional(),
+  endReason: endReasonList.optional(),
+  minDuration: seconds.optional().openapi({ description: 'Seconds, inclusive' }),
+  maxDuration: seconds.optional().openapi({ description: 'Seconds, inclusive' }),
   siteId: z.string().uuid().optional(),
   from: pgTimestamp({ offset: true }).optional(),
   to: pgTimestamp({ offset: true }).optional(),
@@ -37,6 +53,11 @@ const callSummary = z
     durationSeconds: z.number().nullable(),
     endReason: z.string().nullable(),
     createdAt: z.string(),
+    snippet: z
+      .array(z.object({ text: z.string(), match: z.boolean() }))
+      .nullable()
+      .optional()
+      .describe('With q: the best matching transcript line in plain-text parts, `match` marking found words'),
   })
   .openapi('CallSummary');
 
@@ -54,7 +75,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/v1/calls',
   tags: ['calls'],
-  summary: "List calls, newest first (staff; an agent sees their sites' calls only)",
+  summary: "List calls, newest first, filtered and searched (staff; an agent sees their sites' calls only)",
   request: { query: listQuery },
   responses: {
     200: jsonResponse(
@@ -98,14 +119,30 @@ export const listCallsEntry = defineRoute({
       siteId: q.siteId,
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
-      siteIds: staffOf(c).siteIds,
+      endReason: q.endReason,
+      minDuration: q.minDuration,
+      maxDuration: q.maxDuration,
+      q: q.q || undefined,
     };
     if (filters.from && filters.to && filters.from > filters.to) {
       throw new AppError(400, 'validation_failed', 'from must be before to', 'from');
     }
-    const page = await listCalls(db, filters, { limit: q.limit, cursor: q.cursor });
+    if (q.minDuration !== undefined && q.maxDuration !== undefined && q.minDuration > q.maxDuration) {
+      throw new AppError(400, 'validation_failed', 'minDuration must not exceed maxDuration', 'minDuration');
+    }
+    const scope = scopeOf(c);
+    const page = await listCalls(db, scope, filters, { limit: q.limit, cursor: q.cursor });
     const wantStats = q.stats === '1' || q.stats === 'true';
-    const stats = wantStats ? await callStats(db, filters) : undefined;
+    const stats = wantStats ? await callStats(db, scope, filters) : undefined;
+    // Snippets are lines of transcripts: a search is a transcript read (what was asked stays out).
+    if (filters.q) {
+      await audit(db, {
+        actor: actorOf(c),
+        action: 'transcript.search',
+        callId: null,
+        details: { calls: page.items.length },
+      });
+    }
     return c.json(toWire({ ...page, ...(stats ? { stats } : {}) }), 200);
   },
 });
@@ -117,12 +154,12 @@ export const getCallEntry = defineRoute({
   handler: async (c) => {
     const { db } = c.get('deps').database;
     const { id } = c.req.valid('param');
-    const staff = staffOf(c);
-    await assertCallVisible(db, staff, id);
-    const detail = await callDetail(db, id);
+    const detail = await callDetail(db, scopeOf(c), id);
     if (!detail) throw new AppError(404, 'call_not_found', 'no such call', 'id');
+    if (detail === 'forbidden')
+      throw new AppError(403, 'forbidden', "this call belongs to a site you don't handle", 'id');
     // The detail holds the transcript: every read of one is audited.
-    await audit(db, { actor: actorOf(staff), action: 'transcript.read', callId: id });
+    await audit(db, { actor: actorOf(c), action: 'transcript.read', callId: id });
     return c.json(toWire(detail), 200);
   },
 });

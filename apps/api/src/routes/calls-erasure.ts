@@ -8,6 +8,7 @@ import { loadRecording } from '../services/recordings.ts';
 import { actorOf, assertCallVisible } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
 import { staffAdmin, staffAny, staffOf } from './guards.ts';
+import { scopeOf } from './staff-scope.ts';
 
 const deleteRoute = createRoute({
   method: 'delete',
@@ -58,9 +59,10 @@ export const exportCallEntry = defineRoute({
     const deps = c.get('deps');
     const { id } = c.req.valid('param');
     const staff = staffOf(c);
-    await assertCallVisible(deps.database.db, staff, id);
-    const detail = await callDetail(deps.database.db, id);
+    const detail = await callDetail(deps.database.db, scopeOf(c), id);
     if (!detail) throw new AppError(404, 'call_not_found', 'no such call', 'id');
+    if (detail === 'forbidden')
+      throw new AppError(403, 'forbidden', "this call belongs to a site you don't handle", 'id');
     const row = await loadRecording(deps, id);
     let audio: { contentType: string; base64: string } | null = null;
     if (row && row.status !== 'active' && row.status !== 'failed') {

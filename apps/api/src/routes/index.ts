@@ -5,6 +5,7 @@ import { setupEntry, setupStatusEntry } from './auth-setup.ts';
 import { getCallEntry, listCallsEntry } from './calls-admin.ts';
 import { deleteCallEntry, exportCallEntry } from './calls-erasure.ts';
 import { createCallEntry, endCallEntry } from './calls-public.ts';
+import { callStatsEntry } from './calls-stats.ts';
 import { dashboardAssetsEntry, dashboardPageEntry } from './dashboard-assets.ts';
 import type { RouteEntry } from './define.ts';
 import { docsAssetsEntry, docsPageEntry, openApiDocumentEntry } from './docs.ts';
@@ -17,6 +18,7 @@ import { liveEventsEntry } from './live-events.ts';
 import { livekitWebhookEntry } from './livekit-webhook.ts';
 import { scrapeMetricsEntry } from './metrics.ts';
 import { recordingStreamEntry, recordingUrlEntry } from './recordings-admin.ts';
+import { createSiteEntry, listSitesEntry, updateSiteEntry } from './sites-admin.ts';
 import { siteConfigEntry } from './sites-public.ts';
 import { createStaffEntry, listStaffEntry, reinviteStaffEntry, updateStaffEntry } from './staff-admin.ts';
 import { demoPageEntry, widgetScriptEntry } from './widget-assets.ts';
@@ -51,6 +53,7 @@ export const ROUTES: readonly RouteEntry[] = [
   // scope (calls:read for GET, calls:write otherwise), or the bootstrap ADMIN_API_KEY
   sessionEntry, //            GET  /v1/auth/session (session only)
   listCallsEntry, //          GET  /v1/calls
+  callStatsEntry, //          GET  /v1/calls/stats (before /v1/calls/:id, which would take it for an id)
   getCallEntry, //            GET  /v1/calls/:id (audited: transcript)
   recordingUrlEntry, //       GET  /v1/calls/:id/recording (audited)
   exportCallEntry, //         GET  /v1/calls/:id/export (audited)
@@ -65,6 +68,9 @@ export const ROUTES: readonly RouteEntry[] = [
   listApiKeysEntry, //        GET  /v1/api-keys
   createApiKeyEntry, //       POST /v1/api-keys (audited)
   revokeApiKeyEntry, //       DELETE /v1/api-keys/:id (audited)
+  listSitesEntry, //          GET  /v1/sites
+  createSiteEntry, //         POST /v1/sites (audited)
+  updateSiteEntry, //         PATCH /v1/sites/:id (audited)
   // signed: a link the API signed, until it expires
   recordingStreamEntry, //    GET  /v1/recordings/:token (Range)
   // webhook: LiveKit's signature over the body

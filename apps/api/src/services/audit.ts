@@ -10,6 +10,7 @@ export type AuditActor =
 
 export type AuditAction =
   | 'transcript.read'
+  | 'transcript.search'
   | 'live.read'
   | 'recording.url'
   | 'call.export'
@@ -21,7 +22,10 @@ export type AuditAction =
   | 'staff.invite'
   | 'staff.invite_accept'
   | 'api_key.create'
-  | 'api_key.revoke';
+  | 'api_key.revoke'
+  // Written by services/site-settings.ts, in the transaction of the change.
+  | 'site.create'
+  | 'site.update';
 
 /**
  * Every read of a transcript or recording, every export and erasure, and every change to staff

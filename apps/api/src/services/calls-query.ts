@@ -1,27 +1,97 @@
 import type { CallStatus } from '@voicedesk/core';
-import { callEvents, callMetrics, callParticipants, type Db, recordings, voiceCalls } from '@voicedesk/db';
+import {
+  callEvents,
+  callMetrics,
+  callParticipants,
+  type Db,
+  recordings,
+  transcriptSegments,
+  voiceCalls,
+} from '@voicedesk/db';
 import { and, asc, avg, count, desc, eq, gte, inArray, lt, lte, type SQL, sql, sum } from 'drizzle-orm';
+import {
+  HEADLINE_OPTIONS,
+  MATCH_END,
+  MATCH_START,
+  type SnippetPart,
+  splitHeadline,
+  trimSnippet,
+} from './search-snippet.ts';
 import { listSegments } from './transcript.ts';
+
+/** Which sites a caller may see: an agent's own, or every site (admins, API keys). */
+export type SiteScope = readonly string[] | 'all';
 
 export interface CallFilters {
   status?: CallStatus[] | undefined;
   siteId?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
-  /** The caller's sites (an agent's); 'all' or absent: every site. */
-  siteIds?: readonly string[] | 'all' | undefined;
+  endReason?: string[] | undefined;
+  /** Seconds, inclusive; calls without a duration (never connected, in progress) fall outside any bound. */
+  minDuration?: number | undefined;
+  maxDuration?: number | undefined;
+  /** Full-text search over the transcript (web-search syntax: words, "a phrase", or, -word). */
+  q?: string | undefined;
 }
 
-function whereOf(filters: CallFilters): SQL | undefined {
-  const parts: SQL[] = [];
+/**
+ * The transcript's search language. 'simple' folds case and splits words but neither stems nor
+ * drops stop words: callers speak whatever language their site takes, and an English stemmer would
+ * mangle the others. It is the configuration of the generated column (migration 0000) and of its
+ * GIN index, so the query must name the same one for the index to serve it.
+ */
+export const SEARCH_CONFIG = 'simple';
+
+export const searchQuery = (q: string) => sql`websearch_to_tsquery(${sql.raw(`'${SEARCH_CONFIG}'`)}, ${q})`;
+
+/**
+ * How many calls a search checks newest first before it changes strategy. A common word fills a
+ * page within them; a rare one does not, and its calls are then gathered from the GIN index.
+ * Postgres cannot make this choice itself under LIMIT: it expects any word missing from its
+ * statistics to fill the page quickly, and for a word nobody said it reads every call.
+ */
+export const SEARCH_WINDOW = 1_000;
+
+const lineMatches = (q: string) => sql`${transcriptSegments.searchVector} @@ ${searchQuery(q)}`;
+
+/** The call's transcript has a line matching the search (any plan: an aggregate may hash it). */
+function transcriptMatches(q: string): SQL {
+  return sql`exists (select 1 from ${transcriptSegments} where ${transcriptSegments.callId} = ${voiceCalls.id} and ${lineMatches(q)})`;
+}
+
+/**
+ * The same test, made per call through the segments' primary key: `offset 0` keeps Postgres from
+ * turning it into a join that first reads every matching line (it does so for phrases, whose
+ * matches it underestimates: 0.6 s for "charged twice" at 100k calls).
+ */
+function lineMatchesFor(callId: SQL, q: string): SQL {
+  return sql`exists (select 1 from ${transcriptSegments} where ${transcriptSegments.callId} = ${callId} and ${lineMatches(q)} offset 0)`;
+}
+
+/** The calls with a matching line, from the GIN index: cheap when they are few. */
+function gatheredMatches(q: string): SQL {
+  return sql`${voiceCalls.id} = any(array(select ${transcriptSegments.callId} from ${transcriptSegments} where ${lineMatches(q)}))`;
+}
+
+function scopeWhere(scope: SiteScope): SQL | undefined {
+  if (scope === 'all') return undefined;
+  // No site at all: nothing may match (inArray with an empty list is not valid SQL).
+  return scope.length ? inArray(voiceCalls.siteId, [...scope]) : sql`false`;
+}
+
+function whereOf(scope: SiteScope, filters: CallFilters): SQL | undefined {
+  const parts: (SQL | undefined)[] = [scopeWhere(scope)];
   if (filters.status?.length) parts.push(inArray(voiceCalls.status, filters.status));
   if (filters.siteId) parts.push(eq(voiceCalls.siteId, filters.siteId));
   if (filters.from) parts.push(gte(voiceCalls.createdAt, filters.from));
   if (filters.to) parts.push(lte(voiceCalls.createdAt, filters.to));
-  if (filters.siteIds !== undefined && filters.siteIds !== 'all') {
-    parts.push(filters.siteIds.length ? inArray(voiceCalls.siteId, [...filters.siteIds]) : sql`false`);
-  }
-  return parts.length ? and(...parts) : undefined;
+  if (filters.endReason?.length) parts.push(inArray(voiceCalls.endReason, filters.endReason));
+  if (filters.minDuration !== undefined) parts.push(gte(voiceCalls.durationSeconds, filters.minDuration));
+  if (filters.maxDuration !== undefined) parts.push(lte(voiceCalls.durationSeconds, filters.maxDuration));
+  if (filters.q) parts.push(transcriptMatches(filters.q));
+  const present = parts.filter((p): p is SQL => p !== undefined);
+  return present.length ? and(...present) : undefined;
 }
 
 const listColumns = {
@@ -39,25 +109,101 @@ const listColumns = {
   createdAt: voiceCalls.createdAt,
 };
 
-/** uuid v7 ids sort by creation time, so the last id seen is a stable cursor. */
+const selectPage = (db: Db, where: SQL | undefined, limit: number) =>
+  db.select(listColumns).from(voiceCalls).where(where).orderBy(desc(voiceCalls.id)).limit(limit);
+
+export type CallListItem = Awaited<ReturnType<typeof selectPage>>[number] & {
+  snippet?: SnippetPart[] | null;
+};
+
+/**
+ * uuid v7 ids sort by creation time, so the last id seen is a stable cursor: the same filters
+ * applied below it give the next page, whatever was inserted since. With `q`, each item carries
+ * its best matching line as a snippet.
+ */
 export async function listCalls(
   db: Db,
+  scope: SiteScope,
   filters: CallFilters,
-  page: { limit: number; cursor?: string | undefined },
-) {
-  const where = and(whereOf(filters), page.cursor ? lt(voiceCalls.id, page.cursor) : undefined);
-  const rows = await db
+  page: { limit: number; cursor?: string | undefined; searchWindow?: number },
+): Promise<{ items: CallListItem[]; nextCursor: string | null }> {
+  const { q, ...rest } = filters;
+  const where = and(whereOf(scope, rest), page.cursor ? lt(voiceCalls.id, page.cursor) : undefined);
+  const rows = q
+    ? await searchPage(db, where, q, page.limit + 1, page.searchWindow ?? SEARCH_WINDOW)
+    : await selectPage(db, where, page.limit + 1);
+  const items = rows.slice(0, page.limit);
+  const nextCursor = rows.length > page.limit ? (items.at(-1)?.id ?? null) : null;
+  if (!q) return { items, nextCursor };
+  const snippets = await bestLines(
+    db,
+    items.map((i) => i.id),
+    q,
+  );
+  return { items: items.map((i) => ({ ...i, snippet: snippets.get(i.id) ?? null })), nextCursor };
+}
+
+/**
+ * A page of matching calls: first the newest SEARCH_WINDOW calls that pass the other filters,
+ * checked one by one; if they do not fill the page, the rest comes from below the window's last
+ * call, gathered through the GIN index. Same order and same rows either way.
+ */
+async function searchPage(db: Db, where: SQL | undefined, q: string, limit: number, windowSize: number) {
+  const window = db
     .select(listColumns)
     .from(voiceCalls)
     .where(where)
     .orderBy(desc(voiceCalls.id))
-    .limit(page.limit + 1);
-  const items = rows.slice(0, page.limit);
-  const nextCursor = rows.length > page.limit ? (items.at(-1)?.id ?? null) : null;
-  return { items, nextCursor };
+    .limit(windowSize)
+    .as('recent');
+  const found = await db
+    .select()
+    .from(window)
+    .where(lineMatchesFor(sql`${window.id}`, q))
+    .orderBy(desc(window.id))
+    .limit(limit);
+  if (found.length >= limit) return found;
+  const [edge] = await db
+    .select({ id: voiceCalls.id })
+    .from(voiceCalls)
+    .where(where)
+    .orderBy(desc(voiceCalls.id))
+    .offset(windowSize - 1)
+    .limit(1);
+  if (!edge) return found;
+  const older = await selectPage(
+    db,
+    and(where, lt(voiceCalls.id, edge.id), gatheredMatches(q)),
+    limit - found.length,
+  );
+  return [...found, ...older];
 }
 
-export async function callStats(db: Db, filters: CallFilters) {
+/** Per call, the line that matches best (then the earliest), highlighted by ts_headline. */
+async function bestLines(db: Db, callIds: string[], q: string): Promise<Map<string, SnippetPart[]>> {
+  if (callIds.length === 0) return new Map();
+  const query = searchQuery(q);
+  // Strip the marks from the text itself, so only ts_headline can place them.
+  const plain = sql`replace(replace(${transcriptSegments.text}, ${MATCH_START}, ''), ${MATCH_END}, '')`;
+  const rows = await db
+    .selectDistinctOn([transcriptSegments.callId], {
+      callId: transcriptSegments.callId,
+      marked: sql<string>`ts_headline(${sql.raw(`'${SEARCH_CONFIG}'`)}, ${plain}, ${query}, ${HEADLINE_OPTIONS})`,
+    })
+    .from(transcriptSegments)
+    .where(
+      and(inArray(transcriptSegments.callId, callIds), sql`${transcriptSegments.searchVector} @@ ${query}`),
+    )
+    .orderBy(
+      transcriptSegments.callId,
+      desc(sql`ts_rank(${transcriptSegments.searchVector}, ${query})`),
+      asc(transcriptSegments.seq),
+    );
+  return new Map(rows.map((r) => [r.callId, trimSnippet(splitHeadline(r.marked))]));
+}
+
+export async function callStats(db: Db, scope: SiteScope, filters: CallFilters) {
+  const where = whereOf(scope, filters);
   const [totals] = await db
     .select({
       total: count(),
@@ -65,11 +211,11 @@ export async function callStats(db: Db, filters: CallFilters) {
       average: avg(voiceCalls.durationSeconds),
     })
     .from(voiceCalls)
-    .where(whereOf(filters));
+    .where(where);
   const byStatusRows = await db
     .select({ status: voiceCalls.status, n: count() })
     .from(voiceCalls)
-    .where(whereOf(filters))
+    .where(where)
     .groupBy(voiceCalls.status);
   const byStatus = Object.fromEntries(byStatusRows.map((r) => [r.status, r.n]));
   const total = totals?.total ?? 0;
@@ -106,9 +252,11 @@ export function placeInRecording(
   return Math.max(0, Math.round(best));
 }
 
-export async function callDetail(db: Db, id: string) {
+/** `forbidden`: the call exists but belongs to a site outside the caller's scope (a 403, not a 404). */
+export async function callDetail(db: Db, scope: SiteScope, id: string) {
   const [call] = await db.select().from(voiceCalls).where(eq(voiceCalls.id, id));
   if (!call) return undefined;
+  if (scope !== 'all' && !scope.includes(call.siteId)) return 'forbidden' as const;
   const [participants, segments, events, metrics, [recording]] = await Promise.all([
     db
       .select({
