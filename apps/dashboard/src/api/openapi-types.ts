@@ -1375,13 +1375,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List calls, newest first (staff; an agent sees their sites' calls only) */
+        /** List calls, newest first, filtered and searched (staff; an agent sees their sites' calls only) */
         get: {
             parameters: {
                 query?: {
                     cursor?: string;
+                    endReason?: string;
                     from?: string;
                     limit?: number;
+                    /** @description Seconds, inclusive */
+                    maxDuration?: number | null;
+                    /** @description Seconds, inclusive */
+                    minDuration?: number | null;
+                    /** @description Full-text search over transcripts: words, "a phrase", or, -word */
+                    q?: string;
                     siteId?: string;
                     stats?: "0" | "1" | "true" | "false";
                     status?: string;
@@ -1929,6 +1936,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/calls/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Totals, end reasons and calls over time for a range of creation times (staff) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description UTC days or hours */
+                    bucket?: "day" | "hour";
+                    /** @description Inclusive; default: 30 days before to */
+                    from?: string;
+                    siteId?: string;
+                    /** @description Exclusive; default: now */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Call statistics */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallStatsReport"];
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/live/calls": {
         parameters: {
             query?: never;
@@ -1999,7 +2068,7 @@ export interface paths {
         };
         /**
          * Server-sent events of calls in progress
-         * @description `event: call`, data `{ call: LiveCall }`: a call was created, its status or phase changed, or it ended. `event: segment`, data `{ callId, segment: LiveSegment }`: a transcript segment was stored. `event: resync`, data `{}`: events may have been missed; reload GET /v1/live/calls. A `: heartbeat` comment comes every LIVE_HEARTBEAT_SECONDS. Each event id is the time its row was stored; a client reconnecting with `Last-Event-ID` gets what was stored since then (give or take a few seconds: drop segments already held, by id). Agents receive their sites only.
+         * @description `event: call`, data `{ call: LiveCall }`: a call was created, its status or phase changed, or it ended. `event: segment`, data `{ callId, segment: LiveSegment }`: a transcript segment was stored. `event: resync`, data `{}`: events may have been missed; reload GET /v1/live/calls. A `: heartbeat` comment comes every LIVE_HEARTBEAT_SECONDS. Each event id is the time its row was stored; a client reconnecting with `Last-Event-ID` gets what was stored since then (give or take a few seconds: drop segments already held, by id). Agents receive their sites only. A signed-in stream ends within a heartbeat of its session ending (sign-out, disabled user, expiry); reconnecting then answers 401.
          */
         get: {
             parameters: {
@@ -2187,6 +2256,204 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sites the caller handles, with their settings (staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Sites */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Site"][];
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a site; its public key is generated (admin; audited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SiteCreate"];
+                };
+            };
+            responses: {
+                /** @description The new site */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            site: components["schemas"]["Site"];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a site's settings; the next call uses them (admin; audited) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SitePatch"];
+                };
+            };
+            responses: {
+                /** @description The site as it now is */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            site: components["schemas"]["Site"];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/sites/{key}/config": {
@@ -2576,6 +2843,24 @@ export interface components {
             total: number;
             totalMinutes: number;
         };
+        CallStatsReport: {
+            endReasons: {
+                [key: string]: number;
+            };
+            series: {
+                bucketStart: string;
+                calls: number;
+                minutes: number;
+                missed: number;
+            }[];
+            totals: {
+                averageDurationSeconds: number | null;
+                calls: number;
+                minutes: number;
+                /** @description missed / ended calls, 0..1 */
+                missedRate: number;
+            };
+        };
         CallSummary: {
             callerName: string | null;
             connectedAt: string | null;
@@ -2587,6 +2872,11 @@ export interface components {
             phase: string;
             roomName: string;
             siteId: string;
+            /** @description With q: the best matching transcript line in plain-text parts, `match` marking found words */
+            snippet?: {
+                match: boolean;
+                text: string;
+            }[] | null;
             startedAt: string | null;
             /** @enum {string} */
             status: "pending" | "ringing" | "connected" | "completed" | "missed" | "failed";
@@ -2654,6 +2944,75 @@ export interface components {
             status: "active" | "complete" | "partial" | "failed";
             url: string;
         };
+        Site: {
+            /** @description Pages allowed to start calls; * allows every origin (unsafe) */
+            allowedOrigins: string[];
+            /** @description Weekly opening hours in the time zone; a missing or empty day is closed; null: always open */
+            businessHours: {
+                days: {
+                    fri?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    mon?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    sat?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    sun?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    thu?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    tue?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    wed?: {
+                        close: string;
+                        open: string;
+                    }[];
+                };
+                timeZone: string;
+            } | null;
+            createdAt: string;
+            escalationEnabled: boolean;
+            /** @description What the assistant says first */
+            greeting: string;
+            id: string;
+            /** @description Silence this long: the assistant checks in once, then ends the call */
+            idleTimeoutSeconds: number;
+            /** @description The assistant's instructions */
+            instructions: string;
+            language: string;
+            maxActiveCalls: number;
+            /** @description Maximum call length, seconds */
+            maxCallSeconds: number;
+            maxPendingCalls: number;
+            model: string | null;
+            name: string;
+            /** @description The key the widget sends (pk_...) */
+            publicKey: string;
+            recordingEnabled: boolean;
+            /** @description Shown by the widget before a recorded call */
+            recordingNotice: string | null;
+            /** @description Calls older than this are erased; null: kept */
+            retentionDays: number | null;
+            theme: {
+                buttonLabel: string;
+                color: string;
+                /** @enum {string} */
+                position: "bottom-right" | "bottom-left";
+            };
+            updatedAt: string;
+            voice: string;
+        };
         SiteConfig: {
             greeting: string;
             language: string;
@@ -2671,6 +3030,71 @@ export interface components {
                 /** @enum {string} */
                 position: "bottom-right" | "bottom-left";
             };
+        };
+        SiteCreate: components["schemas"]["SitePatch"] & Record<string, never>;
+        SitePatch: {
+            /** @description Pages allowed to start calls; * allows every origin (unsafe) */
+            allowedOrigins?: string[];
+            /** @description Weekly opening hours in the time zone; a missing or empty day is closed; null: always open */
+            businessHours?: {
+                days: {
+                    fri?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    mon?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    sat?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    sun?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    thu?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    tue?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    wed?: {
+                        close: string;
+                        open: string;
+                    }[];
+                };
+                timeZone: string;
+            } | null;
+            escalationEnabled?: boolean;
+            /** @description What the assistant says first */
+            greeting?: string;
+            /** @description Silence this long: the assistant checks in once, then ends the call */
+            idleTimeoutSeconds?: number;
+            /** @description The assistant's instructions */
+            instructions?: string;
+            language?: string;
+            maxActiveCalls?: number;
+            /** @description Maximum call length, seconds */
+            maxCallSeconds?: number;
+            maxPendingCalls?: number;
+            model?: string | null;
+            name?: string;
+            recordingEnabled?: boolean;
+            /** @description Shown by the widget before a recorded call */
+            recordingNotice?: string | null;
+            /** @description Calls older than this are erased; null: kept */
+            retentionDays?: number | null;
+            theme?: {
+                buttonLabel: string;
+                color: string;
+                /** @enum {string} */
+                position: "bottom-right" | "bottom-left";
+            };
+            voice?: string;
         };
         StaffUser: {
             disabled: boolean;
