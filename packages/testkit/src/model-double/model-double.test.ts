@@ -109,6 +109,42 @@ describe('model double against the real OpenAI Realtime plugin', () => {
     expect(heard.rms).toBeGreaterThan(1_000);
   });
 
+  it('answers a resumed conversation from where its history left off', async () => {
+    // A resumed call hands the model what was said before: the double's script goes on from there.
+    const resumed = {
+      greeting: { text: 'Hello from the double.' },
+      turns: [
+        { transcriptOfUser: "I can't log in", text: 'Try resetting your password.' },
+        { transcriptOfUser: 'That worked', text: 'Glad to hear it.' },
+      ],
+    };
+    double = await startModelDouble({ script: resumed });
+    const session = realtimeSession(double.url);
+    const { llm } = await import('@livekit/agents');
+    const history = llm.ChatContext.empty();
+    history.addMessage({ role: 'assistant', content: resumed.greeting.text });
+    history.addMessage({ role: 'user', content: "I can't log in" });
+    history.addMessage({ role: 'assistant', content: 'Try resetting your password.' });
+    await session.updateChatCtx(history);
+    const transcripts: string[] = [];
+    session.on('input_audio_transcription_completed', (e: { transcript: string; isFinal: boolean }) => {
+      if (e.isFinal) transcripts.push(e.transcript);
+    });
+    const generated = new Promise<Generation>((resolve) => session.once('generation_created', resolve));
+    const wav = readWav(`${FIXTURES_DIR}visitor-2.wav`);
+    const { AudioFrame } = await import('@livekit/rtc-node');
+    const pcm = resample(wav.samples, wav.sampleRate, 24_000);
+    const silence = new Int16Array(24_000);
+    for (const part of [pcm, silence]) {
+      for (let i = 0; i + 480 <= part.length; i += 480) {
+        session.pushAudio(new AudioFrame(part.slice(i, i + 480), 24_000, 1, 480));
+      }
+    }
+    const heard = await drain(await generated);
+    expect(transcripts).toEqual(['That worked']);
+    expect(heard.text).toBe('Glad to hear it.');
+  });
+
   it('delivers a scripted tool call as a function call', async () => {
     double = await startModelDouble({
       script: { greeting: script.turns[1] as (typeof script.turns)[1], turns: [] },

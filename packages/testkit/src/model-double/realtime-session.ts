@@ -53,6 +53,8 @@ export class RealtimeSession {
   private vad: EnergyVad;
   private createResponse = true;
   private greeted = false;
+  /** User turns the client put in the conversation itself (a resumed call's history). */
+  private historyTurns = 0;
   private lastItemId: string | null = null;
   private active: { id: string; cancelled: boolean } | undefined;
   private pendingTool: Reply | undefined;
@@ -131,6 +133,9 @@ export class RealtimeSession {
         };
         this.addItem(item);
         if (item.type === 'function_call_output') this.pendingToolOutput = true;
+        // History handed over by a resumed call: the script goes on after the turns it holds.
+        if (item.type === 'message' && item.role === 'user') this.historyTurns++;
+        if (item.type === 'message' && item.role === 'assistant') this.greeted = true;
         return;
       }
       case 'conversation.item.delete':
@@ -175,7 +180,7 @@ export class RealtimeSession {
     }
     const fixed = instructions ? exactWords(instructions) : undefined;
     if (fixed) return { reply: { text: fixed }, audio: FIXED_WORDS_AUDIO };
-    const turn = Math.max(0, this.info.userTurns - 1);
+    const turn = Math.max(0, this.historyTurns + this.info.userTurns - 1);
     const reply = replyForTurn(script, turn);
     return { reply, audio: audioFor(reply, turn) };
   }
@@ -189,7 +194,7 @@ export class RealtimeSession {
   }
 
   private async userTurnEnded(audioMs: number): Promise<void> {
-    const turn = this.info.userTurns;
+    const turn = this.historyTurns + this.info.userTurns;
     this.info.userTurns++;
     const itemId = id('item');
     this.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: audioMs, item_id: itemId });
