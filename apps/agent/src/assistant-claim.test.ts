@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ParticipantKind, type Room, RoomEvent } from '@livekit/rtc-node';
-import { describe, expect, it } from 'vitest';
-import { ASSISTANT_JOB_ATTRIBUTE, watchForNewerAssistant } from './assistant-claim.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ASSISTANT_JOB_ATTRIBUTE, CLAIM_RESCAN_MS, watchForNewerAssistant } from './assistant-claim.ts';
 
 interface FakeParticipant {
   identity: string;
@@ -26,6 +26,22 @@ function watch(room: FakeRoom, myJob: number) {
 }
 
 describe('watchForNewerAssistant', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('stands the old job down when the newer assistant is in the room without any event telling it', () => {
+    // Seen in the cluster test: the old job's link came back into the re-created room (the
+    // visitor saw both assistants there) and nothing it listens for told it of the newer one.
+    vi.useFakeTimers();
+    const room = new FakeRoom();
+    const { seen, w } = watch(room, 1);
+    room.remoteParticipants.set('agent-2', assistant('agent-2', 2));
+    vi.advanceTimersByTime(CLAIM_RESCAN_MS);
+    expect(seen).toEqual([2]);
+    w.stop();
+  });
+
   it('stands the old job down when it reconnects into a room the newer assistant already holds', () => {
     const room = new FakeRoom();
     room.remoteParticipants.set('agent-2', assistant('agent-2', 2));

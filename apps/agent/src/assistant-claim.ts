@@ -3,6 +3,13 @@ import { type Participant, ParticipantKind, type Room, RoomEvent } from '@liveki
 /** The participant attribute that carries which assistant job of the call an agent is. */
 export const ASSISTANT_JOB_ATTRIBUTE = 'voicedesk.assistant_job';
 
+/**
+ * How often the room's participants are read again, events or not. A link that comes back
+ * through a node's death has been seen to hear of no join, attribute change or reconnect while
+ * a newer assistant spoke in the same room; reading the list is cheap.
+ */
+export const CLAIM_RESCAN_MS = 1_000;
+
 export interface AssistantClaimWatch {
   stop(): void;
 }
@@ -37,9 +44,12 @@ export function watchForNewerAssistant(
   room.on(RoomEvent.ParticipantConnected, check);
   room.on(RoomEvent.ParticipantAttributesChanged, onAttributes);
   room.on(RoomEvent.Reconnected, scan);
+  const rescan = setInterval(scan, CLAIM_RESCAN_MS);
+  rescan.unref();
   scan();
   return {
     stop() {
+      clearInterval(rescan);
       room.off(RoomEvent.ParticipantConnected, check);
       room.off(RoomEvent.ParticipantAttributesChanged, onAttributes);
       room.off(RoomEvent.Reconnected, scan);
