@@ -132,7 +132,9 @@ const KINDS: Record<string, (i: number) => string> = {
   'list: deep page (cursor)': (i) => `/v1/calls?limit=25&cursor=${pickId(i)}`,
   'list: site + status + end reason': (i) =>
     `/v1/calls?limit=25&siteId=${siteRow?.id}&status=completed&endReason=assistant_ended&cursor=${pickId(i)}`,
-  'list: duration 5-10 min': () => '/v1/calls?limit=25&minDuration=300&maxDuration=600',
+  'list: duration 5-10 min (rare)': () => '/v1/calls?limit=25&minDuration=300&maxDuration=600',
+  'list: duration 60-90 s (common)': (i) =>
+    `/v1/calls?limit=25&minDuration=60&maxDuration=90&cursor=${pickId(i)}`,
   search: (i) => `/v1/calls?limit=25&q=${encodeURIComponent(SEARCHES[i % SEARCHES.length] as string)}`,
   'search + site filter': (i) =>
     `/v1/calls?limit=25&siteId=${siteRow?.id}&q=${encodeURIComponent(SEARCHES[i % SEARCHES.length] as string)}`,

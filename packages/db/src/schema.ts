@@ -116,6 +116,8 @@ export const voiceCalls = pgTable(
     index('voice_calls_site_created_idx').on(t.siteId, t.createdAt),
     index('voice_calls_status_idx').on(t.status),
     index('voice_calls_created_id_idx').on(t.createdAt, t.id),
+    /** The list's duration filter: a range few calls fall in is otherwise a scan of every call. */
+    index('voice_calls_duration_idx').on(t.durationSeconds),
     index('voice_calls_settle_after_idx').on(t.settleAfter).where(sql`${t.settleAfter} is not null`),
   ],
 );
