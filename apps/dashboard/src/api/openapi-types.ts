@@ -3031,7 +3031,70 @@ export interface components {
                 position: "bottom-right" | "bottom-left";
             };
         };
-        SiteCreate: components["schemas"]["SitePatch"] & Record<string, never>;
+        SiteCreate: {
+            /** @description Pages allowed to start calls; * allows every origin (unsafe) */
+            allowedOrigins?: string[];
+            /** @description Weekly opening hours in the time zone; a missing or empty day is closed; null: always open */
+            businessHours?: {
+                days: {
+                    fri?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    mon?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    sat?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    sun?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    thu?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    tue?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    wed?: {
+                        close: string;
+                        open: string;
+                    }[];
+                };
+                timeZone: string;
+            } | null;
+            escalationEnabled?: boolean;
+            /** @description What the assistant says first */
+            greeting?: string;
+            /** @description Silence this long: the assistant checks in once, then ends the call */
+            idleTimeoutSeconds?: number;
+            /** @description The assistant's instructions */
+            instructions?: string;
+            language?: string;
+            maxActiveCalls?: number;
+            /** @description Maximum call length, seconds */
+            maxCallSeconds?: number;
+            maxPendingCalls?: number;
+            model?: string | null;
+            name: string;
+            recordingEnabled?: boolean;
+            /** @description Shown by the widget before a recorded call */
+            recordingNotice?: string | null;
+            /** @description Calls older than this are erased; null: kept */
+            retentionDays?: number | null;
+            theme?: {
+                buttonLabel: string;
+                color: string;
+                /** @enum {string} */
+                position: "bottom-right" | "bottom-left";
+            };
+            voice?: string;
+        };
         SitePatch: {
             /** @description Pages allowed to start calls; * allows every origin (unsafe) */
             allowedOrigins?: string[];
