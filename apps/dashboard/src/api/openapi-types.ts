@@ -2831,8 +2831,62 @@ export interface components {
             revokedAt: string | null;
             scopes: ("calls:read" | "calls:write" | "admin")[];
         };
-        CallDetail: {
-            [key: string]: unknown;
+        CallDetail: components["schemas"]["CallSummary"] & {
+            events: {
+                createdAt: string;
+                eventId: string;
+                payload?: unknown;
+                receivedAt: string;
+                /** @enum {string} */
+                source: "livekit" | "api" | "agent" | "sweeper";
+                type: string;
+            }[];
+            metadata: {
+                [key: string]: unknown;
+            };
+            metrics: {
+                kind: string;
+                turn: number;
+                values: {
+                    [key: string]: number | string | boolean | null;
+                };
+            }[];
+            participants: {
+                durationSeconds: number | null;
+                identity: string;
+                joinedAt: string;
+                /** @enum {string} */
+                kind: "visitor" | "ai" | "staff" | "recorder";
+                leftAt: string | null;
+                name: string | null;
+            }[];
+            recording: {
+                bytes: number | null;
+                codec: string;
+                contentType: string;
+                durationMs: number | null;
+                endedAt: string | null;
+                error: string | null;
+                /** @enum {string} */
+                mode: "builtin" | "egress";
+                startedAt: string | null;
+                /** @enum {string} */
+                status: "active" | "complete" | "partial" | "failed";
+            } | null;
+            segments: {
+                endedAt: string;
+                language: string | null;
+                /** @description Where the line is heard in the recording; null without one */
+                offsetMs: number | null;
+                seq: number;
+                source: string;
+                /** @example visitor */
+                speaker: string;
+                startedAt: string;
+                text: string;
+            }[];
+            summary: string | null;
+            updatedAt: string;
         };
         CallStats: {
             averageDurationSeconds: number | null;
