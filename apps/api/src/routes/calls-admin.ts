@@ -90,7 +90,7 @@ const listRoute = createRoute({
   },
 });
 
-const callDetailSchema = callSummary
+export const callDetailSchema = callSummary
   .extend({
     summary: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
