@@ -20,6 +20,8 @@ import { eventually } from '../support/poll.ts';
 const DB = 'voicedesk_e2e_dashboard_test';
 const LOG_DIR = join(REPO_ROOT, 'test-artifacts', 'logs', 'dashboard');
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'dashboard');
+/** The longest any single wait may take. */
+const WAIT_MS = 20_000;
 const ADMIN = { name: 'Ada Admin', email: 'ada@example.test', password: 'correct horse battery staple' };
 const AGENT = { name: 'Sam Agent', email: 'sam@example.test', password: 'another long passphrase' };
 const script = {
@@ -90,7 +92,7 @@ async function recordCall(): Promise<string> {
       const d = await stack.admin<CallDetail>(`/v1/calls/${call.callId}`);
       return d.recording?.status === 'complete' && d.segments.length >= 3 ? d : undefined;
     },
-    { timeoutMs: 30_000 },
+    { timeoutMs: 20_000 },
   );
   return call.callId;
 }
@@ -115,6 +117,8 @@ beforeAll(async () => {
   });
   browser = await launchChromium();
   admin = await browser.newContext({ baseURL: stack.apiUrl, viewport: { width: 1280, height: 900 } });
+  // Playwright waits up to 30 s by default; nothing here should take longer than 20.
+  admin.setDefaultTimeout(WAIT_MS);
   page = await admin.newPage();
 }, 180_000);
 
@@ -159,7 +163,8 @@ describe('the staff dashboard', () => {
     await capture(page, 'settings-api-keys');
     await page.getByRole('button', { name: 'Done' }).click();
     expect(await page.getByTestId('secret').count()).toBe(0);
-    await page.getByRole('cell', { name: 'CRM sync' }).waitFor();
+    // Exact: the row's revoke button is named "Revoke CRM sync" too.
+    await page.getByRole('cell', { name: 'CRM sync', exact: true }).waitFor();
 
     await page.getByRole('link', { name: 'Staff' }).click();
     const invite = page.getByRole('form', { name: 'Invite a staff member' });
@@ -175,6 +180,7 @@ describe('the staff dashboard', () => {
 
     // The invited agent, in a browser of their own.
     const agent = await browser.newContext({ baseURL: stack.apiUrl });
+    agent.setDefaultTimeout(WAIT_MS);
     const agentPage = await agent.newPage();
     await agentPage.goto(new URL(inviteUrl).pathname);
     await agentPage.getByRole('heading', { name: 'Join your team' }).waitFor();
@@ -282,17 +288,20 @@ describe('the staff dashboard', () => {
     try {
       visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
       const card = page.getByRole('article', { name: /Live Visitor/ });
-      await card.getByText('How can I help you today?').waitFor({ timeout: 30_000 });
+      await card.getByText('How can I help you today?').waitFor({ timeout: 20_000 });
       await capture(page, 'live');
     } finally {
       await visitor?.hangUp();
     }
-    await page.getByText('No calls in progress.').waitFor({ timeout: 30_000 });
+    await page.getByText('No calls in progress.').waitFor({ timeout: 20_000 });
   });
 
   it('sends staff to sign-in when their session ends while a page is open', async () => {
     await page.goto('/app/calls');
-    await page.getByRole('heading', { name: 'Calls' }).waitFor();
+    // Loaded, not just drawn: a list still loading when the session ends would answer 401 and
+    // send the page to sign-in before the click below, which is what this test is about.
+    await page.getByRole('row', { name: /Grace Visitor/ }).waitFor();
+    await page.getByRole('img', { name: /^Calls per day/ }).waitFor();
     // Signed out elsewhere: the cookie's session is revoked on the server.
     const out = await admin.request.post(`${stack.apiUrl}/v1/auth/logout`, {
       headers: { origin: stack.apiUrl },

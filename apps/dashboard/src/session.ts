@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, toApiError } from './api/client.ts';
-import type { SessionUser } from './api/pending-types.ts';
+import type { SessionUser } from './api/types.ts';
 
 export const SESSION_KEY = ['session'] as const;
 

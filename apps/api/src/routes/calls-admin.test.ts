@@ -1,5 +1,7 @@
+import { callEvents, callParticipants, newId } from '@voicedesk/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, type RouteApp, startRouteApp } from '../testing/route-app.ts';
+import { callDetailSchema } from './calls-admin.ts';
 
 let t: RouteApp;
 beforeAll(async () => {
@@ -53,5 +55,53 @@ describe('GET /v1/calls filters that cannot mean anything', () => {
     ['q', 'q=%00'],
   ])('400 validation_failed naming %s', async (field, query) => {
     expect(await errorOf(await list(query))).toMatchObject({ status: 400, code: 'validation_failed', field });
+  });
+});
+
+describe('GET /v1/calls/:id', () => {
+  it('answers the shape its OpenAPI document gives (the dashboard is typed from it)', async () => {
+    const callId = await t.insertCall();
+    const at = new Date('2026-11-20T09:00:00.000Z');
+    await t.database.db.insert(callParticipants).values({
+      id: newId(),
+      callId,
+      participantSid: 'PA_1',
+      identity: `visitor-${callId}`,
+      kind: 'visitor',
+      name: 'Grace',
+      joinedAt: at,
+    });
+    await t.database.db.insert(callEvents).values({
+      id: newId(),
+      eventId: `test-${callId}`,
+      callId,
+      type: 'participant_joined',
+      source: 'livekit',
+      payload: { any: 'thing' },
+      createdAt: at,
+    });
+    const segment = { seq: 1, speaker: 'visitor', text: 'hello', source: 'realtime' };
+    const times = { startedAt: at.toISOString(), endedAt: '2026-11-20T09:00:01.000Z' };
+    expect(
+      (await t.internal(`/internal/calls/${callId}/segments`, { segments: [{ ...segment, ...times }] }))
+        .status,
+    ).toBe(200);
+    const metric = { turn: 1, kind: 'llm', values: { ttftMs: 120, model: 'gpt-realtime' } };
+    expect((await t.internal(`/internal/calls/${callId}/metrics`, { metrics: [metric] })).status).toBe(200);
+
+    const res = await t.request(`/v1/calls/${callId}`, {
+      headers: { authorization: `Bearer ${t.deps.config.adminApiKey}` },
+    });
+    expect(res.status).toBe(200);
+    const parsed = callDetailSchema.safeParse(await res.json());
+    expect(parsed.error?.issues ?? []).toEqual([]);
+    expect(parsed.data).toMatchObject({
+      id: callId,
+      participants: [{ kind: 'visitor', name: 'Grace' }],
+      segments: [{ ...segment, offsetMs: null }],
+      events: [{ type: 'participant_joined', source: 'livekit' }],
+      metrics: [metric],
+      recording: null,
+    });
   });
 });

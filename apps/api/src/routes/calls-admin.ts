@@ -90,6 +90,69 @@ const listRoute = createRoute({
   },
 });
 
+export const callDetailSchema = callSummary
+  .extend({
+    summary: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    updatedAt: z.string(),
+    participants: z.array(
+      z.object({
+        identity: z.string(),
+        kind: z.enum(['visitor', 'ai', 'staff', 'recorder']),
+        name: z.string().nullable(),
+        joinedAt: z.string(),
+        leftAt: z.string().nullable(),
+        durationSeconds: z.number().nullable(),
+      }),
+    ),
+    segments: z.array(
+      z.object({
+        seq: z.number().int(),
+        speaker: z.string().openapi({ example: 'visitor' }),
+        text: z.string(),
+        startedAt: z.string(),
+        endedAt: z.string(),
+        language: z.string().nullable(),
+        source: z.string(),
+        offsetMs: z
+          .number()
+          .nullable()
+          .describe('Where the line is heard in the recording; null without one'),
+      }),
+    ),
+    events: z.array(
+      z.object({
+        eventId: z.string(),
+        type: z.string(),
+        source: z.enum(['livekit', 'api', 'agent', 'sweeper']),
+        createdAt: z.string(),
+        receivedAt: z.string(),
+        payload: z.unknown(),
+      }),
+    ),
+    metrics: z.array(
+      z.object({
+        turn: z.number().int(),
+        kind: z.string(),
+        values: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
+      }),
+    ),
+    recording: z
+      .object({
+        mode: z.enum(['builtin', 'egress']),
+        status: z.enum(['active', 'complete', 'partial', 'failed']),
+        contentType: z.string(),
+        codec: z.string(),
+        bytes: z.number().nullable(),
+        durationMs: z.number().nullable(),
+        startedAt: z.string().nullable(),
+        endedAt: z.string().nullable(),
+        error: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .openapi('CallDetail');
+
 const detailRoute = createRoute({
   method: 'get',
   path: '/v1/calls/{id}',
@@ -97,7 +160,7 @@ const detailRoute = createRoute({
   summary: 'One call with participants, transcript, events and metrics (staff; audited)',
   request: { params: callIdParamSchema },
   responses: {
-    200: jsonResponse('The call', z.record(z.string(), z.unknown()).openapi('CallDetail')),
+    200: jsonResponse('The call', callDetailSchema),
     ...errorResponses(400, 401, 403, 404),
   },
 });

@@ -5,7 +5,7 @@ import { audit } from '../services/audit.ts';
 import { eraseCall } from '../services/call-erasure.ts';
 import { callDetail } from '../services/calls-query.ts';
 import { loadRecording } from '../services/recordings.ts';
-import { actorOf, assertCallVisible } from '../services/staff/staff-scope.ts';
+import { actorOf } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
 import { staffAdmin, staffAny, staffOf } from './guards.ts';
 import { scopeOf } from './staff-scope.ts';

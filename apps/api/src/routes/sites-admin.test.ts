@@ -139,4 +139,15 @@ describe('sites management', () => {
     const missing = await send('PATCH', '/v1/sites/01900000-0000-7000-8000-000000000000', { name: 'x' });
     expect(await errorOf(missing)).toMatchObject({ status: 404, code: 'site_not_found', field: 'id' });
   });
+
+  it('documents the body of a new site as the body it accepts: a name and any setting', async () => {
+    const doc = (await (await t.request('/v1/openapi.json')).json()) as {
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+    };
+    const create = doc.components.schemas.SiteCreate;
+    expect(create?.required).toEqual(['name']);
+    expect(Object.keys(create?.properties ?? {})).toEqual(
+      expect.arrayContaining(['name', 'greeting', 'allowedOrigins', 'businessHours']),
+    );
+  });
 });

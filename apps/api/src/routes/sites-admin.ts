@@ -100,15 +100,15 @@ const settingsFields = {
   }),
 };
 
-const patchSchema = z
-  .strictObject(
-    Object.fromEntries(Object.entries(settingsFields).map(([k, v]) => [k, v.optional()])) as {
-      [K in keyof typeof settingsFields]: z.ZodOptional<(typeof settingsFields)[K]>;
-    },
-  )
-  .openapi('SitePatch');
+const optionalFields = Object.fromEntries(
+  Object.entries(settingsFields).map(([k, v]) => [k, v.optional()]),
+) as { [K in keyof typeof settingsFields]: z.ZodOptional<(typeof settingsFields)[K]> };
 
-const createSchema = patchSchema.extend({ name: settingsFields.name }).openapi('SiteCreate');
+const patchSchema = z.strictObject(optionalFields).openapi('SitePatch');
+
+// Not patchSchema.extend(): the document then names SitePatch plus an empty strict object that
+// only requires `name`, a schema no body can match (and the generated client type admits none).
+const createSchema = z.strictObject({ ...optionalFields, name: settingsFields.name }).openapi('SiteCreate');
 
 const siteSchema = z
   .object({

@@ -1,6 +1,6 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { ApiPaths } from './paths.ts';
-import type { ErrorEnvelope } from './pending-types.ts';
+import type { ErrorEnvelope } from './types.ts';
 
 /** An answer that was not 2xx, with the API's error envelope when it sent one. */
 export class ApiError extends Error {

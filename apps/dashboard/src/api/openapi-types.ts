@@ -2831,8 +2831,62 @@ export interface components {
             revokedAt: string | null;
             scopes: ("calls:read" | "calls:write" | "admin")[];
         };
-        CallDetail: {
-            [key: string]: unknown;
+        CallDetail: components["schemas"]["CallSummary"] & {
+            events: {
+                createdAt: string;
+                eventId: string;
+                payload?: unknown;
+                receivedAt: string;
+                /** @enum {string} */
+                source: "livekit" | "api" | "agent" | "sweeper";
+                type: string;
+            }[];
+            metadata: {
+                [key: string]: unknown;
+            };
+            metrics: {
+                kind: string;
+                turn: number;
+                values: {
+                    [key: string]: number | string | boolean | null;
+                };
+            }[];
+            participants: {
+                durationSeconds: number | null;
+                identity: string;
+                joinedAt: string;
+                /** @enum {string} */
+                kind: "visitor" | "ai" | "staff" | "recorder";
+                leftAt: string | null;
+                name: string | null;
+            }[];
+            recording: {
+                bytes: number | null;
+                codec: string;
+                contentType: string;
+                durationMs: number | null;
+                endedAt: string | null;
+                error: string | null;
+                /** @enum {string} */
+                mode: "builtin" | "egress";
+                startedAt: string | null;
+                /** @enum {string} */
+                status: "active" | "complete" | "partial" | "failed";
+            } | null;
+            segments: {
+                endedAt: string;
+                language: string | null;
+                /** @description Where the line is heard in the recording; null without one */
+                offsetMs: number | null;
+                seq: number;
+                source: string;
+                /** @example visitor */
+                speaker: string;
+                startedAt: string;
+                text: string;
+            }[];
+            summary: string | null;
+            updatedAt: string;
         };
         CallStats: {
             averageDurationSeconds: number | null;
@@ -3031,7 +3085,70 @@ export interface components {
                 position: "bottom-right" | "bottom-left";
             };
         };
-        SiteCreate: components["schemas"]["SitePatch"] & Record<string, never>;
+        SiteCreate: {
+            /** @description Pages allowed to start calls; * allows every origin (unsafe) */
+            allowedOrigins?: string[];
+            /** @description Weekly opening hours in the time zone; a missing or empty day is closed; null: always open */
+            businessHours?: {
+                days: {
+                    fri?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    mon?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    sat?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    sun?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    thu?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    tue?: {
+                        close: string;
+                        open: string;
+                    }[];
+                    wed?: {
+                        close: string;
+                        open: string;
+                    }[];
+                };
+                timeZone: string;
+            } | null;
+            escalationEnabled?: boolean;
+            /** @description What the assistant says first */
+            greeting?: string;
+            /** @description Silence this long: the assistant checks in once, then ends the call */
+            idleTimeoutSeconds?: number;
+            /** @description The assistant's instructions */
+            instructions?: string;
+            language?: string;
+            maxActiveCalls?: number;
+            /** @description Maximum call length, seconds */
+            maxCallSeconds?: number;
+            maxPendingCalls?: number;
+            model?: string | null;
+            name: string;
+            recordingEnabled?: boolean;
+            /** @description Shown by the widget before a recorded call */
+            recordingNotice?: string | null;
+            /** @description Calls older than this are erased; null: kept */
+            retentionDays?: number | null;
+            theme?: {
+                buttonLabel: string;
+                color: string;
+                /** @enum {string} */
+                position: "bottom-right" | "bottom-left";
+            };
+            voice?: string;
+        };
         SitePatch: {
             /** @description Pages allowed to start calls; * allows every origin (unsafe) */
             allowedOrigins?: string[];

@@ -1,4 +1,4 @@
-import type { BusinessHours } from '../api/pending-types.ts';
+import type { BusinessHours } from '../api/types.ts';
 
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Day = (typeof DAYS)[number];

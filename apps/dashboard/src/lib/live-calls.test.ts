@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveCall } from '../api/pending-types.ts';
+import type { LiveCall, LiveSegment } from '../api/types.ts';
 import { applyCallEvent, applySegmentEvent } from './live-calls.ts';
 
 const call = (id: string, status: LiveCall['status'] = 'connected'): LiveCall => ({
@@ -17,13 +17,22 @@ const call = (id: string, status: LiveCall['status'] = 'connected'): LiveCall =>
   createdAt: '2026-11-25T10:00:00.000Z',
   segments: [],
 });
-const line = (id: string, startedAt: string, text = id) => ({ id, speaker: 'visitor', text, startedAt });
+const line = (seq: number, startedAt: string, text = String(seq), callId = 'a'): LiveSegment => ({
+  id: `${callId}:${seq}`,
+  seq,
+  speaker: 'visitor',
+  text,
+  startedAt,
+  endedAt: startedAt,
+  language: null,
+  source: 'stt',
+});
 const { segments: _none, ...summary } = call('b', 'completed');
 
 describe('the live page’s calls as events arrive', () => {
   it('shows a new call first, updates a known one without losing its transcript, drops an ended one', () => {
     let calls = [call('a')];
-    calls = applySegmentEvent(calls, { callId: 'a', segment: line('1', '2026-11-25T10:00:01Z') });
+    calls = applySegmentEvent(calls, { callId: 'a', segment: line(1, '2026-11-25T10:00:01Z') });
     calls = applyCallEvent(calls, { call: { ...summary, status: 'ringing' } });
     expect(calls.map((c) => c.id)).toEqual(['b', 'a']);
     const { segments: _s, ...a } = call('a');
@@ -36,23 +45,27 @@ describe('the live page’s calls as events arrive', () => {
 
   it('adds each line once, in spoken order, to its own call only', () => {
     let calls = [call('a'), call('c')];
-    calls = applySegmentEvent(calls, { callId: 'a', segment: line('2', '2026-11-25T10:00:05Z') });
-    calls = applySegmentEvent(calls, { callId: 'a', segment: line('1', '2026-11-25T10:00:01Z') });
-    calls = applySegmentEvent(calls, { callId: 'a', segment: line('2', '2026-11-25T10:00:05Z') });
-    calls = applySegmentEvent(calls, { callId: 'zz', segment: line('9', '2026-11-25T10:00:09Z') });
-    expect(calls[0]?.segments.map((s) => s.id)).toEqual(['1', '2']);
+    calls = applySegmentEvent(calls, { callId: 'a', segment: line(2, '2026-11-25T10:00:05Z') });
+    calls = applySegmentEvent(calls, { callId: 'a', segment: line(1, '2026-11-25T10:00:01Z') });
+    calls = applySegmentEvent(calls, { callId: 'a', segment: line(2, '2026-11-25T10:00:05Z') });
+    calls = applySegmentEvent(calls, { callId: 'zz', segment: line(9, '2026-11-25T10:00:09Z', '9', 'zz') });
+    expect(calls[0]?.segments.map((s) => s.id)).toEqual(['a:1', 'a:2']);
     expect(calls[1]?.segments).toEqual([]);
   });
 
-  it('knows a streamed line it already holds from the list by its number in the call', () => {
-    const listed = {
-      ...call('a'),
-      segments: [{ seq: 7, speaker: 'ai', text: 'Hi', startedAt: '2026-11-25T10:00:01Z' }],
-    };
+  it('knows a streamed line it already holds from the list by its id', () => {
+    const listed = { ...call('a'), segments: [line(7, '2026-11-25T10:00:01Z', 'Hi')] };
     const calls = applySegmentEvent([listed], {
       callId: 'a',
-      segment: { ...line('x7', '2026-11-25T10:00:01Z', 'Hi'), seq: 7 },
+      segment: line(7, '2026-11-25T10:00:01Z', 'Hi'),
     });
     expect(calls[0]?.segments).toHaveLength(1);
+  });
+
+  it('puts lines spoken at the same moment in the order they were stored', () => {
+    let calls = [call('a')];
+    calls = applySegmentEvent(calls, { callId: 'a', segment: line(4, '2026-11-25T10:00:01Z', 'second') });
+    calls = applySegmentEvent(calls, { callId: 'a', segment: line(3, '2026-11-25T10:00:01Z', 'first') });
+    expect(calls[0]?.segments.map((s) => s.text)).toEqual(['first', 'second']);
   });
 });

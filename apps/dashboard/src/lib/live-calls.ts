@@ -1,18 +1,14 @@
-import type { LiveCall, LiveEvents, LiveSegment } from '../api/pending-types.ts';
+import type { LiveCall, LiveEvents, LiveSegment } from '../api/types.ts';
 
 const ENDED = new Set(['completed', 'missed', 'failed']);
 
-/**
- * Which line a segment is, the same whether it came from the list or the stream: its number in
- * the call when it carries one, else its id, else what was said when.
- */
+/** Which line a segment is, the same whether it came from the list or the stream (`<callId>:<seq>`). */
 export function segmentKey(s: LiveSegment): string {
-  if (s.seq !== undefined) return `seq-${s.seq}`;
-  return s.id ?? `${s.startedAt}-${s.speaker}-${s.text}`;
+  return s.id;
 }
 
 function bySpokenOrder(a: LiveSegment, b: LiveSegment): number {
-  return a.startedAt.localeCompare(b.startedAt) || (a.seq ?? 0) - (b.seq ?? 0);
+  return a.startedAt.localeCompare(b.startedAt) || a.seq - b.seq;
 }
 
 /**
@@ -30,7 +26,7 @@ export function applyCallEvent(calls: readonly LiveCall[], event: LiveEvents['ca
 /**
  * The calls after a `segment` event: the line joins its call's transcript once (an event seen
  * again after a reconnect is not shown twice), in spoken order. A line of a call not in the list
- * is dropped; the list is fetched again when the stream reconnects.
+ * is dropped; the list is fetched again when the stream reconnects or asks for it (`resync`).
  */
 export function applySegmentEvent(calls: readonly LiveCall[], event: LiveEvents['segment']): LiveCall[] {
   return calls.map((c) => {

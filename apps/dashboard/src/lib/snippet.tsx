@@ -1,5 +1,5 @@
 import { Fragment } from 'react';
-import type { SnippetPart } from '../api/pending-types.ts';
+import type { SnippetPart } from '../api/types.ts';
 
 /**
  * A search hit's transcript line with the matched words marked. The parts are plain text from

@@ -32,8 +32,7 @@ export function CallDetailPage() {
   const siteName = useSiteNames();
   const detail = useQuery({
     queryKey: ['call', id],
-    queryFn: async () =>
-      (await unwrap(api.GET('/v1/calls/{id}', { params: { path: { id } } }))) as unknown as CallDetail,
+    queryFn: () => unwrap(api.GET('/v1/calls/{id}', { params: { path: { id } } })),
   });
   const link = useRecordingLink(id, detail.data?.recording);
   const audio = useRef<HTMLAudioElement>(null);

@@ -2,8 +2,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
-import type { LiveCall, LiveEvents } from '../api/pending-types.ts';
 import { useSiteNames } from '../api/queries.ts';
+import type { LiveCall, LiveEvents } from '../api/types.ts';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { useTitle } from '../components/use-title.ts';
 import { formatDuration } from '../lib/format.ts';
@@ -15,8 +15,8 @@ type Connection = 'connecting' | 'open' | 'reconnecting';
 
 /**
  * The live event stream, folded into the live calls' query data. EventSource reconnects by
- * itself; each time it (re)opens the list is fetched again, so nothing missed while it was
- * away stays missing.
+ * itself; each time it (re)opens, and whenever the API sends `resync`, the list is fetched
+ * again, so nothing missed while it was away stays missing.
  */
 function useLiveEvents(): Connection {
   const queryClient = useQueryClient();
@@ -50,6 +50,8 @@ function useLiveEvents(): Connection {
       const event = parse<'segment'>(e);
       if (event) update((calls) => applySegmentEvent(calls, event));
     });
+    // The API could not replay what this stream missed (too much, or too long away): reload.
+    source.addEventListener('resync', () => void queryClient.invalidateQueries({ queryKey: LIVE_KEY }));
     return () => source.close();
   }, [queryClient]);
   return connection;

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
-import type { SessionUser } from '../api/pending-types.ts';
+import type { SessionUser } from '../api/types.ts';
 import { SESSION_KEY } from '../session.ts';
 
 /** After sign-in, first run or an accepted invite: the session is the answer's user; go on. */

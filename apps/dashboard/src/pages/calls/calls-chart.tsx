@@ -1,4 +1,4 @@
-import type { CallStatsResponse } from '../../api/pending-types.ts';
+import type { CallStatsReport } from '../../api/types.ts';
 
 const W = 600;
 const H = 160;
@@ -12,7 +12,7 @@ export function CallsChart({
   series,
   bucket,
 }: {
-  series: CallStatsResponse['series'];
+  series: CallStatsReport['series'];
   bucket: 'hour' | 'day';
 }) {
   const max = Math.max(1, ...series.map((p) => p.calls));

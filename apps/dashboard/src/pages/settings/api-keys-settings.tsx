@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, unwrap } from '../../api/client.ts';
-import type { ApiKeyScope } from '../../api/pending-types.ts';
+import type { ApiKeyScope } from '../../api/types.ts';
 import { Empty, ErrorState, FormError, Loading } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { CopySecret } from './copy-secret.tsx';

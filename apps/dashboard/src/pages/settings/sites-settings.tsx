@@ -1,8 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { api, unwrap } from '../../api/client.ts';
-import type { Site, SiteChange } from '../../api/pending-types.ts';
 import { useSites } from '../../api/queries.ts';
+import type { Site, SiteChange } from '../../api/types.ts';
 import { Empty, ErrorState, FormError, fieldError, Loading } from '../../components/states.tsx';
 import { buildHours, DAYS, type Day, formatSpans } from '../../lib/business-hours.ts';
 
@@ -52,13 +52,15 @@ function toForm(site: Site | undefined): SiteForm {
   };
 }
 
-function toChange(form: SiteForm): SiteChange | { error: string } {
+function toChange(form: SiteForm, creating: boolean): SiteChange | { error: string } {
   const hours = buildHours(form.timeZone, form.days);
   if ('error' in hours) return { error: `${DAY_LABELS[hours.day]}: ${hours.error}` };
+  const instructions = form.instructions.trim();
   return {
     name: form.name.trim(),
     greeting: form.greeting,
-    instructions: form.instructions,
+    // A new site left without instructions gets the API's default ones; a saved site keeps some.
+    ...(creating && !instructions ? {} : { instructions }),
     voice: form.voice.trim(),
     allowedOrigins: form.allowedOrigins
       .split(/[\s,]+/)
@@ -103,7 +105,7 @@ function SiteEditor({ site, onSaved }: { site: Site | undefined; onSaved: (site:
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const change = toChange(form);
+    const change = toChange(form, !site);
     if ('error' in change) return setLocalError(change.error);
     setLocalError(null);
     save.mutate(change);
@@ -130,8 +132,13 @@ function SiteEditor({ site, onSaved }: { site: Site | undefined; onSaved: (site:
         {err('greeting')}
       </label>
       <label>
-        Assistant instructions
-        <textarea name="instructions" value={form.instructions} onChange={text('instructions')} />
+        Assistant instructions {!site && <span className="muted">(empty: the standard ones)</span>}
+        <textarea
+          name="instructions"
+          required={Boolean(site)}
+          value={form.instructions}
+          onChange={text('instructions')}
+        />
         {err('instructions')}
       </label>
       <div className="form-row">

@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, unwrap } from '../../api/client.ts';
-import type { Role, StaffUser } from '../../api/pending-types.ts';
 import { useSites } from '../../api/queries.ts';
+import type { Role, StaffUser } from '../../api/types.ts';
 import { Empty, ErrorState, FormError, fieldError, Loading } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { useSession } from '../../session.ts';
