@@ -392,6 +392,15 @@ describe('a LiveKit node dies under its calls', () => {
   it('keeps one continuous transcript: greeting and two exchanges, numbered in order', () => {
     for (const c of outcome.continuing) {
       expect(c.row.segments.map((x) => x.speaker)).toEqual(['ai', 'visitor', 'ai', 'visitor', 'ai']);
+      // The conversation went on where it was: the resumed assistant had what was said before.
+      const [first, second] = script.turns;
+      expect(c.row.segments.map((x) => x.text)).toEqual([
+        script.greeting.text,
+        first?.transcriptOfUser,
+        first?.text,
+        second?.transcriptOfUser,
+        second?.text,
+      ]);
       const seqs = c.row.segments.map((x) => x.seq);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       expect(new Set(seqs).size).toBe(seqs.length);
