@@ -20,7 +20,9 @@ import { summary } from './stats.ts';
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = 'voicedesk_bench_dashboard_load_test';
-const RUNS = Number(process.env.BENCH_DASHBOARD_RUNS ?? 15);
+const RUNS = Number(process.env.BENCH_DASHBOARD_RUNS ?? 20);
+/** Real calls spoken while the Live page is open, five transcript segments each. */
+const LIVE_CALLS = Number(process.env.BENCH_LIVE_CALLS ?? 3);
 const WAIT_MS = 20_000;
 const DIST = join(REPO_ROOT, 'apps', 'dashboard', 'dist');
 const LOG_DIR = join(REPO_ROOT, 'bench', 'results', 'logs-dashboard-load');
@@ -191,52 +193,66 @@ try {
       const check = () => {
         const at = performance.timeOrigin + performance.now();
         for (const p of document.querySelectorAll('[role="log"] p')) {
-          // The line is "<speaker>:<text>"; keyed by its text alone.
-          const text = (p.textContent ?? '').replace(/^[^:]*:/, '');
-          if (!seen.has(text)) seen.set(text, at);
+          // The line is "<speaker>:<text>"; keyed by its call's card and its text.
+          const card = p.closest('article')?.getAttribute('aria-labelledby');
+          const key = card + '|' + (p.textContent ?? '').replace(/^[^:]*:/, '');
+          if (!seen.has(key)) seen.set(key, at);
         }
       };
       new MutationObserver(check).observe(document.body, { childList: true, subtree: true, characterData: true });
     })()
   `);
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: 'https://shop.example.test' },
-    body: JSON.stringify({ siteKey: stack.siteKey, name: 'Live Visitor' }),
-  });
-  if (res.status !== 201) throw new Error(`POST /v1/calls answered ${res.status}`);
-  const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
-  const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
-  try {
-    const greeting = await visitor.waitForSpeech({ timeoutMs: WAIT_MS });
-    await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: WAIT_MS });
-    for (const wav of ['visitor-1.wav', 'visitor-2.wav']) {
-      const said = await visitor.say(join(FIXTURES, wav));
-      const reply = await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: WAIT_MS });
-      await visitor.waitForSilence({ after: reply.startedAt, timeoutMs: WAIT_MS });
-    }
-  } finally {
-    await visitor.hangUp();
-  }
-  const expected = [script.greeting.text, ...script.turns.flatMap((t) => [t.transcriptOfUser, t.text])];
-  await live.waitForFunction(
-    (n) => (window as unknown as { __lines: Map<string, number> }).__lines.size >= n,
-    expected.length,
-  );
-  const shown = new Map(
-    await live.evaluate(() => [...(window as unknown as { __lines: Map<string, number> }).__lines]),
-  );
-  await liveContext.close();
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  const rows = await sql<{ text: string; endedMs: number; storedMs: number }[]>`
-    select text, extract(epoch from ended_at) * 1000 as "endedMs",
-      extract(epoch from created_at) * 1000 as "storedMs"
-    from transcript_segments where call_id = ${call.callId} order by seq`;
+  const expected = [script.greeting.text, ...script.turns.flatMap((t) => [t.transcriptOfUser, t.text])];
+  const spokenToShown: number[] = [];
+  const storedToShown: number[] = [];
+  for (let n = 1; n <= LIVE_CALLS; n++) {
+    const res = await fetch(`${stack.apiUrl}/v1/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://shop.example.test' },
+      body: JSON.stringify({ siteKey: stack.siteKey, name: `Live Visitor ${n}` }),
+    });
+    if (res.status !== 201) throw new Error(`POST /v1/calls answered ${res.status}`);
+    const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+    const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
+    try {
+      const greeting = await visitor.waitForSpeech({ timeoutMs: WAIT_MS });
+      await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: WAIT_MS });
+      for (const wav of ['visitor-1.wav', 'visitor-2.wav']) {
+        const said = await visitor.say(join(FIXTURES, wav));
+        const reply = await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: WAIT_MS });
+        await visitor.waitForSilence({ after: reply.startedAt, timeoutMs: WAIT_MS });
+      }
+    } finally {
+      await visitor.hangUp();
+    }
+    const key = (text: string) => `live-${call.callId}|${text}`;
+    await live.waitForFunction(
+      (keys) => keys.every((k) => (window as unknown as { __lines: Map<string, number> }).__lines.has(k)),
+      expected.map(key),
+    );
+    const shown = new Map(
+      await live.evaluate(() => [...(window as unknown as { __lines: Map<string, number> }).__lines]),
+    );
+    const rows = await sql<{ text: string; endedMs: number; storedMs: number }[]>`
+      select text, extract(epoch from ended_at) * 1000 as "endedMs",
+        extract(epoch from created_at) * 1000 as "storedMs"
+      from transcript_segments where call_id = ${call.callId} order by seq`;
+    for (const r of rows) {
+      spokenToShown.push((shown.get(key(r.text)) ?? Number.NaN) - Number(r.endedMs));
+      storedToShown.push((shown.get(key(r.text)) ?? Number.NaN) - Number(r.storedMs));
+    }
+    if (
+      rows.length < expected.length ||
+      [...spokenToShown, ...storedToShown].some((v) => !Number.isFinite(v))
+    )
+      throw new Error(`segments not all shown: ${JSON.stringify({ rows, shown: [...shown] })}`);
+    process.stdout.write(`live call ${n}/${LIVE_CALLS}: ${rows.length} segments shown\n`);
+    // The next call starts on an empty Live page, as the first did.
+    await live.getByText('No calls in progress.').waitFor();
+  }
   await sql.end({ timeout: 5 });
-  const spokenToShown = rows.map((r) => (shown.get(r.text) ?? Number.NaN) - Number(r.endedMs));
-  const storedToShown = rows.map((r) => (shown.get(r.text) ?? Number.NaN) - Number(r.storedMs));
-  if (rows.length < expected.length || [...spokenToShown, ...storedToShown].some((v) => !Number.isFinite(v)))
-    throw new Error(`segments not all shown: ${JSON.stringify({ rows, shown: [...shown] })}`);
+  await liveContext.close();
 
   // 2b. Calls list, signed in, cold cache (the call above is its row).
   const callsMs: number[] = [];
@@ -283,7 +299,7 @@ try {
       ?.files.filter((f) => f.name.startsWith('/v1/'))
       .map((f) => f.name),
     liveTranscript: {
-      segments: rows.length,
+      calls: LIVE_CALLS,
       spokenEndToShownMs: summary(spokenToShown),
       storedToShownMs: summary(storedToShown),
     },
