@@ -72,6 +72,7 @@ const stack = await startStack({
   logDir: LOG_DIR,
   script,
   siteOrigins: ['https://shop.example.test'],
+  // info: the API logs the first-run set-up code at that level.
   env: { LOG_LEVEL: 'info', CALL_RATE_LIMIT_PER_MINUTE: '1000000' },
 });
 const browser = await launchChromium();
