@@ -7,7 +7,11 @@ import {
   RoomEvent,
   TrackKind,
 } from '@livekit/rtc-node';
-import { type AssistantConfig, type EndReason, SEQ_BLOCK, visitorIdentity } from '@voicedesk/core';
+import { type AgentEndCall, type AssistantConfig, SEQ_BLOCK, visitorIdentity } from '@voicedesk/core';
+
+/** The ends the assistant causes or sees; a staff end never comes from here. */
+type EndReason = AgentEndCall['reason'];
+
 import { fetchAssistantConfig, type InternalApi } from './api-client.ts';
 import { ASSISTANT_JOB_ATTRIBUTE, watchForNewerAssistant } from './assistant-claim.ts';
 import { attachCallCollector, type CallCollector } from './call-collector.ts';

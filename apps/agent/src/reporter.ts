@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  type EndReason,
+  type AgentEndCall,
   type Metric,
   metricSchema,
   type Segment,
@@ -243,12 +243,12 @@ export class Reporter {
    * when the room closes). Bounded: resolves false if the API did not acknowledge in time, and
    * the request then stays in the spool for the worker to replay.
    */
-  endCall(reason: EndReason, timeoutMs = 10_000): Promise<boolean> {
+  endCall(reason: AgentEndCall['reason'], timeoutMs = 10_000): Promise<boolean> {
     this.#endSent ??= this.#sendEnd(reason, timeoutMs);
     return this.#endSent;
   }
 
-  async #sendEnd(reason: EndReason, timeoutMs: number): Promise<boolean> {
+  async #sendEnd(reason: AgentEndCall['reason'], timeoutMs: number): Promise<boolean> {
     const deadline = AbortSignal.timeout(timeoutMs);
     await Promise.race([this.flush(), sleep(timeoutMs * 0.6, deadline)]);
     const batch = this.#spoolBatch('end', { reason });

@@ -115,7 +115,8 @@ export const metricBatchSchema = z
   });
 export type MetricBatch = z.infer<typeof metricBatchSchema>;
 
-export const agentEndCallSchema = z.object({ reason: z.enum(END_REASONS) });
+/** The agent reports the ends it causes or sees; a staff end comes from the staff member's route. */
+export const agentEndCallSchema = z.object({ reason: z.enum(END_REASONS).exclude(['staff_ended']) });
 export type AgentEndCall = z.infer<typeof agentEndCallSchema>;
 
 /** Room name the API mints for a call; the agent and tests derive nothing else from it. */

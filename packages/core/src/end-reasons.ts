@@ -7,6 +7,11 @@ export const END_REASONS = [
   /** The visitor's connection dropped and did not come back within the reconnect grace. */
   'visitor_lost',
   'assistant_ended',
+  /**
+   * The staff member who had taken the call ended it for everyone. An end request like the
+   * others: no precedence of its own, the first cause to arrive decides (lifecycle.ts, rule 1).
+   */
+  'staff_ended',
   'max_duration',
   /** Nobody spoke for the site's idle limit, after one check-in. */
   'idle',

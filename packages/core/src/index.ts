@@ -1,3 +1,4 @@
+export * from './call-phase.ts';
 export * from './call-status.ts';
 export * from './contracts.ts';
 export * from './end-reasons.ts';

@@ -1,3 +1,4 @@
+import type { CallPhase, EscalationMiss, HandBackCause } from './call-phase.ts';
 import type { CallStatus } from './call-status.ts';
 import type { EndReason } from './end-reasons.ts';
 import type { ParticipantKind } from './participants.ts';
@@ -30,6 +31,14 @@ import type { LeaveCause } from './witness.ts';
  *    live node, and everyone rejoins with a new session. No leave ever comes for the old
  *    sessions (the node that would send it is gone), so the second `room_started` drops them,
  *    at its own time: those who come back carry on, those who do not are unsettled (rule 3).
+ * 6. The phase (who answers: `ai`, `waiting_human`, `human`) moves only while the call is
+ *    connected: ai → waiting_human on a request, → human on the accept or → ai when nobody took
+ *    it, human → ai when the call is handed back. Each step names its escalation and applies
+ *    only from the phase it leaves, for the escalation that is open, so a duplicate, a stale
+ *    escalation's event or one that lost the race (an expiry after the accept) changes nothing.
+ *    The phase is folded with the status, so it freezes when the call ends: an ended call keeps
+ *    the phase it ended in (a visitor who hung up while waiting for a person stays
+ *    `waiting_human`), which is what a support lead reading the call wants to know.
  */
 export type LifecycleEvent =
   | { type: 'room_started'; at: number }
@@ -58,7 +67,15 @@ export type LifecycleEvent =
   /** The media server no longer has the room (it crashed or restarted) and no webhook said why. */
   | { type: 'room_lost'; at: number }
   /** The sweeper's grace for an unsettled call has passed: end it from what the log says. */
-  | { type: 'settle'; at: number };
+  | { type: 'settle'; at: number }
+  /** The assistant asked for a person (rule 6); staff are being offered the call. */
+  | { type: 'escalation_requested'; at: number; escalationId: string }
+  /** A staff member accepted the offer: they answer from now on. */
+  | { type: 'escalation_accepted'; at: number; escalationId: string }
+  /** Nobody took the offer (it expired, everyone declined, nobody was available). */
+  | { type: 'escalation_unanswered'; at: number; escalationId: string; outcome: EscalationMiss }
+  /** The staff member handed the call back, or left it without ending it. */
+  | { type: 'handed_back'; at: number; escalationId: string; cause: HandBackCause };
 
 export type LifecycleEventType = LifecycleEvent['type'];
 
@@ -66,13 +83,18 @@ export type LifecycleEventType = LifecycleEvent['type'];
 const RANK: Record<LifecycleEventType, number> = {
   room_started: 0,
   participant_joined: 1,
-  call_ended: 2,
-  participant_left: 3,
-  assistant_join_timeout: 4,
-  join_window_expired: 4,
-  room_finished: 5,
-  room_lost: 6,
-  settle: 7,
+  // The API stamps these; one stamped in the instant the call ended happened while it was live.
+  escalation_requested: 2,
+  escalation_accepted: 3,
+  escalation_unanswered: 3,
+  handed_back: 4,
+  call_ended: 5,
+  participant_left: 6,
+  assistant_join_timeout: 7,
+  join_window_expired: 7,
+  room_finished: 8,
+  room_lost: 9,
+  settle: 10,
 };
 
 /** Events that can end a call under rule 2; folding stops at none of the others. */
@@ -95,6 +117,8 @@ export interface ParticipantSpan {
 
 export interface CallProjection {
   status: CallStatus;
+  /** Who answers (rule 6); on an ended call, who answered when it ended. */
+  phase: CallPhase;
   startedAt: number | undefined;
   connectedAt: number | undefined;
   endedAt: number | undefined;
@@ -151,6 +175,9 @@ interface Outcome {
 
 interface FoldState {
   status: CallStatus;
+  phase: CallPhase;
+  /** The escalation the phase belongs to while it is not `ai`. */
+  escalationId: string | undefined;
   startedAt: number | undefined;
   connectedAt: number | undefined;
   outcome: Outcome | undefined;
@@ -201,10 +228,38 @@ function settledOutcome(state: FoldState): Omit<Outcome, 'status'> | undefined {
   return { reason: 'visitor_never_joined', at: roomGoneAt };
 }
 
+type PhaseEvent = Extract<
+  LifecycleEvent,
+  { type: 'escalation_requested' | 'escalation_accepted' | 'escalation_unanswered' | 'handed_back' }
+>;
+
+/** Rule 6: each step applies only from the phase it leaves, for the open escalation. */
+function movePhase(state: FoldState, event: PhaseEvent): void {
+  if (state.status !== 'connected') return;
+  if (event.type === 'escalation_requested') {
+    if (state.phase !== 'ai') return;
+    state.phase = 'waiting_human';
+    state.escalationId = event.escalationId;
+    return;
+  }
+  if (event.escalationId !== state.escalationId) return;
+  if (event.type === 'escalation_accepted' && state.phase === 'waiting_human') {
+    state.phase = 'human';
+  } else if (
+    (event.type === 'escalation_unanswered' && state.phase === 'waiting_human') ||
+    (event.type === 'handed_back' && state.phase === 'human')
+  ) {
+    state.phase = 'ai';
+    state.escalationId = undefined;
+  }
+}
+
 /** Folds events already in canonical order; stops at the first end. */
 function fold(events: readonly LifecycleEvent[]): FoldState {
   const state: FoldState = {
     status: 'pending',
+    phase: 'ai',
+    escalationId: undefined,
     startedAt: undefined,
     connectedAt: undefined,
     outcome: undefined,
@@ -284,6 +339,8 @@ function fold(events: readonly LifecycleEvent[]): FoldState {
         if (settled) endWith(state, settled.reason, settled.at);
         break;
       }
+      default:
+        movePhase(state, event);
     }
   }
   return state;
@@ -340,6 +397,7 @@ export function projectCall(log: readonly LifecycleEvent[]): CallProjection {
       : undefined;
   return {
     status: state.status,
+    phase: state.phase,
     // When the room started is a fact, not a decision: a late room_started webhook still counts.
     startedAt: log.reduce<number | undefined>(
       (first, e) => (e.type === 'room_started' ? Math.min(first ?? e.at, e.at) : first),
