@@ -228,7 +228,8 @@ function settledOutcome(state: FoldState): Omit<Outcome, 'status'> | undefined {
   return { reason: 'visitor_never_joined', at: roomGoneAt };
 }
 
-type PhaseEvent = Extract<
+/** The events that move a call's phase (rule 6); the API appends them for an escalation. */
+export type PhaseEvent = Extract<
   LifecycleEvent,
   { type: 'escalation_requested' | 'escalation_accepted' | 'escalation_unanswered' | 'handed_back' }
 >;

@@ -1,4 +1,5 @@
 import {
+  type CallPhase,
   type CallProjection,
   type CallStatus,
   isTerminal,
@@ -34,6 +35,7 @@ export interface CallEventOutcome {
   callId: string | undefined;
   roomName: string | undefined;
   previousStatus: CallStatus | undefined;
+  previousPhase: CallPhase | undefined;
   projection: CallProjection | undefined;
 }
 
@@ -64,6 +66,7 @@ export async function recordCallEvent(
       .select({
         id: voiceCalls.id,
         status: voiceCalls.status,
+        phase: voiceCalls.phase,
         roomName: voiceCalls.roomName,
         settleAfter: voiceCalls.settleAfter,
       })
@@ -85,7 +88,12 @@ export async function recordCallEvent(
       })
       .onConflictDoNothing({ target: callEvents.eventId })
       .returning({ id: callEvents.id });
-    const base = { callId: call?.id, roomName: call?.roomName, previousStatus: call?.status };
+    const base = {
+      callId: call?.id,
+      roomName: call?.roomName,
+      previousStatus: call?.status,
+      previousPhase: call?.phase,
+    };
     if (inserted.length === 0) return { duplicate: true, ...base, projection: undefined };
     if (!call || !input.lifecycle) return { duplicate: false, ...base, projection: undefined };
 
@@ -101,6 +109,7 @@ export async function recordCallEvent(
       .update(voiceCalls)
       .set({
         status: projection.status,
+        phase: projection.phase,
         startedAt: toDate(projection.startedAt),
         connectedAt: toDate(projection.connectedAt),
         endedAt: toDate(projection.endedAt),
@@ -157,7 +166,9 @@ export async function recordCallEvent(
         .onConflictDoNothing({ target: [callJobs.callId, callJobs.kind] });
     }
     // The Live view hears of it at commit; a redelivered or no-op event changes nothing it shows.
-    if (projection.status !== call.status) await notifyCallChanged(tx, call.id);
+    if (projection.status !== call.status || projection.phase !== call.phase) {
+      await notifyCallChanged(tx, call.id);
+    }
     return outcome;
   });
 }
