@@ -39,6 +39,9 @@ import type { LeaveCause } from './witness.ts';
  *    The phase is folded with the status, so it freezes when the call ends: an ended call keeps
  *    the phase it ended in (a visitor who hung up while waiting for a person stays
  *    `waiting_human`), which is what a support lead reading the call wants to know.
+ *    A staff member's leave does not move the phase by itself: a dropped browser may come back,
+ *    so whoever owns the escalation decides after its grace and appends `handed_back`
+ *    (`staff_left`), as the sweeper appends `settle` for rule 3.
  */
 export type LifecycleEvent =
   | { type: 'room_started'; at: number }
