@@ -173,6 +173,18 @@ describe('brute force', () => {
     expect((await login(owner, TEST_PASSWORD, freshIp(), device)).status).toBe(429);
   });
 
+  it("does not open a flooded account to another account's browser, or to a made-up cookie", async () => {
+    const owner = await someone();
+    const stranger = await someone();
+    const strangers = deviceCookieOf(await login(stranger, TEST_PASSWORD));
+    expect(strangers).toBeTruthy();
+    const limit = t.deps.config.staff.loginLimitPerAccount;
+    for (let i = 0; i < limit; i++) await login(owner, `guess number ${i}`);
+    expect((await login(owner, TEST_PASSWORD, freshIp(), strangers)).status).toBe(429);
+    const [expires] = (strangers ?? '').split('.');
+    expect((await login(owner, TEST_PASSWORD, freshIp(), `${expires}.${'A'.repeat(43)}`)).status).toBe(429);
+  });
+
   it('429s an address trying many accounts', async () => {
     const ip = '203.0.113.50';
     const victim = await someone();
