@@ -195,6 +195,20 @@ describe('the staff dashboard', () => {
     await agentPage.goto('/app/settings/staff');
     await agentPage.getByRole('heading', { name: 'Admins only' }).waitFor();
     await agent.close();
+
+    // The admin takes the agent off their site, then sends a new link (a forgotten password).
+    const row = page.getByRole('row', { name: new RegExp(AGENT.email) });
+    await row.getByRole('button', { name: `Edit sites of ${AGENT.name}` }).click();
+    const sites = page.getByRole('form', { name: `Sites of ${AGENT.name}` });
+    await sites.getByRole('checkbox').first().uncheck();
+    await sites.getByRole('button', { name: 'Save sites' }).click();
+    await row.getByRole('cell', { name: /^None/ }).waitFor();
+    await row.getByRole('button', { name: `New invite link for ${AGENT.name}` }).click();
+    const newLink = (await page.getByTestId('secret').textContent()) ?? '';
+    expect(newLink).toMatch(/\/app\/invite\/[A-Za-z0-9_-]+$/);
+    expect(newLink).not.toBe(inviteUrl);
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByTestId('secret').count()).toBe(0);
   });
 
   it('signs out, refuses a wrong password, and signs back in where the admin was going', async () => {

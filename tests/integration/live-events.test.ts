@@ -291,6 +291,56 @@ describe('Live across two API processes on one Postgres database', () => {
     }
   });
 
+  it("closes an agent's open stream when their sites change, and the reconnect sees the new ones", async () => {
+    const adminUser = await addStaff(dbA.db, { email: 'live-admin-3@example.com', role: 'admin' });
+    const admin = await signIn(a, adminUser);
+    const mover = await inviteAgent(a, admin, 'mover@example.com', [a.siteId]);
+    const patch = (body: object) =>
+      fetch(`${a.url}/v1/staff/${mover.id}`, {
+        method: 'PATCH',
+        headers: { ...admin.headers, 'content-type': 'application/json', origin: a.url },
+        body: JSON.stringify(body),
+      });
+    const sse = track(await stream(b, mover.headers));
+    // Saving the same sites keeps the stream (many heartbeats of 0.2 s).
+    expect((await patch({ siteIds: [a.siteId] })).status).toBe(200);
+    expect(await endsWithin(sse, 1_500)).toBe(false);
+
+    // Taken off the site through the other process.
+    expect((await patch({ siteIds: [] })).status).toBe(200);
+    expect(await endsWithin(sse, 3_000)).toBe(true);
+    const after = await a.mintCall();
+    expect(sse.messages.filter((m) => m.data.includes(after.callId))).toEqual([]);
+
+    // The browser reconnects, still signed in, and now sees none of that site's calls.
+    const again = track(await stream(b, mover.headers));
+    const watcher = track(await stream(b));
+    const later = await a.mintCall();
+    // The same process hands each event to all its streams at once: once the admin has it, the
+    // agent would have too.
+    await watcher.next(isEvent('call', (d: CallData) => d.call.id === later.callId));
+    expect(again.messages.filter((m) => m.data.includes(later.callId))).toEqual([]);
+    expect(await liveCallIds(b, mover.headers)).toEqual([]);
+  });
+
+  it('closes a stream opened with an API key once the key is revoked, and the key opens it no more', async () => {
+    const created = await fetch(`${a.url}/v1/api-keys`, {
+      method: 'POST',
+      headers: { ...a.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'wallboard', scopes: ['calls:read'] }),
+    });
+    expect(created.status).toBe(201);
+    const { key, secret } = (await created.json()) as { key: { id: string }; secret: string };
+    const bearer = { authorization: `Bearer ${secret}` };
+    const sse = track(await stream(b, bearer));
+    expect(await endsWithin(sse, 1_000)).toBe(false);
+
+    const revoked = await fetch(`${a.url}/v1/api-keys/${key.id}`, { method: 'DELETE', headers: a.admin });
+    expect(revoked.status).toBe(204);
+    expect(await endsWithin(sse, 3_000)).toBe(true);
+    expect((await fetch(`${b.url}/v1/live/events`, { headers: bearer })).status).toBe(401);
+  });
+
   it('delivers a largest-size batch of segments whole and in order', async () => {
     const sse = track(await stream(b));
     const call = await a.mintCall();

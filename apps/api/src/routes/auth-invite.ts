@@ -4,10 +4,11 @@ import { refuseForeignOrigin, setSessionCookie } from '../middleware/staff-cooki
 import { errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { audit } from '../services/audit.ts';
 import { acceptInvite } from '../services/staff/invites.ts';
+import { rememberDevice } from '../services/staff/known-device.ts';
 import { countSignInAttempt } from '../services/staff/login-limits.ts';
 import { hashPassword } from '../services/staff/passwords.ts';
 import { createSession } from '../services/staff/sessions.ts';
-import { loadUserWire } from '../services/staff/staff-users.ts';
+import { loadUserWire, normaliseEmail } from '../services/staff/staff-users.ts';
 import { defineRoute } from './define.ts';
 import { publicRoute } from './guards.ts';
 import { newPasswordSchema, personNameSchema, userResponse } from './staff-schemas.ts';
@@ -52,6 +53,7 @@ export const acceptInviteEntry = defineRoute({
       throw new AppError(403, 'invalid_code', 'this invite link is unknown, used or expired', 'token');
     }
     setSessionCookie(c, await createSession(db, userId, now, deps.config.staff.sessionTtlSeconds));
+    rememberDevice(c, normaliseEmail(user.email), now);
     await audit(db, { actor: `staff:${userId}`, action: 'staff.invite_accept', callId: null });
     return c.json({ user }, 200);
   },

@@ -33,12 +33,19 @@ async function someone(): Promise<string> {
 let nextIp = 1;
 const freshIp = () => `192.0.2.${nextIp++}`;
 
-const login = (email: string, password: string, ip = freshIp()) =>
+/** The "this browser signed in before" cookie a successful sign-in leaves. */
+const deviceCookieOf = (res: Response) => /vd_device=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+
+const login = (email: string, password: string, ip = freshIp(), device?: string) =>
   t.request(
     '/v1/auth/login',
     {
       method: 'POST',
-      headers: { 'content-type': 'application/json', origin: OWN_ORIGIN },
+      headers: {
+        'content-type': 'application/json',
+        origin: OWN_ORIGIN,
+        ...(device ? { cookie: `vd_device=${device}` } : {}),
+      },
       body: JSON.stringify({ email, password }),
     },
     ip,
@@ -129,7 +136,7 @@ describe('login, session, logout', () => {
 });
 
 describe('brute force', () => {
-  it('429s an account after too many attempts, even from many addresses, and even with the right password', async () => {
+  it('429s an account after too many failed attempts, even from many addresses, and even with the right password from a new browser', async () => {
     const target = await someone();
     const other = await someone();
     const limit = t.deps.config.staff.loginLimitPerAccount;
@@ -139,6 +146,43 @@ describe('brute force', () => {
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another account is not locked by it.
     expect((await login(other, TEST_PASSWORD)).status).toBe(200);
+  });
+
+  it('never counts successful sign-ins against the account', async () => {
+    const owner = await someone();
+    const limit = t.deps.config.staff.loginLimitPerAccount;
+    for (let i = 0; i < limit + 2; i++) expect((await login(owner, TEST_PASSWORD)).status).toBe(200);
+  });
+
+  it('lets the owner in from a browser that signed in before while strangers flood the account', async () => {
+    const owner = await someone();
+    const first = await login(owner, TEST_PASSWORD);
+    expect(first.status).toBe(200);
+    const device = deviceCookieOf(first);
+    expect(device).toBeTruthy();
+    const limit = t.deps.config.staff.loginLimitPerAccount;
+    for (let i = 0; i < limit; i++) expect((await login(owner, `guess number ${i}`)).status).toBe(401);
+    // A new browser is refused, right password or not: a guesser learns nothing from the answer.
+    expect((await login(owner, TEST_PASSWORD)).status).toBe(429);
+    // The owner's own browser, from a new address, still gets in.
+    const back = await login(owner, TEST_PASSWORD, freshIp(), device);
+    expect(back.status).toBe(200);
+    // A known browser's own wrong guesses are limited too.
+    for (let i = 0; i < limit; i++)
+      expect((await login(owner, `stolen cookie ${i}`, freshIp(), device)).status).toBe(401);
+    expect((await login(owner, TEST_PASSWORD, freshIp(), device)).status).toBe(429);
+  });
+
+  it("does not open a flooded account to another account's browser, or to a made-up cookie", async () => {
+    const owner = await someone();
+    const stranger = await someone();
+    const strangers = deviceCookieOf(await login(stranger, TEST_PASSWORD));
+    expect(strangers).toBeTruthy();
+    const limit = t.deps.config.staff.loginLimitPerAccount;
+    for (let i = 0; i < limit; i++) await login(owner, `guess number ${i}`);
+    expect((await login(owner, TEST_PASSWORD, freshIp(), strangers)).status).toBe(429);
+    const [expires] = (strangers ?? '').split('.');
+    expect((await login(owner, TEST_PASSWORD, freshIp(), `${expires}.${'A'.repeat(43)}`)).status).toBe(429);
   });
 
   it('429s an address trying many accounts', async () => {

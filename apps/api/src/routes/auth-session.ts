@@ -7,7 +7,8 @@ import {
   setSessionCookie,
 } from '../middleware/staff-cookie.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
-import { countSignInAttempt } from '../services/staff/login-limits.ts';
+import { rememberDevice } from '../services/staff/known-device.ts';
+import { accountGate, countFailedLogin, countSignInAttempt } from '../services/staff/login-limits.ts';
 import { verifyPassword } from '../services/staff/passwords.ts';
 import { createSession, revokeSession } from '../services/staff/sessions.ts';
 import { findUserByEmail, loadUserWire, normaliseEmail } from '../services/staff/staff-users.ts';
@@ -42,14 +43,17 @@ export const loginEntry = defineRoute({
     const body = c.req.valid('json');
     refuseForeignOrigin(c);
     const email = normaliseEmail(body.email);
-    await countSignInAttempt(c, email);
+    await countSignInAttempt(c);
+    const gate = await accountGate(c, email);
     const user = await findUserByEmail(db, email);
     // The hash is checked even for an unknown or disabled account: every refusal costs the same.
     const ok = await verifyPassword(body.password, user?.passwordHash ?? null);
     if (!user || !ok || user.disabledAt) {
+      await countFailedLogin(c, gate);
       throw new AppError(401, 'invalid_credentials', 'wrong email or password', 'password');
     }
     const now = deps.now?.() ?? new Date();
+    rememberDevice(c, email, now);
     setSessionCookie(c, await createSession(db, user.id, now, deps.config.staff.sessionTtlSeconds));
     const wire = await loadUserWire(db, user.id);
     if (!wire) throw new AppError(401, 'invalid_credentials', 'wrong email or password', 'password');

@@ -3,11 +3,18 @@ import { AppError } from '@voicedesk/core';
 import { refuseForeignOrigin, setSessionCookie } from '../middleware/staff-cookie.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { audit } from '../services/audit.ts';
+import { rememberDevice } from '../services/staff/known-device.ts';
 import { countSignInAttempt } from '../services/staff/login-limits.ts';
 import { hashPassword } from '../services/staff/passwords.ts';
 import { createSession } from '../services/staff/sessions.ts';
 import { clearSetupCodes, setupCodeValid } from '../services/staff/setup-code.ts';
-import { findUserByEmail, insertUser, setupNeeded, toWire } from '../services/staff/staff-users.ts';
+import {
+  findUserByEmail,
+  insertUser,
+  normaliseEmail,
+  setupNeeded,
+  toWire,
+} from '../services/staff/staff-users.ts';
 import { defineRoute } from './define.ts';
 import { publicRoute } from './guards.ts';
 import { emailSchema, newPasswordSchema, personNameSchema, userResponse } from './staff-schemas.ts';
@@ -76,6 +83,7 @@ export const setupEntry = defineRoute({
     });
     const now = deps.now?.() ?? new Date();
     setSessionCookie(c, await createSession(db, user.id, now, deps.config.staff.sessionTtlSeconds));
+    rememberDevice(c, normaliseEmail(user.email), now);
     await audit(db, { actor: `staff:${user.id}`, action: 'auth.setup', callId: null });
     return c.json({ user: toWire(user, []) }, 201);
   },

@@ -6,7 +6,7 @@ import { errorResponses } from '../schemas.ts';
 import { audit } from '../services/audit.ts';
 import { LiveConnection } from '../services/live/connection.ts';
 import { REPLAY_OVERLAP_MS, RESYNC_EVENT } from '../services/live/hub.ts';
-import { sessionStillOpen } from '../services/staff/sessions.ts';
+import { streamAccessCheck } from '../services/live/stream-access.ts';
 import { actorOf } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
 import { staffAny, staffOf } from './guards.ts';
@@ -32,7 +32,9 @@ const route = createRoute({
     'was stored; a client reconnecting with `Last-Event-ID` gets what was stored since then (give or',
     'take a few seconds: drop segments already held, by id). Agents receive their sites only.',
     'A signed-in stream ends within a heartbeat of its session ending (sign-out, disabled user,',
-    'expiry); reconnecting then answers 401.',
+    'expiry; reconnecting then answers 401) or of the role or sites of its user changing',
+    '(reconnecting opens one with the new ones); a stream opened with an API key ends once the key',
+    'is revoked.',
   ].join(' '),
   request: {
     headers: z.object({
@@ -60,8 +62,13 @@ export const liveEventsEntry = defineRoute({
     }
     const deps = c.get('deps');
     const scope = scopeOf(c);
-    // A session's stream is checked again at each heartbeat: the guard only saw its start.
-    const token = staffOf(c).kind === 'user' ? sessionToken(c) : undefined;
+    // Checked again at each heartbeat (session, its role and sites; an API key's revocation).
+    const stillAllowed = streamAccessCheck(
+      deps.database.db,
+      staffOf(c),
+      staffOf(c).kind === 'user' ? sessionToken(c) : undefined,
+      () => deps.now?.() ?? new Date(),
+    );
     const lastEventId = c.req.valid('header')['last-event-id'];
     const heartbeatMs = deps.config.live.heartbeatSeconds * 1000;
     // A stream of transcripts as they are spoken: opening it is a transcript read.
@@ -91,17 +98,17 @@ export const liveEventsEntry = defineRoute({
       let unsubscribe = () => {};
       let checking = false;
       const recheck =
-        token === undefined
+        stillAllowed === undefined
           ? undefined
           : setInterval(() => {
               if (checking) return;
               checking = true;
-              sessionStillOpen(deps.database.db, token, deps.now?.() ?? new Date())
-                .then((open) => {
-                  if (!open) finish();
+              stillAllowed()
+                .then((allowed) => {
+                  if (!allowed) finish();
                 })
                 // A failed check keeps the stream: the next heartbeat asks again.
-                .catch((err: unknown) => deps.logger.warn(errorFacts(err), 'live session check failed'))
+                .catch((err: unknown) => deps.logger.warn(errorFacts(err), 'live access check failed'))
                 .finally(() => {
                   checking = false;
                 });

@@ -1,5 +1,5 @@
 import { type Db, rateLimitHits } from '@voicedesk/db';
-import { lt, sql } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 
 /** Counters older than this are pruned: the longest window a limit may use. */
 const MAX_WINDOW_MS = 3600_000;
@@ -26,6 +26,28 @@ export async function hitRateLimit(
     })
     .returning({ hits: rateLimitHits.hits });
   if ((row?.hits ?? 0) <= limit) return { allowed: true };
+  const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000));
+  return { allowed: false, retryAfterSeconds };
+}
+
+/**
+ * Whether a bucket is already at its limit in the current window, without counting a hit: for
+ * limits that count only some outcomes (failed sign-ins), checked before the outcome is known.
+ */
+export async function peekRateLimit(
+  db: Db,
+  bucket: string,
+  limit: number,
+  now: Date,
+  windowSeconds = 60,
+): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
+  const windowMs = Math.min(windowSeconds * 1000, MAX_WINDOW_MS);
+  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const [row] = await db
+    .select({ hits: rateLimitHits.hits })
+    .from(rateLimitHits)
+    .where(and(eq(rateLimitHits.bucket, bucket), eq(rateLimitHits.windowStart, windowStart)));
+  if ((row?.hits ?? 0) < limit) return { allowed: true };
   const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000));
   return { allowed: false, retryAfterSeconds };
 }

@@ -2068,7 +2068,7 @@ export interface paths {
         };
         /**
          * Server-sent events of calls in progress
-         * @description `event: call`, data `{ call: LiveCall }`: a call was created, its status or phase changed, or it ended. `event: segment`, data `{ callId, segment: LiveSegment }`: a transcript segment was stored. `event: resync`, data `{}`: events may have been missed; reload GET /v1/live/calls. A `: heartbeat` comment comes every LIVE_HEARTBEAT_SECONDS. Each event id is the time its row was stored; a client reconnecting with `Last-Event-ID` gets what was stored since then (give or take a few seconds: drop segments already held, by id). Agents receive their sites only. A signed-in stream ends within a heartbeat of its session ending (sign-out, disabled user, expiry); reconnecting then answers 401.
+         * @description `event: call`, data `{ call: LiveCall }`: a call was created, its status or phase changed, or it ended. `event: segment`, data `{ callId, segment: LiveSegment }`: a transcript segment was stored. `event: resync`, data `{}`: events may have been missed; reload GET /v1/live/calls. A `: heartbeat` comment comes every LIVE_HEARTBEAT_SECONDS. Each event id is the time its row was stored; a client reconnecting with `Last-Event-ID` gets what was stored since then (give or take a few seconds: drop segments already held, by id). Agents receive their sites only. A signed-in stream ends within a heartbeat of its session ending (sign-out, disabled user, expiry; reconnecting then answers 401) or of the role or sites of its user changing (reconnecting opens one with the new ones); a stream opened with an API key ends once the key is revoked.
          */
         get: {
             parameters: {

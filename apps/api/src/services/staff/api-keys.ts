@@ -63,3 +63,9 @@ export async function verifyApiKey(db: Db, presented: string, now: Date): Promis
   }
   return row;
 }
+
+/** Whether a key is still unrevoked: what a long-lived response opened with it asks now and then. */
+export async function apiKeyStillActive(db: Db, id: string): Promise<boolean> {
+  const [row] = await db.select({ revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.id, id));
+  return row !== undefined && row.revokedAt === null;
+}

@@ -43,12 +43,28 @@ async function findSession(db: Db, token: string) {
 }
 
 /**
- * Whether a session is still open, without sliding it: what a long-lived response (the Live
- * event stream) asks now and then, so that signing out or disabling the user ends it too.
+ * What a session may see now, without sliding it, or null once it has ended (signed out, user
+ * disabled, expired): what a long-lived response (the Live event stream) asks now and then, so
+ * that ending the session or changing the user's role or sites reaches it too.
  */
-export async function sessionStillOpen(db: Db, token: string, now: Date): Promise<boolean> {
+export async function sessionScopeNow(
+  db: Db,
+  token: string,
+  now: Date,
+): Promise<Pick<StaffScope, 'role' | 'siteIds'> | null> {
   const row = await findSession(db, token);
-  return row !== undefined && row.expiresAt > now;
+  if (!row || row.expiresAt <= now) return null;
+  return { role: row.role, siteIds: await siteIdsOf(db, row.userId, row.role) };
+}
+
+/** `all` for an admin, else the sites the user is a member of. */
+async function siteIdsOf(db: Db, userId: string, role: StaffScope['role']): Promise<StaffScope['siteIds']> {
+  if (role === 'admin') return 'all';
+  const members = await db
+    .select({ siteId: staffSiteMembers.siteId })
+    .from(staffSiteMembers)
+    .where(eq(staffSiteMembers.userId, userId));
+  return members.map((m) => m.siteId);
 }
 
 /**
@@ -71,14 +87,7 @@ export async function resolveSession(
       .where(eq(staffSessions.id, row.sessionId));
     await db.update(staffUsers).set({ lastSeenAt: now }).where(eq(staffUsers.id, row.userId));
   }
-  let siteIds: readonly string[] | 'all' = 'all';
-  if (row.role !== 'admin') {
-    const members = await db
-      .select({ siteId: staffSiteMembers.siteId })
-      .from(staffSiteMembers)
-      .where(eq(staffSiteMembers.userId, row.userId));
-    siteIds = members.map((m) => m.siteId);
-  }
+  const siteIds = await siteIdsOf(db, row.userId, row.role);
   return { kind: 'user', id: row.userId, role: row.role, siteIds, slid };
 }
 

@@ -110,12 +110,54 @@ function InviteForm() {
   );
 }
 
+/** An agent's sites, edited in place: the checkboxes, saved with one PATCH of `siteIds`. */
+function SitesEditor({
+  user,
+  saving,
+  onSave,
+  onCancel,
+}: {
+  user: StaffUser;
+  saving: boolean;
+  onSave: (siteIds: string[]) => void;
+  onCancel: () => void;
+}) {
+  const [siteIds, setSiteIds] = useState<string[]>([...user.siteIds]);
+  return (
+    <form
+      className="stack"
+      aria-label={`Sites of ${user.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSave(siteIds);
+      }}
+    >
+      <SiteChecks value={siteIds} onChange={setSiteIds} />
+      <div className="form-row">
+        <button type="submit" className="primary" disabled={saving}>
+          Save sites
+        </button>
+        <button type="button" onClick={onCancel} disabled={saving}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function StaffRow({ user, self }: { user: StaffUser; self: boolean }) {
   const queryClient = useQueryClient();
+  const [editingSites, setEditingSites] = useState(false);
+  const [inviteUrl, setInviteUrl] = useState<string | null>(null);
   const update = useMutation({
     mutationFn: (change: { role?: Role; siteIds?: string[]; disabled?: boolean }) =>
       unwrap(api.PATCH('/v1/staff/{id}', { params: { path: { id: user.id } }, body: change })),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['staff'] }),
+  });
+  // A new link replaces the old ones (a lost invite, a forgotten password): shown once, here.
+  const reinvite = useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/staff/{id}/invite', { params: { path: { id: user.id } } })),
+    onSuccess: (res) => setInviteUrl(res.inviteUrl),
   });
   const sites = useSites();
   const siteNames =
@@ -123,48 +165,90 @@ function StaffRow({ user, self }: { user: StaffUser; self: boolean }) {
       ? 'All sites'
       : user.siteIds.map((id) => sites.data?.find((s) => s.id === id)?.name ?? id).join(', ') || 'None';
   return (
-    <tr>
-      <td>
-        {user.name}
-        {self && <span className="muted"> (you)</span>}
-        <br />
-        <span className="muted">{user.email}</span>
-        {update.error ? <FormError error={update.error} /> : null}
-      </td>
-      <td>
-        <label>
-          <span className="visually-hidden">Role of {user.name}</span>
-          <select
-            value={user.role}
-            disabled={update.isPending}
-            onChange={(e) => update.mutate({ role: e.target.value as Role })}
-          >
-            <option value="agent">Agent</option>
-            <option value="admin">Admin</option>
-          </select>
-        </label>
-      </td>
-      <td>{siteNames}</td>
-      <td>
-        {user.disabled ? (
-          <span className="badge failed">Disabled</span>
-        ) : (
-          <span className="badge completed">Active</span>
-        )}
-      </td>
-      <td>{formatDateTime(user.lastSeenAt)}</td>
-      <td>
-        <button
-          type="button"
-          className={user.disabled ? undefined : 'danger'}
-          disabled={update.isPending || self}
-          onClick={() => update.mutate({ disabled: !user.disabled })}
-        >
-          {user.disabled ? 'Enable' : 'Disable'}
-          <span className="visually-hidden"> {user.name}</span>
-        </button>
-      </td>
-    </tr>
+    <>
+      <tr>
+        <td>
+          {user.name}
+          {self && <span className="muted"> (you)</span>}
+          <br />
+          <span className="muted">{user.email}</span>
+          {update.error ? <FormError error={update.error} /> : null}
+          {reinvite.error ? <FormError error={reinvite.error} /> : null}
+        </td>
+        <td>
+          <label>
+            <span className="visually-hidden">Role of {user.name}</span>
+            <select
+              value={user.role}
+              disabled={update.isPending}
+              onChange={(e) => update.mutate({ role: e.target.value as Role })}
+            >
+              <option value="agent">Agent</option>
+              <option value="admin">Admin</option>
+            </select>
+          </label>
+        </td>
+        <td>
+          {editingSites && user.role === 'agent' ? (
+            <SitesEditor
+              user={user}
+              saving={update.isPending}
+              onCancel={() => setEditingSites(false)}
+              onSave={(siteIds) => update.mutate({ siteIds }, { onSuccess: () => setEditingSites(false) })}
+            />
+          ) : (
+            <>
+              {siteNames}
+              {user.role === 'agent' && (
+                <>
+                  {' '}
+                  <button type="button" className="link" onClick={() => setEditingSites(true)}>
+                    Edit<span className="visually-hidden"> sites of {user.name}</span>
+                  </button>
+                </>
+              )}
+            </>
+          )}
+        </td>
+        <td>
+          {user.disabled ? (
+            <span className="badge failed">Disabled</span>
+          ) : (
+            <span className="badge completed">Active</span>
+          )}
+        </td>
+        <td>{formatDateTime(user.lastSeenAt)}</td>
+        <td>
+          <div className="form-row">
+            {!user.disabled && (
+              <button type="button" disabled={reinvite.isPending} onClick={() => reinvite.mutate()}>
+                New invite link<span className="visually-hidden"> for {user.name}</span>
+              </button>
+            )}
+            <button
+              type="button"
+              className={user.disabled ? undefined : 'danger'}
+              disabled={update.isPending || self}
+              onClick={() => update.mutate({ disabled: !user.disabled })}
+            >
+              {user.disabled ? 'Enable' : 'Disable'}
+              <span className="visually-hidden"> {user.name}</span>
+            </button>
+          </div>
+        </td>
+      </tr>
+      {inviteUrl && (
+        <tr>
+          <td colSpan={6}>
+            <CopySecret
+              label={`Send this link to ${user.name} (valid for 7 days; older links stop working)`}
+              value={inviteUrl}
+              onDone={() => setInviteUrl(null)}
+            />
+          </td>
+        </tr>
+      )}
+    </>
   );
 }
 
@@ -182,7 +266,10 @@ export function StaffSettings() {
       </section>
       <section aria-labelledby="staff-heading">
         <h2 id="staff-heading">Staff</h2>
-        <p className="muted">Disabling someone signs them out everywhere at once.</p>
+        <p className="muted">
+          Disabling someone signs them out everywhere at once. A new invite link (a lost invite, a forgotten
+          password) makes their older links stop working.
+        </p>
         {staff.isPending ? (
           <Loading what="staff" />
         ) : staff.isError ? (
