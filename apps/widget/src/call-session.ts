@@ -46,6 +46,11 @@ export class CallGoneError extends Error {
   readonly code = 'call_gone';
 }
 
+/** The connection dropped between getting into the room and the microphone going live. */
+export class JoinInterruptedError extends Error {
+  readonly code = 'connection_lost';
+}
+
 const TRANSCRIPTION_TOPIC = 'lk.transcription';
 
 /**
@@ -103,7 +108,15 @@ export async function joinCall(
 ): Promise<CallSession> {
   const cleanups: Array<() => void> = [];
   let hangingUp = false;
-  let joined = false;
+  // Until the microphone is live, a lost room fails the join instead of ending a call. The API
+  // ends a call nobody joined and then deletes its room: a visitor who gets in between is
+  // dropped while publishing, and livekit-client's publish would wait on its peer connection.
+  let established = false;
+  let failJoin: (err: Error) => void = () => {};
+  const lostWhileJoining = new Promise<never>((_resolve, reject) => {
+    failJoin = reject;
+  });
+  lostWhileJoining.catch(() => {});
 
   room.on(RoomEvent.TrackSubscribed, (track) => {
     if (track.kind !== Track.Kind.Audio) return;
@@ -139,7 +152,14 @@ export async function joinCall(
   room.on(RoomEvent.Disconnected, (reason) => {
     for (const c of cleanups.splice(0)) c();
     // A join that fails also ends in Disconnected; the caller hears of it from the rejection.
-    if (!joined) return;
+    if (!established) {
+      failJoin(
+        reason === DisconnectReason.ROOM_DELETED
+          ? new CallGoneError('the room was deleted as the call was joined')
+          : new JoinInterruptedError('the connection was lost as the call was joined'),
+      );
+      return;
+    }
     if (hangingUp) handlers.onEnded('hung_up');
     else if (reason === DisconnectReason.ROOM_DELETED) handlers.onEnded('closed');
     else handlers.onEnded('connection_lost');
@@ -156,17 +176,17 @@ export async function joinCall(
     }
     throw err;
   }
-  joined = true;
   try {
-    await room.localParticipant.setMicrophoneEnabled(true);
+    await Promise.race([room.localParticipant.setMicrophoneEnabled(true), lostWhileJoining]);
   } catch (err) {
-    joined = false;
     await room.disconnect();
+    if (err instanceof CallGoneError || err instanceof JoinInterruptedError) throw err;
     const name = (err as Error).name;
     throw new MicrophoneError(
       name === 'NotFoundError' || name === 'OverconstrainedError' ? 'no_mic' : 'mic_denied',
     );
   }
+  established = true;
   handlers.onConnected();
   return {
     async setMuted(muted) {
