@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  auditLog,
   type DatabaseHandle,
   dropTestDatabase,
   escalationDeclines,
@@ -223,6 +224,10 @@ describe('escalations across two API processes', () => {
     expect(granted.token).toContain(`call-${callId}`);
     expect(((await lost.json()) as { error: { code: string } }).error.code).toBe('escalation_taken');
     expect(await phaseOf(callId)).toBe('human');
+    // Taking a call opens its audio and transcript: it is on the record, naming who took it.
+    const audited = await dbA.db.select().from(auditLog).where(eq(auditLog.action, 'escalation.accept'));
+    const winner = ra.status === 200 ? first : second;
+    expect(audited.filter((r) => r.callId === callId).map((r) => r.actor)).toEqual([`staff:${winner.id}`]);
     await secondStream.next(
       isEvent(
         'offer_closed',
@@ -276,5 +281,32 @@ describe('escalations across two API processes', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('escalation_closed');
     // A new request may ring again once the last one is over.
     expect((await escalate(a, callId)).status).toBe('ringing');
+  });
+
+  it('an offer whose call ends while it rings is cancelled, and cannot be taken', async () => {
+    const { siteId, callId } = await connectedCall();
+    const staff = await agent(a, siteId);
+    const watching = await stream(a, staff.headers);
+    const answer = await escalate(a, callId);
+    const ended = await a.internal(`/internal/calls/${callId}/end`, { reason: 'assistant_ended' });
+    expect(ended.status).toBe(200);
+    const res = await post(a, `/v1/escalations/${answer.escalationId}/accept`, staff.headers);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('escalation_closed');
+    expect(await statusOf(answer.escalationId)).toBe('cancelled');
+    await watching.next(
+      isEvent(
+        'offer_closed',
+        (d: Closed) => d.escalationId === answer.escalationId && d.status === 'cancelled',
+      ),
+    );
+
+    // The sweeper does the same for an offer nobody tried to take.
+    const next = await connectedCall();
+    await agent(a, next.siteId);
+    const ringing = await escalate(a, next.callId);
+    await a.internal(`/internal/calls/${next.callId}/end`, { reason: 'assistant_ended' });
+    await expireEscalations(a.deps, new Date());
+    expect(await statusOf(ringing.escalationId)).toBe('cancelled');
   });
 });

@@ -1,11 +1,12 @@
-import { AppError, STAFF_IDENTITY_PREFIX } from '@voicedesk/core';
+import { AppError, STAFF_IDENTITY_PREFIX, TERMINAL_STATUSES } from '@voicedesk/core';
 import { escalationDeclines, escalations, staffUsers, voiceCalls } from '@voicedesk/db';
-import { and, eq, gt, lte } from 'drizzle-orm';
+import { and, eq, gt, inArray, lte } from 'drizzle-orm';
 import type { AppDeps } from '../../deps.ts';
+import { audit } from '../audit.ts';
 import { applyPhaseEvent } from '../call-phase.ts';
 import { notifyEscalationChanged } from '../live/notify.ts';
 import type { StaffScope } from '../staff/staff-scope.ts';
-import { seesSite } from '../staff/staff-scope.ts';
+import { actorOf, seesSite } from '../staff/staff-scope.ts';
 import { availableStaffOf } from './availability.ts';
 
 /** How long a staff member's room token may be used to join: the call's own limit bounds the stay. */
@@ -69,10 +70,21 @@ export async function acceptEscalation(
       .where(eq(escalations.id, id));
     throw refusal(current?.status ?? row.status);
   }
-  await applyPhaseEvent(deps, row.callId, {
+  const outcome = await applyPhaseEvent(deps, row.callId, {
     type: 'escalation_accepted',
     at: now.getTime(),
     escalationId: id,
+  });
+  if (outcome.projection !== undefined && outcome.projection.phase !== 'human') {
+    // The call ended (or was otherwise taken out of waiting) while the offer rang: nothing to join.
+    await cancel(deps, id, now);
+    throw new AppError(409, 'escalation_closed', 'the call ended before it could be taken', 'id');
+  }
+  await audit(deps.database.db, {
+    actor: actorOf(staff),
+    action: 'escalation.accept',
+    callId: row.callId,
+    details: { escalationId: id },
   });
   const [call] = await deps.database.db
     .select({ roomName: voiceCalls.roomName })
@@ -90,6 +102,18 @@ export async function acceptEscalation(
     ttlSeconds: STAFF_TOKEN_TTL_SECONDS,
   });
   return { token, livekitUrl: deps.livekit.publicUrl, roomName: call.roomName };
+}
+
+/** The call is over: its offer stops ringing, with no phase step (the call has none any more). */
+async function cancel(deps: AppDeps, id: string, now: Date): Promise<void> {
+  await deps.database.db.transaction(async (tx) => {
+    const rows = await tx
+      .update(escalations)
+      .set({ status: 'cancelled', endedAt: now })
+      .where(and(eq(escalations.id, id), inArray(escalations.status, ['ringing', 'accepted'])))
+      .returning({ id: escalations.id });
+    if (rows.length > 0) await notifyEscalationChanged(tx, id);
+  });
 }
 
 /** Nobody took the offer: it stops ringing and the assistant carries on. */
@@ -143,8 +167,18 @@ export async function declineEscalation(
   return { status: 'ringing' };
 }
 
-/** The sweeper: offers past their countdown are `expired` and the assistant carries on. */
+/**
+ * The sweeper: offers of calls that ended are `cancelled`; offers past their countdown are
+ * `expired` and the assistant carries on.
+ */
 export async function expireEscalations(deps: AppDeps, now: Date): Promise<number> {
+  const orphaned = await deps.database.db
+    .select({ id: escalations.id })
+    .from(escalations)
+    .innerJoin(voiceCalls, eq(voiceCalls.id, escalations.callId))
+    .where(and(eq(escalations.status, 'ringing'), inArray(voiceCalls.status, [...TERMINAL_STATUSES])))
+    .limit(100);
+  for (const e of orphaned) await cancel(deps, e.id, now);
   const due = await deps.database.db
     .select({ id: escalations.id, callId: escalations.callId })
     .from(escalations)
