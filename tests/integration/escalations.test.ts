@@ -150,7 +150,12 @@ async function statusOf(id: string) {
 describe('escalations across two API processes', () => {
   it('with nobody available the request is unanswered at once and the assistant keeps the call', async () => {
     const { siteId, callId } = await connectedCall();
-    await agent(a, siteId, false);
+    const away = await agent(a, siteId, false);
+    const me = await fetch(`${a.url}/v1/staff/me/availability`, { headers: away.headers });
+    expect(await me.json()).toEqual({ available: false });
+    // Available, then signed out: a closed shift is not offered calls.
+    const left = await agent(b, siteId);
+    expect((await post(b, '/v1/auth/logout', left.headers)).status).toBe(204);
     const answer = await escalate(a, callId);
     expect(answer).toMatchObject({ status: 'unanswered', availableStaff: 0 });
     expect(await phaseOf(callId)).toBe('ai');

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
-import { setAvailability } from '../services/escalations/availability.ts';
+import { isAvailable, setAvailability } from '../services/escalations/availability.ts';
 import { ringingEscalations } from '../services/escalations/query.ts';
 import { requestEscalation } from '../services/escalations/request.ts';
 import { acceptEscalation, declineEscalation } from '../services/escalations/respond.ts';
@@ -92,6 +92,27 @@ export const availabilityEntry = defineRoute({
     const deps = c.get('deps');
     const { available } = c.req.valid('json');
     await setAvailability(deps.database.db, userOf(c).id, available, deps.now?.() ?? new Date());
+    return c.json({ available }, 200);
+  },
+});
+
+const readAvailabilityRoute = createRoute({
+  method: 'get',
+  path: '/v1/staff/me/availability',
+  tags: ['escalations'],
+  summary: 'Whether you are available for calls (away until you say otherwise)',
+  responses: {
+    200: jsonResponse('Yours', z.object({ available: z.boolean() })),
+    ...errorResponses(401),
+  },
+});
+
+export const readAvailabilityEntry = defineRoute({
+  audience: 'staff',
+  guard: staffSession,
+  route: readAvailabilityRoute,
+  handler: async (c) => {
+    const available = await isAvailable(c.get('deps').database.db, userOf(c).id);
     return c.json({ available }, 200);
   },
 });

@@ -14,6 +14,7 @@ import {
   availabilityEntry,
   declineEscalationEntry,
   listEscalationsEntry,
+  readAvailabilityEntry,
   requestEscalationEntry,
 } from './escalations.ts';
 import { healthzEntry, readyzEntry } from './health.ts';
@@ -66,6 +67,7 @@ export const ROUTES: readonly RouteEntry[] = [
   exportCallEntry, //         GET  /v1/calls/:id/export (audited)
   liveCallsEntry, //          GET  /v1/live/calls
   liveEventsEntry, //         GET  /v1/live/events (text/event-stream; offers to available staff)
+  readAvailabilityEntry, //   GET  /v1/staff/me/availability (session only)
   availabilityEntry, //       PUT  /v1/staff/me/availability (session only)
   listEscalationsEntry, //    GET  /v1/escalations (ringing offers of your sites)
   acceptEscalationEntry, //   POST /v1/escalations/:id/accept (session only; first wins, then 409)

@@ -1,5 +1,12 @@
-import { type Db, escalationDeclines, staffAvailability, staffSiteMembers, staffUsers } from '@voicedesk/db';
-import { and, eq, exists, isNull, notExists, or, sql } from 'drizzle-orm';
+import {
+  type Db,
+  escalationDeclines,
+  staffAvailability,
+  staffSessions,
+  staffSiteMembers,
+  staffUsers,
+} from '@voicedesk/db';
+import { and, eq, exists, gt, isNull, notExists, or, sql } from 'drizzle-orm';
 
 /** A staff member says they can take calls now (true) or are away (false). */
 export async function setAvailability(db: Db, userId: string, available: boolean, now: Date): Promise<void> {
@@ -18,8 +25,9 @@ export async function isAvailable(db: Db, userId: string): Promise<boolean> {
 }
 
 /**
- * Who may be offered a call of this site now: enabled accounts that said they are available,
- * admins (who see every site) or agents of the site. With `escalationId`, those who already
+ * Who may be offered a call of this site now: enabled accounts that said they are available and
+ * are still signed in somewhere (signing out, or a session expiring, ends it), admins (who see
+ * every site) or agents of the site. With `escalationId`, those who already
  * declined it are left out.
  */
 export async function availableStaffOf(db: Db, siteId: string, escalationId?: string): Promise<string[]> {
@@ -31,6 +39,18 @@ export async function availableStaffOf(db: Db, siteId: string, escalationId?: st
       and(
         eq(staffAvailability.available, true),
         isNull(staffUsers.disabledAt),
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(staffSessions)
+            .where(
+              and(
+                eq(staffSessions.userId, staffUsers.id),
+                isNull(staffSessions.revokedAt),
+                gt(staffSessions.expiresAt, sql`now()`),
+              ),
+            ),
+        ),
         or(
           eq(staffUsers.role, 'admin'),
           exists(
