@@ -288,6 +288,22 @@ describe('escalations across two API processes', () => {
     expect((await escalate(a, callId)).status).toBe('ringing');
   });
 
+  it('when the last staff member who could answer goes away, the offer stops ringing at once', async () => {
+    const { siteId, callId } = await connectedCall();
+    const one = await agent(a, siteId);
+    const two = await agent(a, siteId);
+    const answer = await escalate(a, callId);
+    expect((await post(a, `/v1/escalations/${answer.escalationId}/decline`, one.headers)).status).toBe(200);
+    const away = await fetch(`${a.url}/v1/staff/me/availability`, {
+      method: 'PUT',
+      headers: { ...two.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ available: false }),
+    });
+    expect(away.status).toBe(200);
+    expect(await statusOf(answer.escalationId)).toBe('unanswered');
+    expect(await phaseOf(callId)).toBe('ai');
+  });
+
   it('an offer whose call ends while it rings is cancelled, and cannot be taken', async () => {
     const { siteId, callId } = await connectedCall();
     const staff = await agent(a, siteId);

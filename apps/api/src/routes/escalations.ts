@@ -5,7 +5,11 @@ import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../sc
 import { isAvailable, setAvailability } from '../services/escalations/availability.ts';
 import { ringingEscalations } from '../services/escalations/query.ts';
 import { requestEscalation } from '../services/escalations/request.ts';
-import { acceptEscalation, declineEscalation } from '../services/escalations/respond.ts';
+import {
+  acceptEscalation,
+  closeOffersLeftAlone,
+  declineEscalation,
+} from '../services/escalations/respond.ts';
 import type { StaffScope } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
 import { serviceOnly, staffAny, staffOf, staffSession } from './guards.ts';
@@ -91,7 +95,9 @@ export const availabilityEntry = defineRoute({
   handler: async (c) => {
     const deps = c.get('deps');
     const { available } = c.req.valid('json');
-    await setAvailability(deps.database.db, userOf(c).id, available, deps.now?.() ?? new Date());
+    const now = deps.now?.() ?? new Date();
+    await setAvailability(deps.database.db, userOf(c).id, available, now);
+    if (!available) await closeOffersLeftAlone(deps, userOf(c), now);
     return c.json({ available }, 200);
   },
 });

@@ -1,4 +1,4 @@
-import { AppError, STAFF_IDENTITY_PREFIX, TERMINAL_STATUSES } from '@voicedesk/core';
+import { AppError, type EscalationMiss, STAFF_IDENTITY_PREFIX, TERMINAL_STATUSES } from '@voicedesk/core';
 import { escalationDeclines, escalations, staffUsers, voiceCalls } from '@voicedesk/db';
 import { and, eq, gt, inArray, lte } from 'drizzle-orm';
 import type { AppDeps } from '../../deps.ts';
@@ -122,7 +122,7 @@ async function closeUnanswered(
   id: string,
   callId: string,
   status: 'unanswered' | 'expired',
-  outcome: 'declined' | 'expired',
+  outcome: EscalationMiss,
   now: Date,
 ): Promise<boolean> {
   const closed = await deps.database.db.transaction(async (tx) => {
@@ -189,4 +189,20 @@ export async function expireEscalations(deps: AppDeps, now: Date): Promise<numbe
     if (await closeUnanswered(deps, e.id, e.callId, 'expired', 'expired', now)) expired += 1;
   }
   return expired;
+}
+
+/**
+ * Someone went away: an offer of their sites that now has nobody left to answer it (everyone
+ * else away or declined) stops ringing at once instead of keeping the visitor waiting.
+ */
+export async function closeOffersLeftAlone(deps: AppDeps, staff: StaffScope, now: Date): Promise<void> {
+  const ringing = await deps.database.db
+    .select({ id: escalations.id, callId: escalations.callId, siteId: escalations.siteId })
+    .from(escalations)
+    .where(eq(escalations.status, 'ringing'));
+  for (const e of ringing) {
+    if (!seesSite(staff, e.siteId)) continue;
+    if ((await availableStaffOf(deps.database.db, e.siteId, e.id)).length > 0) continue;
+    await closeUnanswered(deps, e.id, e.callId, 'unanswered', 'nobody_available', now);
+  }
 }
