@@ -20,7 +20,12 @@ const open = or(
 
 async function openEscalationOf(deps: AppDeps, callId: string) {
   const [row] = await deps.database.db
-    .select({ id: escalations.id, status: escalations.status, siteId: escalations.siteId })
+    .select({
+      id: escalations.id,
+      status: escalations.status,
+      siteId: escalations.siteId,
+      requestedAt: escalations.requestedAt,
+    })
     .from(escalations)
     .where(and(eq(escalations.callId, callId), open));
   return row;
@@ -44,6 +49,13 @@ export async function requestEscalation(
   if (!call) throw new AppError(404, 'call_not_found', 'no such call', 'id');
   const existing = await openEscalationOf(deps, callId);
   if (existing) {
+    // The first attempt may have stopped between storing the row and the phase step: the
+    // step's id is the escalation's, so applying it again is stored once.
+    await applyPhaseEvent(deps, callId, {
+      type: 'escalation_requested',
+      at: existing.requestedAt.getTime(),
+      escalationId: existing.id,
+    });
     const staff = await availableStaffOf(db, existing.siteId, existing.id);
     return { escalationId: existing.id, status: existing.status, availableStaff: staff.length };
   }
