@@ -78,6 +78,8 @@ const apiEnvSchema = z.object({
   RECORDING_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(900).default(900),
   /** The Live view's event stream sends a comment this often, so proxies keep the connection open. */
   LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
+  /** How long an escalation rings for staff before the assistant carries on (tests shorten it). */
+  ESCALATION_OFFER_SECONDS: z.coerce.number().min(0.1).max(600).default(30),
   DEFAULT_SITE_KEY: z
     .string()
     .regex(/^pk_[A-Za-z0-9_]{8,64}$/)
@@ -173,6 +175,7 @@ export interface ApiConfig {
   };
   defaultSite: { key: string | undefined; origins: string[] };
   live: { heartbeatSeconds: number };
+  escalation: { offerSeconds: number };
 }
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
@@ -238,5 +241,6 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
         .filter(Boolean),
     },
     live: { heartbeatSeconds: e.LIVE_HEARTBEAT_SECONDS },
+    escalation: { offerSeconds: e.ESCALATION_OFFER_SECONDS },
   };
 }

@@ -19,6 +19,11 @@ export const ERROR_CODES = [
   'recording_not_found',
   'recording_closed',
   'conflict',
+  /** Another staff member accepted the escalation first. */
+  'escalation_taken',
+  /** The escalation stopped ringing (expired, declined by all, cancelled). */
+  'escalation_closed',
+  'escalation_not_found',
   'rate_limited',
   'outside_hours',
   'voice_unavailable',

@@ -396,3 +396,71 @@ export const apiKeys = pgTable('api_keys', {
   lastUsedAt: ts('last_used_at'),
   revokedAt: ts('revoked_at'),
 });
+
+export const ESCALATION_STATUSES = [
+  'ringing',
+  'accepted',
+  'declined',
+  'expired',
+  'unanswered',
+  'cancelled',
+] as const;
+export type EscalationStatus = (typeof ESCALATION_STATUSES)[number];
+
+/**
+ * A call offered to staff (issue 14). `reason` is what the assistant said (the visitor may read
+ * it); `summary` is written by the API from the transcript, for staff only. At most one is open
+ * (ringing or accepted) per call.
+ */
+export const escalations = pgTable(
+  'escalations',
+  {
+    id: uuid('id').primaryKey(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => voiceCalls.id, { onDelete: 'cascade' }),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: ESCALATION_STATUSES }).notNull().default('ringing'),
+    reason: text('reason').notNull(),
+    summary: text('summary').notNull(),
+    requestedAt: ts('requested_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    /** No foreign key: the record outlives the staff account. */
+    acceptedBy: uuid('accepted_by'),
+    acceptedAt: ts('accepted_at'),
+    endedAt: ts('ended_at'),
+  },
+  (t) => [
+    index('escalations_call_idx').on(t.callId),
+    index('escalations_ringing_idx').on(t.status, t.expiresAt),
+    uniqueIndex('escalations_one_open_per_call')
+      .on(t.callId)
+      .where(sql`status = 'ringing' or (status = 'accepted' and ended_at is null)`),
+  ],
+);
+
+/** Who turned an offer down; when every available staff member of the site has, nobody is left. */
+export const escalationDeclines = pgTable(
+  'escalation_declines',
+  {
+    escalationId: uuid('escalation_id')
+      .notNull()
+      .references(() => escalations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => staffUsers.id, { onDelete: 'cascade' }),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.escalationId, t.userId] })],
+);
+
+/** Staff who said they can take calls now (the dashboard's available/away switch); absent = away. */
+export const staffAvailability = pgTable('staff_availability', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => staffUsers.id, { onDelete: 'cascade' }),
+  available: boolean('available').notNull().default(false),
+  changedAt: ts('changed_at').notNull().defaultNow(),
+});

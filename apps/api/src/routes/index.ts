@@ -9,6 +9,14 @@ import { callStatsEntry } from './calls-stats.ts';
 import { dashboardAssetsEntry, dashboardPageEntry } from './dashboard-assets.ts';
 import type { RouteEntry } from './define.ts';
 import { docsAssetsEntry, docsPageEntry, openApiDocumentEntry } from './docs.ts';
+import {
+  acceptEscalationEntry,
+  availabilityEntry,
+  declineEscalationEntry,
+  listEscalationsEntry,
+  readAvailabilityEntry,
+  requestEscalationEntry,
+} from './escalations.ts';
 import { healthzEntry, readyzEntry } from './health.ts';
 import { agentEndCallEntry, assistantEntry, metricsEntry, segmentsEntry } from './internal.ts';
 import { recordingChunkEntry, recordingFinishEntry } from './internal-recording.ts';
@@ -58,7 +66,12 @@ export const ROUTES: readonly RouteEntry[] = [
   recordingUrlEntry, //       GET  /v1/calls/:id/recording (audited)
   exportCallEntry, //         GET  /v1/calls/:id/export (audited)
   liveCallsEntry, //          GET  /v1/live/calls
-  liveEventsEntry, //         GET  /v1/live/events (text/event-stream)
+  liveEventsEntry, //         GET  /v1/live/events (text/event-stream; offers to available staff)
+  readAvailabilityEntry, //   GET  /v1/staff/me/availability (session only)
+  availabilityEntry, //       PUT  /v1/staff/me/availability (session only)
+  listEscalationsEntry, //    GET  /v1/escalations (ringing offers of your sites)
+  acceptEscalationEntry, //   POST /v1/escalations/:id/accept (session only; first wins, then 409)
+  declineEscalationEntry, //  POST /v1/escalations/:id/decline (session only)
   // admin: an admin's session, an API key with the admin scope, or ADMIN_API_KEY
   deleteCallEntry, //         DELETE /v1/calls/:id (audited)
   listStaffEntry, //          GET  /v1/staff
@@ -80,6 +93,7 @@ export const ROUTES: readonly RouteEntry[] = [
   segmentsEntry, //           POST /internal/calls/:id/segments
   metricsEntry, //            POST /internal/calls/:id/metrics
   agentEndCallEntry, //       POST /internal/calls/:id/end
+  requestEscalationEntry, //  POST /internal/calls/:id/escalations (transfer_to_human)
   witnessEntry, //            POST /internal/calls/:id/witness
   recordingChunkEntry, //     PUT  /internal/calls/:id/recording/chunks/:seq (audio/ogg)
   recordingFinishEntry, //    POST /internal/calls/:id/recording/finish

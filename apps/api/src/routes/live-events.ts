@@ -28,6 +28,9 @@ const route = createRoute({
     '`event: call`, data `{ call: LiveCall }`: a call was created, its status or phase changed, or it ended.',
     '`event: segment`, data `{ callId, segment: LiveSegment }`: a transcript segment was stored.',
     '`event: resync`, data `{}`: events may have been missed; reload GET /v1/live/calls.',
+    '`event: offer`, data `{ escalation }`: a call rings for you (signed in, available, of its site).',
+    '`event: offer_closed`, data `{ escalationId, callId, status }`: it stopped ringing (taken,',
+    'declined by all, expired). Offers are not replayed: after reconnecting reload GET /v1/escalations.',
     'A `: heartbeat` comment comes every LIVE_HEARTBEAT_SECONDS. Each event id is the time its row',
     'was stored; a client reconnecting with `Last-Event-ID` gets what was stored since then (give or',
     'take a few seconds: drop segments already held, by id). Agents receive their sites only.',
@@ -116,6 +119,7 @@ export const liveEventsEntry = defineRoute({
       try {
         unsubscribe = await deps.live.subscribe({
           scope,
+          staffId: staffOf(c).kind === 'user' ? (staffOf(c).id ?? undefined) : undefined,
           deliver: (event) => connection.push(event),
           end: finish,
         });

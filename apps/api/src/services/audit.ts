@@ -23,6 +23,8 @@ export type AuditAction =
   | 'staff.invite_accept'
   | 'api_key.create'
   | 'api_key.revoke'
+  /** A staff member took a call: they hear it and get its room. */
+  | 'escalation.accept'
   // Written by services/site-settings.ts, in the transaction of the change.
   | 'site.create'
   | 'site.update';

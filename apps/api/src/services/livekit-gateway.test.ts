@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLivekitGateway } from './livekit-gateway.ts';
 
@@ -95,5 +96,36 @@ describe('LiveKit gateway across several nodes', () => {
   it('rejects with the last error when no node answers', async () => {
     const lk = gateway([await deadUrl(), await deadUrl()]);
     await expect(lk.ping()).rejects.toThrow();
+  });
+});
+
+describe('a staff member’s room token', () => {
+  it('joins that one room with a microphone and listens, and may do nothing else', async () => {
+    const gateway = createLivekitGateway({
+      urls: ['ws://127.0.0.1:1'],
+      publicUrl: 'wss://lb.example',
+      apiKey: 'key',
+      apiSecret: 'secret-0123456789',
+    });
+    const token = await gateway.mintStaffToken({
+      roomName: 'call-1',
+      identity: 'staff-abc',
+      name: 'Ann',
+      ttlSeconds: 600,
+    });
+    const claims = decodeJwt(token) as { sub?: string; name?: string; video: Record<string, unknown> };
+    expect(claims.sub).toBe('staff-abc');
+    expect(claims.name).toBe('Ann');
+    expect(claims.video).toMatchObject({
+      room: 'call-1',
+      roomJoin: true,
+      canPublish: true,
+      canPublishSources: ['microphone'],
+      canSubscribe: true,
+      canPublishData: false,
+    });
+    for (const power of ['roomAdmin', 'roomCreate', 'roomList', 'roomRecord', 'hidden', 'agent']) {
+      expect(claims.video[power], power).toBeFalsy();
+    }
   });
 });

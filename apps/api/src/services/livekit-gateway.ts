@@ -35,6 +35,8 @@ export interface LivekitGateway {
   /** Who is in the room now, or null when the media server has no such room; rejects when it cannot be asked. */
   roomParticipants(roomName: string): Promise<RoomParticipant[] | null>;
   mintVisitorToken(grant: VisitorGrant): Promise<string>;
+  /** A staff member who accepted an escalation: this one room, microphone and listening only. */
+  mintStaffToken(grant: VisitorGrant): Promise<string>;
   /** Hidden and subscribe-only: the built-in recorder hears everyone and nobody sees it. */
   mintRecorderToken(grant: { roomName: string; identity: string; ttlSeconds: number }): Promise<string>;
   /** An audio-only room composite to S3 as Ogg Opus (LiveKit Egress); resolves to the egress id. */
@@ -167,6 +169,28 @@ export function createLivekitGateway(opts: {
       }
     },
     async mintVisitorToken({ roomName, identity, name, ttlSeconds }) {
+      const token = new AccessToken(opts.apiKey, opts.apiSecret, {
+        identity,
+        ...(name ? { name } : {}),
+        ttl: ttlSeconds,
+      });
+      token.addGrant({
+        room: roomName,
+        roomJoin: true,
+        canPublish: true,
+        canPublishSources: [TrackSource.MICROPHONE],
+        canSubscribe: true,
+        canPublishData: false,
+        canUpdateOwnMetadata: false,
+        roomAdmin: false,
+        roomCreate: false,
+        roomList: false,
+        roomRecord: false,
+        hidden: false,
+      });
+      return token.toJwt();
+    },
+    async mintStaffToken({ roomName, identity, name, ttlSeconds }) {
       const token = new AccessToken(opts.apiKey, opts.apiSecret, {
         identity,
         ...(name ? { name } : {}),

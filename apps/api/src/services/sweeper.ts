@@ -7,6 +7,7 @@ import { errorFacts } from '../errors.ts';
 import { applyCallEvent } from './apply-call-event.ts';
 import { applyRetention } from './call-erasure.ts';
 import { runDueCallJobs } from './call-jobs.ts';
+import { expireEscalations } from './escalations/respond.ts';
 import { acquireLease } from './leases.ts';
 import type { RoomParticipant } from './livekit-gateway.ts';
 import { pruneRateLimits } from './rate-limiter.ts';
@@ -191,6 +192,7 @@ export async function sweepOnce(deps: AppDeps): Promise<number> {
   const now = deps.now?.() ?? new Date();
   const swept =
     (await sweepDeadlines(deps, now)) + (await sweepLostRooms(deps, now)) + (await settleCalls(deps, now));
+  await expireEscalations(deps, now);
   await closeStalledRecordings(deps);
   await runDueCallJobs(deps);
   await pruneRateLimits(deps.database.db, now);

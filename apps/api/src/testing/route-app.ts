@@ -51,6 +51,7 @@ export const fakeLivekit: LivekitGateway = {
   existingRooms: async (names) => new Set(names),
   roomParticipants: async () => [],
   mintVisitorToken: async () => 'test-token',
+  mintStaffToken: async ({ roomName, identity }) => `test-staff-token:${roomName}:${identity}`,
   mintRecorderToken: async () => 'test-recorder-token',
   startAudioEgress: async () => 'EG_test',
   receiveWebhook: async () => {

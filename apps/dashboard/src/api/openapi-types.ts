@@ -236,6 +236,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/internal/calls/{id}/escalations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The assistant asks for a person (transfer_to_human); a retry returns the open escalation
+         * @description `reason` reaches the visitor's browser with the tool call, so it says only what the visitor may read; staff get a summary the API writes from the transcript. `status` is `unanswered` at once when `availableStaff` is 0.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The escalation */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            availableStaff: number;
+                            /** Format: uuid */
+                            escalationId: string;
+                            status: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/internal/calls/{id}/metrics": {
         parameters: {
             query?: never;
@@ -1998,6 +2086,219 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/escalations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Offers ringing now on your sites, oldest first (what the dashboard shows after (re)connecting) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Ringing offers */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Escalation"][];
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/escalations/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take the call: the first staff member wins; everyone after gets 409 escalation_taken
+         * @description A person must answer, so a session only. 200 carries a LiveKit token for the call's room only (microphone, listening).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Yours */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            livekitUrl: string;
+                            roomName: string;
+                            token: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/escalations/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn the offer down; once every available staff member of the site has, nobody is left */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Recorded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            status: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/live/calls": {
         parameters: {
             query?: never;
@@ -2068,7 +2369,7 @@ export interface paths {
         };
         /**
          * Server-sent events of calls in progress
-         * @description `event: call`, data `{ call: LiveCall }`: a call was created, its status or phase changed, or it ended. `event: segment`, data `{ callId, segment: LiveSegment }`: a transcript segment was stored. `event: resync`, data `{}`: events may have been missed; reload GET /v1/live/calls. A `: heartbeat` comment comes every LIVE_HEARTBEAT_SECONDS. Each event id is the time its row was stored; a client reconnecting with `Last-Event-ID` gets what was stored since then (give or take a few seconds: drop segments already held, by id). Agents receive their sites only. A signed-in stream ends within a heartbeat of its session ending (sign-out, disabled user, expiry; reconnecting then answers 401) or of the role or sites of its user changing (reconnecting opens one with the new ones); a stream opened with an API key ends once the key is revoked.
+         * @description `event: call`, data `{ call: LiveCall }`: a call was created, its status or phase changed, or it ended. `event: segment`, data `{ callId, segment: LiveSegment }`: a transcript segment was stored. `event: resync`, data `{}`: events may have been missed; reload GET /v1/live/calls. `event: offer`, data `{ escalation }`: a call rings for you (signed in, available, of its site). `event: offer_closed`, data `{ escalationId, callId, status }`: it stopped ringing (taken, declined by all, expired). Offers are not replayed: after reconnecting reload GET /v1/escalations. A `: heartbeat` comment comes every LIVE_HEARTBEAT_SECONDS. Each event id is the time its row was stored; a client reconnecting with `Last-Event-ID` gets what was stored since then (give or take a few seconds: drop segments already held, by id). Agents receive their sites only. A signed-in stream ends within a heartbeat of its session ending (sign-out, disabled user, expiry; reconnecting then answers 401) or of the role or sites of its user changing (reconnecting opens one with the new ones); a stream opened with an API key ends once the key is revoked.
          */
         get: {
             parameters: {
@@ -2818,6 +3119,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/staff/me/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether you are available for calls (away until you say otherwise) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Yours */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            available: boolean;
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Say you can take calls now (available) or not (away); only available staff are offered calls */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        available: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Saved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            available: boolean;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2955,11 +3349,24 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_failed" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "origin_refused" | "invalid_credentials" | "invalid_code" | "already_set_up" | "origin_not_allowed" | "site_not_found" | "call_not_found" | "not_found" | "call_not_active" | "recording_not_found" | "recording_closed" | "conflict" | "rate_limited" | "outside_hours" | "voice_unavailable" | "storage_unavailable" | "internal";
+                code: "validation_failed" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "origin_refused" | "invalid_credentials" | "invalid_code" | "already_set_up" | "origin_not_allowed" | "site_not_found" | "call_not_found" | "not_found" | "call_not_active" | "recording_not_found" | "recording_closed" | "conflict" | "escalation_taken" | "escalation_closed" | "escalation_not_found" | "rate_limited" | "outside_hours" | "voice_unavailable" | "storage_unavailable" | "internal";
                 field?: string;
                 message: string;
                 requestId: string;
             };
+        };
+        Escalation: {
+            /** Format: uuid */
+            callId: string;
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            reason: string;
+            requestedAt: string;
+            /** Format: uuid */
+            siteId: string;
+            status: string;
+            summary: string;
         };
         LiveCall: {
             callerName: string | null;

@@ -1,6 +1,8 @@
 import type { DatabaseHandle, Listening } from '@voicedesk/db';
 import { errorFacts } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
+import { availableStaffOf } from '../escalations/availability.ts';
+import { readEscalation } from '../escalations/query.ts';
 import { LIVE_CHANNEL, type LiveNotice, parseLiveNotice } from './notify.ts';
 import {
   type CallChange,
@@ -14,9 +16,11 @@ import {
 /**
  * One server-sent event, serialised once and shared by every client that receives it.
  * `resync`: events may have been lost (too many to replay): reload GET /v1/live/calls.
+ * `offer` / `offer_closed`: an escalation rings for available staff / stopped ringing. They are
+ * not replayed: a client that reconnects reloads GET /v1/escalations.
  */
 export interface LiveEvent {
-  type: 'call' | 'segment' | 'resync';
+  type: 'call' | 'segment' | 'resync' | 'offer' | 'offer_closed';
   /** When the row was stored, in ms since the epoch: what a client resumes from (Last-Event-ID). */
   id: string | undefined;
   /** The call's site; undefined for `resync`, which goes to everyone. */
@@ -26,6 +30,8 @@ export interface LiveEvent {
 
 export interface LiveSubscriber {
   scope: SiteScope;
+  /** The signed-in staff member, who receives offers while available; none for an API key. */
+  staffId?: string | undefined;
   /** Must not block: a slow client queues (or is dropped), it never holds up the others. */
   deliver(event: LiveEvent): void;
   /** The hub is closing (the process stops): end the stream so the server can close. */
@@ -93,6 +99,10 @@ export function createLiveHub(database: DatabaseHandle, logger: Logger): LiveHub
 
   const handle = async (notice: LiveNotice) => {
     if (subscribers.size === 0) return;
+    if (notice.kind === 'escalation') {
+      await handleEscalation(notice.escalationId);
+      return;
+    }
     if (notice.kind === 'call') {
       const change = await readCallChange(database.db, notice.callId);
       if (change) emit(callEvent(change));
@@ -101,6 +111,33 @@ export function createLiveHub(database: DatabaseHandle, logger: Logger): LiveHub
     for (const change of await readSegmentChanges(database.db, notice.callId, notice.seqs)) {
       emit(segmentEvent(change));
     }
+  };
+
+  /** A ringing offer goes to the site's available staff who have not declined it; a close to all. */
+  const handleEscalation = async (escalationId: string) => {
+    const escalation = await readEscalation(database.db, escalationId);
+    if (!escalation) return;
+    if (escalation.status === 'ringing') {
+      const offered = new Set(await availableStaffOf(database.db, escalation.siteId, escalation.id));
+      const event: LiveEvent = {
+        type: 'offer',
+        id: undefined,
+        siteId: escalation.siteId,
+        data: JSON.stringify({ escalation }),
+      };
+      for (const sub of subscribers) {
+        if (sub.staffId !== undefined && offered.has(sub.staffId) && inScope(sub.scope, event.siteId)) {
+          sub.deliver(event);
+        }
+      }
+      return;
+    }
+    emit({
+      type: 'offer_closed',
+      id: undefined,
+      siteId: escalation.siteId,
+      data: JSON.stringify({ escalationId, callId: escalation.callId, status: escalation.status }),
+    });
   };
 
   const enqueue = (work: () => Promise<void>) => {

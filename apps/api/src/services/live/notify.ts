@@ -12,6 +12,7 @@ export const LIVE_CHANNEL = 'voicedesk_live';
 const noticeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('call'), callId: z.string().uuid() }),
   z.object({ kind: z.literal('segment'), callId: z.string().uuid(), seqs: z.array(z.number().int()).min(1) }),
+  z.object({ kind: z.literal('escalation'), escalationId: z.string().uuid() }),
 ]);
 export type LiveNotice = z.infer<typeof noticeSchema>;
 
@@ -35,6 +36,11 @@ async function notify(db: Executor, notice: LiveNotice): Promise<void> {
  */
 export function notifyCallChanged(db: Executor, callId: string): Promise<void> {
   return notify(db, { kind: 'call', callId });
+}
+
+/** An escalation was offered, or it stopped ringing (accepted, declined by all, expired). */
+export function notifyEscalationChanged(db: Executor, escalationId: string): Promise<void> {
+  return notify(db, { kind: 'escalation', escalationId });
 }
 
 /** Segments of a call were stored (only the ones actually inserted, not replays). */
