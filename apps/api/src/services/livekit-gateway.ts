@@ -126,6 +126,32 @@ export function createLivekitGateway(opts: {
     (url) => new EgressClient(url, opts.apiKey, opts.apiSecret, { requestTimeout }),
   );
   const receiver = new WebhookReceiver(opts.apiKey, opts.apiSecret);
+  // One room, listening, and at most the microphone: no data, metadata or admin grant.
+  const mintRoomToken = (
+    grant: { roomName: string; identity: string; name?: string | undefined; ttlSeconds: number },
+    rights: { microphone: boolean; hidden: boolean },
+  ) => {
+    const token = new AccessToken(opts.apiKey, opts.apiSecret, {
+      identity: grant.identity,
+      ...(grant.name ? { name: grant.name } : {}),
+      ttl: grant.ttlSeconds,
+    });
+    token.addGrant({
+      room: grant.roomName,
+      roomJoin: true,
+      canPublish: rights.microphone,
+      ...(rights.microphone ? { canPublishSources: [TrackSource.MICROPHONE] } : {}),
+      canSubscribe: true,
+      canPublishData: false,
+      canUpdateOwnMetadata: false,
+      roomAdmin: false,
+      roomCreate: false,
+      roomList: false,
+      roomRecord: false,
+      hidden: rights.hidden,
+    });
+    return token.toJwt();
+  };
 
   return {
     publicUrl: opts.publicUrl,
@@ -168,68 +194,11 @@ export function createLivekitGateway(opts: {
         throw err;
       }
     },
-    async mintVisitorToken({ roomName, identity, name, ttlSeconds }) {
-      const token = new AccessToken(opts.apiKey, opts.apiSecret, {
-        identity,
-        ...(name ? { name } : {}),
-        ttl: ttlSeconds,
-      });
-      token.addGrant({
-        room: roomName,
-        roomJoin: true,
-        canPublish: true,
-        canPublishSources: [TrackSource.MICROPHONE],
-        canSubscribe: true,
-        canPublishData: false,
-        canUpdateOwnMetadata: false,
-        roomAdmin: false,
-        roomCreate: false,
-        roomList: false,
-        roomRecord: false,
-        hidden: false,
-      });
-      return token.toJwt();
-    },
-    async mintStaffToken({ roomName, identity, name, ttlSeconds }) {
-      const token = new AccessToken(opts.apiKey, opts.apiSecret, {
-        identity,
-        ...(name ? { name } : {}),
-        ttl: ttlSeconds,
-      });
-      token.addGrant({
-        room: roomName,
-        roomJoin: true,
-        canPublish: true,
-        canPublishSources: [TrackSource.MICROPHONE],
-        canSubscribe: true,
-        canPublishData: false,
-        canUpdateOwnMetadata: false,
-        roomAdmin: false,
-        roomCreate: false,
-        roomList: false,
-        roomRecord: false,
-        hidden: false,
-      });
-      return token.toJwt();
-    },
-    async mintRecorderToken({ roomName, identity, ttlSeconds }) {
-      const token = new AccessToken(opts.apiKey, opts.apiSecret, { identity, ttl: ttlSeconds });
-      token.addGrant({
-        room: roomName,
-        roomJoin: true,
-        canPublish: false,
-        canSubscribe: true,
-        canPublishData: false,
-        canUpdateOwnMetadata: false,
-        roomAdmin: false,
-        roomCreate: false,
-        roomList: false,
-        roomRecord: false,
-        // Not shown to the visitor or the assistant, not counted as a caller.
-        hidden: true,
-      });
-      return token.toJwt();
-    },
+    // A visitor and the staff member who takes the call get the same rights.
+    mintVisitorToken: (params) => mintRoomToken(params, { microphone: true, hidden: false }),
+    mintStaffToken: (params) => mintRoomToken(params, { microphone: true, hidden: false }),
+    // Not shown to the visitor or the assistant, not counted as a caller: it only listens.
+    mintRecorderToken: (params) => mintRoomToken(params, { microphone: false, hidden: true }),
     async startAudioEgress({ roomName, filepath, s3 }) {
       const info = await egressOnAnyNode((egress) =>
         egress.startRoomCompositeEgress(
