@@ -43,3 +43,19 @@ export const jsonResponse = <T extends z.ZodType>(description: string, schema: T
   description,
   content: { 'application/json': { schema } },
 });
+
+/** A call's row as every call listing shows it (the calls list, the live view). */
+export const callRowFields = {
+  id: z.string(),
+  siteId: z.string(),
+  roomName: z.string(),
+  callerName: z.string().nullable(),
+  status: z.enum(CALL_STATUSES),
+  phase: z.string(),
+  startedAt: z.string().nullable(),
+  connectedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  durationSeconds: z.number().nullable(),
+  endReason: z.string().nullable(),
+  createdAt: z.string(),
+};

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError, CALL_STATUSES, END_REASONS, pgText, pgTimestamp } from '@voicedesk/core';
-import { callIdParamSchema, errorResponses, jsonResponse } from '../schemas.ts';
+import { callIdParamSchema, callRowFields, errorResponses, jsonResponse } from '../schemas.ts';
 import { audit } from '../services/audit.ts';
 import { callDetail, callStats, listCalls } from '../services/calls-query.ts';
 import { defineRoute } from './define.ts';
@@ -41,18 +41,7 @@ const listQuery = z.object({
 
 const callSummary = z
   .object({
-    id: z.string(),
-    siteId: z.string(),
-    roomName: z.string(),
-    callerName: z.string().nullable(),
-    status: z.enum(CALL_STATUSES),
-    phase: z.string(),
-    startedAt: z.string().nullable(),
-    connectedAt: z.string().nullable(),
-    endedAt: z.string().nullable(),
-    durationSeconds: z.number().nullable(),
-    endReason: z.string().nullable(),
-    createdAt: z.string(),
+    ...callRowFields,
     snippet: z
       .array(z.object({ text: z.string(), match: z.boolean() }))
       .nullable()

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CALL_STATUSES } from '@voicedesk/core';
-import { errorResponses, jsonResponse } from '../schemas.ts';
+import { callRowFields, errorResponses, jsonResponse } from '../schemas.ts';
 import { audit } from '../services/audit.ts';
 import { listLiveCalls } from '../services/live/query.ts';
 import { actorOf } from '../services/staff/staff-scope.ts';
@@ -21,22 +20,7 @@ export const liveSegmentSchema = z
   })
   .openapi('LiveSegment');
 
-export const liveCallSchema = z
-  .object({
-    id: z.string(),
-    siteId: z.string(),
-    roomName: z.string(),
-    callerName: z.string().nullable(),
-    status: z.enum(CALL_STATUSES),
-    phase: z.string(),
-    startedAt: z.string().nullable(),
-    connectedAt: z.string().nullable(),
-    endedAt: z.string().nullable(),
-    durationSeconds: z.number().nullable(),
-    endReason: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('LiveCall');
+export const liveCallSchema = z.object(callRowFields).openapi('LiveCall');
 
 const route = createRoute({
   method: 'get',
