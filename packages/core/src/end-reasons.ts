@@ -12,6 +12,11 @@ export const END_REASONS = [
    * others: no precedence of its own, the first cause to arrive decides (lifecycle.ts, rule 1).
    */
   'staff_ended',
+  /**
+   * Nobody could take the call (no staff available, all declined, or the offer expired): the
+   * assistant took the visitor's name, contact and reason for a callback and said goodbye.
+   */
+  'callback_requested',
   'max_duration',
   /** Nobody spoke for the site's idle limit, after one check-in. */
   'idle',

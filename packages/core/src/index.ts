@@ -6,4 +6,5 @@ export * from './errors.ts';
 export * from './lifecycle.ts';
 export * from './participants.ts';
 export * from './recording.ts';
+export * from './room-state.ts';
 export * from './witness.ts';

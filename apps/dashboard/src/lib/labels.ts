@@ -15,6 +15,7 @@ export const END_REASON_LABELS: Record<EndReason, string> = {
   visitor_lost: 'Visitor’s connection lost',
   assistant_ended: 'Assistant ended the call',
   staff_ended: 'Staff member ended the call',
+  callback_requested: 'Callback requested',
   max_duration: 'Maximum length reached',
   idle: 'Nobody spoke',
   visitor_never_joined: 'Visitor never joined',
