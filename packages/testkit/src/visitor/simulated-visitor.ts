@@ -15,6 +15,15 @@ import { readWav, resample, rms } from '../audio/wav.ts';
 export interface HeardFrame {
   at: number;
   rms: number;
+  /** The identity of the participant whose track it came from. */
+  from: string;
+}
+
+/** Which speakers a wait listens to: an identity prefix (`staff-`), or everyone when absent. */
+export type SpeakerFilter = string | undefined;
+
+function heardFrom(frame: HeardFrame, from: SpeakerFilter): boolean {
+  return from === undefined || frame.from.startsWith(from);
 }
 
 export interface SimulatedVisitor {
@@ -22,6 +31,7 @@ export interface SimulatedVisitor {
   say(wavPath: string): Promise<{ startedAt: number; endedAt: number }>;
   waitForSpeech(opts: {
     after?: number;
+    from?: SpeakerFilter;
     minRms?: number;
     minDurationMs?: number;
     timeoutMs: number;
@@ -29,7 +39,7 @@ export interface SimulatedVisitor {
     startedAt: number;
   }>;
   waitForSilence(opts: { after?: number; silenceMs?: number; timeoutMs: number }): Promise<{ at: number }>;
-  speechSegments(minRms?: number): { start: number; end: number }[];
+  speechSegments(minRms?: number, from?: SpeakerFilter): { start: number; end: number }[];
   heardFrames(): readonly HeardFrame[];
   remoteParticipants(): { identity: string; kind: number }[];
   isConnected(): boolean;
@@ -74,8 +84,9 @@ export async function connectVisitor(opts: {
   const readers: ReadableStreamDefaultReader<AudioFrame>[] = [];
   let connected = false;
 
-  room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack) => {
+  room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _publication, participant) => {
     if (track.kind !== TrackKind.KIND_AUDIO) return;
+    const from = participant.identity;
     const reader = new AudioStream(track, { sampleRate, numChannels: 1 }).getReader();
     readers.push(reader);
     void (async () => {
@@ -83,7 +94,7 @@ export async function connectVisitor(opts: {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          heard.push({ at: Date.now(), rms: rms(value.data) });
+          heard.push({ at: Date.now(), rms: rms(value.data), from });
         }
       } catch {
         // stream closed on hang-up
@@ -159,11 +170,11 @@ export async function connectVisitor(opts: {
       });
       return { startedAt: times.startedAt ?? 0, endedAt: times.endedAt ?? 0 };
     },
-    waitForSpeech({ after = 0, minRms = SPEECH_RMS, minDurationMs = 150, timeoutMs }) {
-      return until('remote speech', timeoutMs, () => {
+    waitForSpeech({ after = 0, from, minRms = SPEECH_RMS, minDurationMs = 150, timeoutMs }) {
+      return until(from ? `speech from ${from}…` : 'remote speech', timeoutMs, () => {
         let runStart: number | undefined;
         for (const f of heard) {
-          if (f.at < after) continue;
+          if (f.at < after || !heardFrom(f, from)) continue;
           if (f.rms > minRms) {
             runStart ??= f.at;
             if (f.at - runStart + FRAME_MS >= minDurationMs) return { startedAt: runStart };
@@ -180,10 +191,10 @@ export async function connectVisitor(opts: {
         return Date.now() - lastLoud >= silenceMs ? { at: lastLoud } : undefined;
       });
     },
-    speechSegments(minRms = SPEECH_RMS) {
+    speechSegments(minRms = SPEECH_RMS, from) {
       const segments: { start: number; end: number }[] = [];
       for (const f of heard) {
-        if (f.rms <= minRms) continue;
+        if (f.rms <= minRms || !heardFrom(f, from)) continue;
         const current = segments.at(-1);
         if (current && f.at - current.end <= 250) current.end = f.at;
         else segments.push({ start: f.at, end: f.at });
