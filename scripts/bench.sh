@@ -11,3 +11,4 @@ node --import tsx bench/widget-call-bench.ts
 node --import tsx bench/recording-bench.ts
 node --import tsx bench/dashboard-queries.ts
 node --import tsx bench/dashboard-load.ts
+node --import tsx bench/escalation-bench.ts
