@@ -2,6 +2,7 @@ import type { PhaseEvent } from '@voicedesk/core';
 import type { AppDeps } from '../deps.ts';
 import { applyCallEvent } from './apply-call-event.ts';
 import type { CallEventOutcome } from './call-lifecycle.ts';
+import { publishRoomState, roomStateAfter, staffFirstName } from './room-state.ts';
 
 /**
  * Appends an escalation step to the call's event log; the projection decides the phase from it
@@ -30,6 +31,16 @@ export async function applyPhaseEvent(
       { callId, escalationId: event.escalationId, phase: outcome.projection?.phase },
       'call phase changed',
     );
+    // The room tells the worker and the widget; written here only, when the phase moved.
+    if (outcome.roomName) {
+      const staffName =
+        event.type === 'escalation_accepted' ? await staffFirstName(deps, event.escalationId) : undefined;
+      await publishRoomState(
+        deps,
+        { id: callId, roomName: outcome.roomName },
+        roomStateAfter(event, staffName),
+      );
+    }
   }
   return outcome;
 }
