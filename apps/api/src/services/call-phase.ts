@@ -1,5 +1,6 @@
 import type { PhaseEvent } from '@voicedesk/core';
 import type { AppDeps } from '../deps.ts';
+import { errorFacts } from '../errors.ts';
 import { applyCallEvent } from './apply-call-event.ts';
 import type { CallEventOutcome } from './call-lifecycle.ts';
 import { publishRoomState, roomStateAfter, staffFirstName } from './room-state.ts';
@@ -33,8 +34,14 @@ export async function applyPhaseEvent(
     );
     // The room tells the worker and the widget; written here only, when the phase moved.
     if (outcome.roomName) {
+      // Without a name the room still says `human`: the phase matters more than who.
       const staffName =
-        event.type === 'escalation_accepted' ? await staffFirstName(deps, event.escalationId) : undefined;
+        event.type === 'escalation_accepted'
+          ? await staffFirstName(deps, event.escalationId).catch((err: unknown) => {
+              deps.logger.warn({ callId, ...errorFacts(err) }, 'staff name not read for the room');
+              return undefined;
+            })
+          : undefined;
       await publishRoomState(
         deps,
         { id: callId, roomName: outcome.roomName },
