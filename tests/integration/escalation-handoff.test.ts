@@ -160,7 +160,13 @@ describe('a staff member takes a live call and gives it back', () => {
     const stray = new AccessToken(h.livekit.apiKey, h.livekit.apiSecret, { identity: `staff-${bob.id}` });
     stray.addGrant({ room: roomName, roomJoin: true, canSubscribe: true, canPublish: false });
     const strayRoom = await join(await stray.toJwt());
-    const removed = new Promise<void>((resolve) => strayRoom.once(RoomEvent.Disconnected, () => resolve()));
+    const removed = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the stray staff member was not removed')), 10_000);
+      strayRoom.once(RoomEvent.Disconnected, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     const foreign = new AccessToken(h.livekit.apiKey, h.livekit.apiSecret, { identity: 'someone-else' });
     foreign.addGrant({ room: roomName, roomJoin: true, canSubscribe: true, canPublish: false });
     await join(await foreign.toJwt());
