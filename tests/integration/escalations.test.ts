@@ -234,8 +234,14 @@ describe('escalations across two API processes', () => {
     const [ra, rb] = await Promise.all([post(a, path, first.headers), post(b, path, second.headers)]);
     expect([ra.status, rb.status].sort()).toEqual([200, 409]);
     const [won, lost] = ra.status === 200 ? [ra, rb] : [rb, ra];
-    const granted = (await won.json()) as { token: string; livekitUrl: string; roomName: string };
+    const granted = (await won.json()) as {
+      token: string;
+      livekitUrl: string;
+      roomName: string;
+      callId: string;
+    };
     expect(granted.roomName).toBe(`call-${callId}`);
+    expect(granted.callId).toBe(callId);
     expect(granted.livekitUrl).toBe(a.deps.livekit.publicUrl);
     expect(granted.token).toContain(`call-${callId}`);
     expect(((await lost.json()) as { error: { code: string } }).error.code).toBe('escalation_taken');
@@ -316,30 +322,28 @@ describe('escalations across two API processes', () => {
     expect(await phaseOf(callId)).toBe('ai');
   });
 
-  it('an offer whose call ends while it rings is cancelled, and cannot be taken', async () => {
+  it('an offer whose call ends while it rings is closed with it, and cannot be taken', async () => {
     const { siteId, callId } = await connectedCall();
     const staff = await agent(a, siteId);
     const watching = await stream(a, staff.headers);
     const answer = await escalate(a, callId);
     const ended = await a.internal(`/internal/calls/${callId}/end`, { reason: 'assistant_ended' });
     expect(ended.status).toBe(200);
+    // Closed by the end itself, not a sweep later: no dashboard keeps ringing for a call that is gone.
+    expect(await statusOf(answer.escalationId)).toBe('closed');
     const res = await post(a, `/v1/escalations/${answer.escalationId}/accept`, staff.headers);
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('escalation_closed');
-    expect(await statusOf(answer.escalationId)).toBe('cancelled');
     await watching.next(
-      isEvent(
-        'offer_closed',
-        (d: Closed) => d.escalationId === answer.escalationId && d.status === 'cancelled',
-      ),
+      isEvent('offer_closed', (d: Closed) => d.escalationId === answer.escalationId && d.status === 'closed'),
     );
 
-    // The sweeper does the same for an offer nobody tried to take.
+    // The sweeper finds nothing left to close for an offer nobody tried to take.
     const next = await connectedCall();
     await agent(a, next.siteId);
     const ringing = await escalate(a, next.callId);
     await a.internal(`/internal/calls/${next.callId}/end`, { reason: 'assistant_ended' });
     await expireEscalations(a.deps, new Date());
-    expect(await statusOf(ringing.escalationId)).toBe('cancelled');
+    expect(await statusOf(ringing.escalationId)).toBe('closed');
   });
 });

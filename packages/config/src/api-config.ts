@@ -80,6 +80,11 @@ const apiEnvSchema = z.object({
   LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
   /** How long an escalation rings for staff before the assistant carries on (tests shorten it). */
   ESCALATION_OFFER_SECONDS: z.coerce.number().min(0.1).max(600).default(30),
+  /**
+   * A staff member who took a call and left the room without handing it back or ending it: if
+   * they have not rejoined (a dropped browser) within this, the assistant takes over again.
+   */
+  STAFF_REJOIN_GRACE_SECONDS: z.coerce.number().min(0.1).max(600).default(15),
   DEFAULT_SITE_KEY: z
     .string()
     .regex(/^pk_[A-Za-z0-9_]{8,64}$/)
@@ -175,7 +180,7 @@ export interface ApiConfig {
   };
   defaultSite: { key: string | undefined; origins: string[] };
   live: { heartbeatSeconds: number };
-  escalation: { offerSeconds: number };
+  escalation: { offerSeconds: number; staffRejoinGraceSeconds: number };
 }
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
@@ -241,6 +246,9 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
         .filter(Boolean),
     },
     live: { heartbeatSeconds: e.LIVE_HEARTBEAT_SECONDS },
-    escalation: { offerSeconds: e.ESCALATION_OFFER_SECONDS },
+    escalation: {
+      offerSeconds: e.ESCALATION_OFFER_SECONDS,
+      staffRejoinGraceSeconds: e.STAFF_REJOIN_GRACE_SECONDS,
+    },
   };
 }

@@ -21,9 +21,14 @@ export const ERROR_CODES = [
   'conflict',
   /** Another staff member accepted the escalation first. */
   'escalation_taken',
-  /** The escalation stopped ringing (expired, declined by all, cancelled). */
+  /** The escalation stopped ringing (expired, declined by all, the call ended). */
   'escalation_closed',
   'escalation_not_found',
+  /** Hand-back or a staff member's end: no staff member has the call now (its phase is not `human`). */
+  'not_with_staff',
+  /** Another staff member has claimed the callback request. */
+  'callback_claimed',
+  'callback_request_not_found',
   'rate_limited',
   'outside_hours',
   'voice_unavailable',

@@ -403,7 +403,8 @@ export const ESCALATION_STATUSES = [
   'declined',
   'expired',
   'unanswered',
-  'cancelled',
+  /** The call ended while it rang (or before the one who took it could join it). */
+  'closed',
 ] as const;
 export type EscalationStatus = (typeof ESCALATION_STATUSES)[number];
 
@@ -464,3 +465,35 @@ export const staffAvailability = pgTable('staff_availability', {
   available: boolean('available').notNull().default(false),
   changedAt: ts('changed_at').notNull().defaultNow(),
 });
+
+export const CALLBACK_STATUSES = ['open', 'claimed', 'closed'] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
+
+/**
+ * A visitor nobody could take asked to be called back (issue 14): the assistant collected a
+ * name, a contact and a reason. One per call. Personal data: it goes with its call (erasure,
+ * retention). Staff of the call's site claim it, then close it once they called.
+ */
+export const callbackRequests = pgTable(
+  'callback_requests',
+  {
+    id: uuid('id').primaryKey(),
+    callId: uuid('call_id')
+      .notNull()
+      .unique()
+      .references(() => voiceCalls.id, { onDelete: 'cascade' }),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    contact: text('contact').notNull(),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: CALLBACK_STATUSES }).notNull().default('open'),
+    /** No foreign key: the record outlives the staff account. */
+    claimedBy: uuid('claimed_by'),
+    claimedAt: ts('claimed_at'),
+    closedAt: ts('closed_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('callback_requests_site_status_idx').on(t.siteId, t.status, t.createdAt)],
+);

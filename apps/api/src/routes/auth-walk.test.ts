@@ -44,6 +44,8 @@ const OPENS: Record<Guard['name'], (cred: Credential, method: Method) => boolean
   staffSession: (cred) => cred === 'agent' || cred === 'adminSession',
   serviceOnly: (cred) => cred === 'service',
   visitorOwnsCall: (cred) => cred === 'visitor',
+  // A call's end: its visitor, or a staff session (whether they hold the call is the handler's question).
+  visitorOrStaffSession: (cred) => cred === 'visitor' || cred === 'agent' || cred === 'adminSession',
   livekitSignature: () => false,
   signedLink: () => false,
 };
@@ -109,7 +111,7 @@ describe('every route refuses every method and credential it does not accept', (
     for (const r of ROUTES) {
       const expected = {
         public: ['publicRoute'],
-        visitor: ['visitorOwnsCall'],
+        visitor: ['visitorOwnsCall', 'visitorOrStaffSession'],
         staff: ['staffAny', 'staffSession'],
         admin: ['staffAdmin'],
         internal: ['serviceOnly'],

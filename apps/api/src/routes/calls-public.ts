@@ -6,12 +6,13 @@ import { clientIp, rateLimitSubject } from '../middleware/client-ip.ts';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse, siteKeySchema } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
 import { isOpen } from '../services/business-hours.ts';
+import { endCallByStaff } from '../services/escalations/staff-turn.ts';
 import { originAllowed } from '../services/origin.ts';
 import { hitRateLimit } from '../services/rate-limiter.ts';
 import { anySiteAllows, callSiteOrigins, findSiteByKey } from '../services/sites.ts';
 import { startCall } from '../services/start-call.ts';
 import { defineRoute } from './define.ts';
-import { publicRoute, visitorOwnsCall } from './guards.ts';
+import { publicRoute, visitorOrStaffSession } from './guards.ts';
 
 const createCallBody = z
   .object({
@@ -49,12 +50,14 @@ const createCallRoute = createRoute({
 const endCallRoute = createRoute({
   method: 'post',
   path: '/v1/calls/{id}/end',
-  tags: ['widget'],
-  summary: 'Hang up a call (the visitor who owns it)',
+  tags: ['widget', 'escalations'],
+  summary: 'End a call for everyone: its visitor (visitor key), or the staff member who took it (session)',
+  description:
+    "With the visitor key the call ends `visitor_hung_up`. With a staff session it ends `staff_ended`: the staff member who holds it (its escalation was accepted by them and the phase is `human`) or an admin of its site; 409 `not_with_staff` when no staff member has it, 403 for another staff member, 404 for another site's call. Either way the room is closed.",
   request: { params: callIdParamSchema },
   responses: {
     200: jsonResponse('Call ended', z.object({ callId: z.string(), status: z.string() })),
-    ...errorResponses(400, 401, 404, 409),
+    ...errorResponses(400, 401, 403, 404, 409),
   },
 });
 
@@ -113,7 +116,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const endCallEntry = defineRoute({
   audience: 'visitor',
-  guard: visitorOwnsCall,
+  guard: visitorOrStaffSession,
   cors: {
     preflight: async (c) => {
       const id = c.req.param('id') ?? '';
@@ -124,6 +127,8 @@ export const endCallEntry = defineRoute({
   handler: async (c) => {
     const deps = c.get('deps');
     const { id } = c.req.valid('param');
+    const staff = c.get('staff');
+    if (staff) return c.json(await endCallByStaff(deps, staff, id), 200);
     const [call] = await deps.database.db
       .select({ id: voiceCalls.id, status: voiceCalls.status, origins: sites.allowedOrigins })
       .from(voiceCalls)

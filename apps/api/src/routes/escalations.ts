@@ -1,6 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import type { AppEnv } from '../app-env.ts';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { isAvailable, setAvailability } from '../services/escalations/availability.ts';
 import { ringingEscalations } from '../services/escalations/query.ts';
@@ -10,9 +8,9 @@ import {
   closeOffersLeftAlone,
   declineEscalation,
 } from '../services/escalations/respond.ts';
-import type { StaffScope } from '../services/staff/staff-scope.ts';
 import { defineRoute } from './define.ts';
-import { serviceOnly, staffAny, staffOf, staffSession } from './guards.ts';
+import { serviceOnly, staffAny, staffSession } from './guards.ts';
+import { userOf } from './session-user.ts';
 import { scopeOf } from './staff-scope.ts';
 
 const escalationIdParamSchema = z.object({
@@ -81,13 +79,6 @@ const availabilityRoute = createRoute({
   },
 });
 
-/** The session guard always names a user; this says so to the type checker. */
-function userOf(c: Context<AppEnv>): StaffScope & { id: string } {
-  const staff = staffOf(c);
-  if (staff.kind !== 'user' || staff.id === null) throw new Error('a session route reached without a user');
-  return { ...staff, id: staff.id };
-}
-
 export const availabilityEntry = defineRoute({
   audience: 'staff',
   guard: staffSession,
@@ -154,7 +145,15 @@ const acceptRoute = createRoute({
     "A person must answer, so a session only. 200 carries a LiveKit token for the call's room only (microphone, listening).",
   request: { params: escalationIdParamSchema },
   responses: {
-    200: jsonResponse('Yours', z.object({ token: z.string(), livekitUrl: z.string(), roomName: z.string() })),
+    200: jsonResponse(
+      'Yours',
+      z.object({
+        token: z.string(),
+        livekitUrl: z.string(),
+        roomName: z.string(),
+        callId: z.string().uuid(),
+      }),
+    ),
     ...errorResponses(400, 401, 404, 409),
   },
 });

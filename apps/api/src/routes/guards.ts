@@ -26,6 +26,7 @@ export interface Guard {
     | 'staffSession'
     | 'serviceOnly'
     | 'visitorOwnsCall'
+    | 'visitorOrStaffSession'
     | 'livekitSignature'
     | 'signedLink';
   /** The OpenAPI security requirement the guard enforces. */
@@ -158,6 +159,23 @@ export const visitorOwnsCall: Guard = {
       throw unauthorized('a valid visitor key is required');
     }
     await next();
+  },
+};
+
+/**
+ * A call's hang-up has two callers: its visitor (the visitor key, as a bearer) and the staff
+ * member who took it (the dashboard's session; the handler checks they hold it). A bearer is
+ * judged as a visitor key only; without one, the session cookie decides. Handlers tell the two
+ * apart by `c.var.staff`.
+ */
+export const visitorOrStaffSession: Guard = {
+  name: 'visitorOrStaffSession',
+  security: [{ visitorKey: [] }, { staffSession: [] }],
+  middleware: async (c, next) => {
+    if (bearerToken(c.req.header('authorization')) !== undefined) {
+      return visitorOwnsCall.middleware(c, next);
+    }
+    return staffSession.middleware(c, next);
   },
 };
 

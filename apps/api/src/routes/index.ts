@@ -2,6 +2,13 @@ import { createApiKeyEntry, listApiKeysEntry, revokeApiKeyEntry } from './api-ke
 import { acceptInviteEntry } from './auth-invite.ts';
 import { loginEntry, logoutEntry, sessionEntry } from './auth-session.ts';
 import { setupEntry, setupStatusEntry } from './auth-setup.ts';
+import { handBackEntry } from './call-hand-back.ts';
+import {
+  claimCallbackRequestEntry,
+  closeCallbackRequestEntry,
+  createCallbackRequestEntry,
+  listCallbackRequestsEntry,
+} from './callback-requests.ts';
 import { getCallEntry, listCallsEntry } from './calls-admin.ts';
 import { deleteCallEntry, exportCallEntry } from './calls-erasure.ts';
 import { createCallEntry, endCallEntry } from './calls-public.ts';
@@ -55,8 +62,8 @@ export const ROUTES: readonly RouteEntry[] = [
   loginEntry, //              POST /v1/auth/login
   logoutEntry, //             POST /v1/auth/logout
   acceptInviteEntry, //       POST /v1/auth/invite/accept
-  // visitor: the visitor key minted with the call
-  endCallEntry, //            POST /v1/calls/:id/end
+  // visitor: the visitor key minted with the call (or, for the end, the staff session that holds it)
+  endCallEntry, //            POST /v1/calls/:id/end (visitor key; or staff_ended by the staff member holding it)
   // staff: a session (admin or agent; agents see their sites only), an API key with the
   // scope (calls:read for GET, calls:write otherwise), or the bootstrap ADMIN_API_KEY
   sessionEntry, //            GET  /v1/auth/session (session only)
@@ -72,6 +79,10 @@ export const ROUTES: readonly RouteEntry[] = [
   listEscalationsEntry, //    GET  /v1/escalations (ringing offers of your sites)
   acceptEscalationEntry, //   POST /v1/escalations/:id/accept (session only; first wins, then 409)
   declineEscalationEntry, //  POST /v1/escalations/:id/decline (session only)
+  handBackEntry, //           POST /v1/calls/:id/hand-back (session only; who holds the call, or an admin)
+  listCallbackRequestsEntry, // GET /v1/callback-requests (audited: contacts)
+  claimCallbackRequestEntry, // POST /v1/callback-requests/:id/claim (session only)
+  closeCallbackRequestEntry, // POST /v1/callback-requests/:id/close (session only; the claimer or an admin)
   // admin: an admin's session, an API key with the admin scope, or ADMIN_API_KEY
   deleteCallEntry, //         DELETE /v1/calls/:id (audited)
   listStaffEntry, //          GET  /v1/staff
@@ -94,6 +105,7 @@ export const ROUTES: readonly RouteEntry[] = [
   metricsEntry, //            POST /internal/calls/:id/metrics
   agentEndCallEntry, //       POST /internal/calls/:id/end
   requestEscalationEntry, //  POST /internal/calls/:id/escalations (transfer_to_human)
+  createCallbackRequestEntry, // POST /internal/calls/:id/callback-requests (request_callback)
   witnessEntry, //            POST /internal/calls/:id/witness
   recordingChunkEntry, //     PUT  /internal/calls/:id/recording/chunks/:seq (audio/ogg)
   recordingFinishEntry, //    POST /internal/calls/:id/recording/finish

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { type LifecycleEvent, type WitnessEvent, witnessBatchSchema } from '@voicedesk/core';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
+import { refuseStranger } from '../services/room-guard.ts';
 import { defineRoute } from './define.ts';
 import { serviceOnly } from './guards.ts';
 import { loadCall } from './internal.ts';
@@ -49,7 +50,11 @@ export const witnessEntry = defineRoute({
         lifecycle: toLifecycle(event),
         payload: { witness: event.type, kind: event.kind, cause: 'cause' in event ? event.cause : undefined },
       });
-      if (!outcome.duplicate) accepted++;
+      if (outcome.duplicate) continue;
+      accepted++;
+      if (event.type === 'participant_joined' && outcome.roomName) {
+        await refuseStranger(deps, { id: call.id, roomName: outcome.roomName }, event);
+      }
     }
     return c.json({ accepted }, 200);
   },

@@ -1,8 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { ParticipantInfo_Kind } from '@livekit/protocol';
 import { AppError } from '@voicedesk/core';
 import { errorResponses, jsonResponse } from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
 import { applyEgressUpdate } from '../services/egress-updates.ts';
+import { refuseStranger } from '../services/room-guard.ts';
 import { mapWebhook } from '../services/webhook-mapping.ts';
 import { defineRoute } from './define.ts';
 import { livekitSignature } from './guards.ts';
@@ -36,6 +38,13 @@ export const livekitWebhookEntry = defineRoute({
     }
     if (!outcome.duplicate && event.egressInfo)
       await applyEgressUpdate(deps, event.egressInfo, outcome.callId);
+    // Egress records the room with a participant of its own; everyone else must belong to the call.
+    const joined = stored.lifecycle?.type === 'participant_joined' ? stored.lifecycle : undefined;
+    if (joined && !outcome.duplicate && outcome.callId && outcome.roomName) {
+      if (event.participant?.kind !== ParticipantInfo_Kind.EGRESS) {
+        await refuseStranger(deps, { id: outcome.callId, roomName: outcome.roomName }, joined);
+      }
+    }
     deps.logger.debug({ type: stored.type, callId: outcome.callId, duplicate: outcome.duplicate }, 'webhook');
     return c.json({ ok: true, duplicate: outcome.duplicate }, 200);
   },

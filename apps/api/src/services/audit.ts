@@ -25,6 +25,8 @@ export type AuditAction =
   | 'api_key.revoke'
   /** A staff member took a call: they hear it and get its room. */
   | 'escalation.accept'
+  /** Callback requests hold the visitor's name and contact. */
+  | 'callback.read'
   // Written by services/site-settings.ts, in the transaction of the change.
   | 'site.create'
   | 'site.update';

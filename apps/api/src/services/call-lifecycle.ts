@@ -17,6 +17,7 @@ import {
   voiceCalls,
 } from '@voicedesk/db';
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
+import { closeEscalationsOfEndedCall } from './escalations/close.ts';
 import { notifyCallChanged } from './live/notify.ts';
 
 export interface CallEventInput {
@@ -164,6 +165,7 @@ export async function recordCallEvent(
           CALL_END_JOB_KINDS.map((kind) => ({ id: newId(), callId: call.id, kind, runAt: options.now })),
         )
         .onConflictDoNothing({ target: [callJobs.callId, callJobs.kind] });
+      await closeEscalationsOfEndedCall(tx, call.id, options.now);
     }
     // The Live view hears of it at commit; a redelivered or no-op event changes nothing it shows.
     if (projection.status !== call.status || projection.phase !== call.phase) {

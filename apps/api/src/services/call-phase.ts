@@ -1,7 +1,9 @@
 import type { PhaseEvent } from '@voicedesk/core';
 import type { AppDeps } from '../deps.ts';
+import { errorFacts } from '../errors.ts';
 import { applyCallEvent } from './apply-call-event.ts';
 import type { CallEventOutcome } from './call-lifecycle.ts';
+import { publishRoomState, roomStateAfter, staffFirstName } from './room-state.ts';
 
 /**
  * Appends an escalation step to the call's event log; the projection decides the phase from it
@@ -30,6 +32,22 @@ export async function applyPhaseEvent(
       { callId, escalationId: event.escalationId, phase: outcome.projection?.phase },
       'call phase changed',
     );
+    // The room tells the worker and the widget; written here only, when the phase moved.
+    if (outcome.roomName) {
+      // Without a name the room still says `human`: the phase matters more than who.
+      const staffName =
+        event.type === 'escalation_accepted'
+          ? await staffFirstName(deps, event.escalationId).catch((err: unknown) => {
+              deps.logger.warn({ callId, ...errorFacts(err) }, 'staff name not read for the room');
+              return undefined;
+            })
+          : undefined;
+      await publishRoomState(
+        deps,
+        { id: callId, roomName: outcome.roomName },
+        roomStateAfter(event, staffName),
+      );
+    }
   }
   return outcome;
 }

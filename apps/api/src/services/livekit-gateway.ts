@@ -34,6 +34,10 @@ export interface LivekitGateway {
   existingRooms(roomNames: string[]): Promise<Set<string>>;
   /** Who is in the room now, or null when the media server has no such room; rejects when it cannot be asked. */
   roomParticipants(roomName: string): Promise<RoomParticipant[] | null>;
+  /** What the room's participants read as its state (the API's RoomState JSON); rejects when it cannot be written. */
+  setRoomMetadata(roomName: string, metadata: string): Promise<void>;
+  /** Sends one participant out of the room; resolves when it is gone (or was never there). */
+  removeParticipant(roomName: string, identity: string): Promise<void>;
   mintVisitorToken(grant: VisitorGrant): Promise<string>;
   /** A staff member who accepted an escalation: this one room, microphone and listening only. */
   mintStaffToken(grant: VisitorGrant): Promise<string>;
@@ -192,6 +196,17 @@ export function createLivekitGateway(opts: {
       } catch (err) {
         if (/not found|404|does not exist/i.test(String(err))) return null;
         throw err;
+      }
+    },
+    async setRoomMetadata(roomName, metadata) {
+      await onAnyNode((rooms) => rooms.updateRoomMetadata(roomName, metadata));
+    },
+    async removeParticipant(roomName, identity) {
+      try {
+        await onAnyNode((rooms) => rooms.removeParticipant(roomName, identity));
+      } catch (err) {
+        // Already gone (left, or the room closed) is the outcome we wanted.
+        if (!/not found|404|does not exist/i.test(String(err))) throw err;
       }
     },
     // A visitor and the staff member who takes the call get the same rights.

@@ -8,6 +8,7 @@ import { applyCallEvent } from './apply-call-event.ts';
 import { applyRetention } from './call-erasure.ts';
 import { runDueCallJobs } from './call-jobs.ts';
 import { expireEscalations } from './escalations/respond.ts';
+import { handBackAbandonedCalls } from './escalations/staff-left.ts';
 import { acquireLease } from './leases.ts';
 import type { RoomParticipant } from './livekit-gateway.ts';
 import { pruneRateLimits } from './rate-limiter.ts';
@@ -184,7 +185,8 @@ async function settleCalls(deps: AppDeps, now: Date): Promise<number> {
 }
 
 /**
- * Ends calls that no webhook will ever end, settles calls nobody explained, closes recordings
+ * Ends calls that no webhook will ever end, settles calls nobody explained, expires offers and
+ * gives calls whose staff member left back to the assistant, closes recordings
  * whose recorder fell silent, and runs the work calls still owe (room deletes, transcript
  * freezes, recordings to start or join) that failed the first time.
  */
@@ -193,6 +195,7 @@ export async function sweepOnce(deps: AppDeps): Promise<number> {
   const swept =
     (await sweepDeadlines(deps, now)) + (await sweepLostRooms(deps, now)) + (await settleCalls(deps, now));
   await expireEscalations(deps, now);
+  await handBackAbandonedCalls(deps, now);
   await closeStalledRecordings(deps);
   await runDueCallJobs(deps);
   await pruneRateLimits(deps.database.db, now);

@@ -144,6 +144,124 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/internal/calls/{id}/callback-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The assistant stores a request to be called back (request_callback); one per call
+         * @description 201 with the new id; a retry for the same call answers 200 with the same id (even once the call has ended). 409 `call_not_active` when the call ended without one.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        contact: string;
+                        name: string;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Stored before (a retry) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                        };
+                    };
+                };
+                /** @description Stored */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/internal/calls/{id}/end": {
         parameters: {
             query?: never;
@@ -167,7 +285,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        reason: "visitor_hung_up" | "visitor_lost" | "assistant_ended" | "max_duration" | "idle" | "visitor_never_joined" | "assistant_unavailable" | "assistant_lost" | "room_closed" | "media_lost";
+                        reason: "visitor_hung_up" | "visitor_lost" | "assistant_ended" | "callback_requested" | "max_duration" | "idle" | "visitor_never_joined" | "assistant_unavailable" | "assistant_lost" | "room_closed" | "media_lost";
                     };
                 };
             };
@@ -1456,6 +1574,222 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/callback-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requests to be called back on your sites, oldest first (audited: they hold contacts) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only these; open and claimed when absent */
+                    status?: "open" | "claimed" | "closed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Callback requests */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["CallbackRequest"][];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/callback-requests/{id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a callback request: yours until you close it; 409 callback_claimed if someone else has it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Yours */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallbackRequest"];
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/callback-requests/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Done: the visitor was called back (whoever claimed it, or an admin; an open one is claimed too) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Closed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallbackRequest"];
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/calls": {
         parameters: {
             query?: never;
@@ -1788,7 +2122,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Hang up a call (the visitor who owns it) */
+        /**
+         * End a call for everyone: its visitor (visitor key), or the staff member who took it (session)
+         * @description With the visitor key the call ends `visitor_hung_up`. With a staff session it ends `staff_ended`: the staff member who holds it (its escalation was accepted by them and the phase is `human`) or an admin of its site; 409 `not_with_staff` when no staff member has it, 403 for another staff member, 404 for another site's call. Either way the room is closed.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1823,6 +2160,15 @@ export interface paths {
                 };
                 /** @description Error */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1935,6 +2281,95 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calls/{id}/hand-back": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the call back to the assistant (the staff member who took it, or an admin)
+         * @description The phase goes back to `ai` (cause `staff`); the room's metadata says so, and the assistant tells the visitor it is back. The staff member is sent out of the room. 409 `not_with_staff` when no staff member has the call, 403 for another staff member, 404 for another site's call.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The assistant has the call again */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            phase: "ai";
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2173,6 +2608,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** Format: uuid */
+                            callId: string;
                             livekitUrl: string;
                             roomName: string;
                             token: string;
@@ -3225,6 +3662,26 @@ export interface components {
             revokedAt: string | null;
             scopes: ("calls:read" | "calls:write" | "admin")[];
         };
+        CallbackRequest: {
+            /** Format: uuid */
+            callId: string;
+            claimedBy: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            } | null;
+            closedAt: string | null;
+            contact: string;
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            reason: string;
+            /** Format: uuid */
+            siteId: string;
+            /** @enum {string} */
+            status: "open" | "claimed" | "closed";
+        };
         CallDetail: components["schemas"]["CallSummary"] & {
             events: {
                 createdAt: string;
@@ -3349,7 +3806,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_failed" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "origin_refused" | "invalid_credentials" | "invalid_code" | "already_set_up" | "origin_not_allowed" | "site_not_found" | "call_not_found" | "not_found" | "call_not_active" | "recording_not_found" | "recording_closed" | "conflict" | "escalation_taken" | "escalation_closed" | "escalation_not_found" | "rate_limited" | "outside_hours" | "voice_unavailable" | "storage_unavailable" | "internal";
+                code: "validation_failed" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "origin_refused" | "invalid_credentials" | "invalid_code" | "already_set_up" | "origin_not_allowed" | "site_not_found" | "call_not_found" | "not_found" | "call_not_active" | "recording_not_found" | "recording_closed" | "conflict" | "escalation_taken" | "escalation_closed" | "escalation_not_found" | "not_with_staff" | "callback_claimed" | "callback_request_not_found" | "rate_limited" | "outside_hours" | "voice_unavailable" | "storage_unavailable" | "internal";
                 field?: string;
                 message: string;
                 requestId: string;

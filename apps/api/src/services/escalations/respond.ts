@@ -40,6 +40,8 @@ export interface AcceptedEscalation {
   token: string;
   livekitUrl: string;
   roomName: string;
+  /** What the staff member's hand-back and end requests name. */
+  callId: string;
 }
 
 /**
@@ -101,7 +103,7 @@ export async function acceptEscalation(
     name: user?.name,
     ttlSeconds: STAFF_TOKEN_TTL_SECONDS,
   });
-  return { token, livekitUrl: deps.livekit.publicUrl, roomName: call.roomName };
+  return { token, livekitUrl: deps.livekit.publicUrl, roomName: call.roomName, callId: row.callId };
 }
 
 /** The call is over: its offer stops ringing, with no phase step (the call has none any more). */
@@ -109,7 +111,7 @@ async function cancel(deps: AppDeps, id: string, now: Date): Promise<void> {
   await deps.database.db.transaction(async (tx) => {
     const rows = await tx
       .update(escalations)
-      .set({ status: 'cancelled', endedAt: now })
+      .set({ status: 'closed', endedAt: now })
       .where(and(eq(escalations.id, id), inArray(escalations.status, ['ringing', 'accepted'])))
       .returning({ id: escalations.id });
     if (rows.length > 0) await notifyEscalationChanged(tx, id);
@@ -168,7 +170,7 @@ export async function declineEscalation(
 }
 
 /**
- * The sweeper: offers of calls that ended are `cancelled`; offers past their countdown are
+ * The sweeper: offers of calls that ended are `closed` (if the end's own transaction did not); offers past their countdown are
  * `expired` and the assistant carries on.
  */
 export async function expireEscalations(deps: AppDeps, now: Date): Promise<number> {

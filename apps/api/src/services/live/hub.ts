@@ -1,6 +1,7 @@
 import type { DatabaseHandle, Listening } from '@voicedesk/db';
 import { errorFacts } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
+import { readCallbackRequest } from '../callbacks/callback-requests.ts';
 import { availableStaffOf } from '../escalations/availability.ts';
 import { readEscalation } from '../escalations/query.ts';
 import { LIVE_CHANNEL, type LiveNotice, parseLiveNotice } from './notify.ts';
@@ -18,9 +19,11 @@ import {
  * `resync`: events may have been lost (too many to replay): reload GET /v1/live/calls.
  * `offer` / `offer_closed`: an escalation rings for available staff / stopped ringing. They are
  * not replayed: a client that reconnects reloads GET /v1/escalations.
+ * `callback`: a callback request was stored, claimed or closed (not replayed either: reload
+ * GET /v1/callback-requests).
  */
 export interface LiveEvent {
-  type: 'call' | 'segment' | 'resync' | 'offer' | 'offer_closed';
+  type: 'call' | 'segment' | 'resync' | 'offer' | 'offer_closed' | 'callback';
   /** When the row was stored, in ms since the epoch: what a client resumes from (Last-Event-ID). */
   id: string | undefined;
   /** The call's site; undefined for `resync`, which goes to everyone. */
@@ -101,6 +104,17 @@ export function createLiveHub(database: DatabaseHandle, logger: Logger): LiveHub
     if (subscribers.size === 0) return;
     if (notice.kind === 'escalation') {
       await handleEscalation(notice.escalationId);
+      return;
+    }
+    if (notice.kind === 'callback') {
+      const callbackRequest = await readCallbackRequest(database.db, notice.callbackRequestId);
+      if (!callbackRequest) return;
+      emit({
+        type: 'callback',
+        id: undefined,
+        siteId: callbackRequest.siteId,
+        data: JSON.stringify({ callbackRequest }),
+      });
       return;
     }
     if (notice.kind === 'call') {

@@ -13,6 +13,7 @@ const noticeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('call'), callId: z.string().uuid() }),
   z.object({ kind: z.literal('segment'), callId: z.string().uuid(), seqs: z.array(z.number().int()).min(1) }),
   z.object({ kind: z.literal('escalation'), escalationId: z.string().uuid() }),
+  z.object({ kind: z.literal('callback'), callbackRequestId: z.string().uuid() }),
 ]);
 export type LiveNotice = z.infer<typeof noticeSchema>;
 
@@ -41,6 +42,11 @@ export function notifyCallChanged(db: Executor, callId: string): Promise<void> {
 /** An escalation was offered, or it stopped ringing (accepted, declined by all, expired). */
 export function notifyEscalationChanged(db: Executor, escalationId: string): Promise<void> {
   return notify(db, { kind: 'escalation', escalationId });
+}
+
+/** A callback request was stored, claimed or closed. */
+export function notifyCallbackChanged(db: Executor, callbackRequestId: string): Promise<void> {
+  return notify(db, { kind: 'callback', callbackRequestId });
 }
 
 /** Segments of a call were stored (only the ones actually inserted, not replays). */
