@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readWav, resample, rms } from '../audio/wav.ts';
 import { type ModelDouble, startModelDouble } from './model-double.ts';
-import { FIXTURES_DIR } from './script.ts';
+import { FIXTURES_DIR, type Reply } from './script.ts';
 
 type Generation = llm.GenerationCreatedEvent;
 
@@ -224,7 +224,7 @@ describe('model double HTTP routes (pipeline mode)', () => {
     double = await startModelDouble({
       script: {
         ...script,
-        turns: [{ ...script.turns[1], afterTool: 'Bye now.' } as (typeof script.turns)[1]],
+        turns: [{ ...script.turns[1], afterTool: 'Bye now.' } as Reply],
         asked: [{ text: 'Asked words.' }],
       },
     });
