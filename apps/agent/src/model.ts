@@ -112,5 +112,12 @@ export function buildSideStt(voiceConfig: AgentConfig['voice'], assistant: Assis
     model: voiceConfig.sttModel,
     language: baseLanguage(assistant.language),
     useRealtime: true,
+    // The session's silence window, so a pause splits staff speech where it splits the visitor's.
+    turnDetection: {
+      type: 'server_vad',
+      threshold: 0.5,
+      prefix_padding_ms: 300,
+      silence_duration_ms: SERVER_VAD_SILENCE_MS,
+    },
   });
 }
