@@ -143,8 +143,11 @@ async function listenToAssistant(url: string, token: string) {
     if (track.kind !== TrackKind.KIND_AUDIO || Number(participant.kind) !== AGENT_KIND) return;
     void (async () => {
       try {
-        for await (const frame of new AudioStream(track, { sampleRate: 48_000, numChannels: 1 })) {
-          frames.push({ at: Date.now(), rms: rms(frame.data) });
+        const reader = new AudioStream(track, { sampleRate: 48_000, numChannels: 1 }).getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          frames.push({ at: Date.now(), rms: rms(value.data) });
         }
       } catch {
         // the room went away
