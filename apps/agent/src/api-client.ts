@@ -11,7 +11,14 @@ export interface InternalApi {
   timeoutMs?: number;
 }
 
-export type InternalRoute = 'assistant' | 'segments' | 'metrics' | 'witness' | 'end';
+export type InternalRoute =
+  | 'assistant'
+  | 'segments'
+  | 'metrics'
+  | 'witness'
+  | 'end'
+  | 'escalations'
+  | 'callback-requests';
 
 export type SendOutcome =
   | { kind: 'ok'; status: number; body: unknown }
@@ -132,6 +139,30 @@ export async function sendInternal(
     return unanswered(error);
   }
   return classifyAnswer(res);
+}
+
+/**
+ * One request the visitor is waiting on (a tool call): retried like the reports, but only a few
+ * times and briefly, because the assistant has to answer something. Ends with the last outcome.
+ */
+export async function sendWithRetry(
+  api: InternalApi,
+  callId: string,
+  route: InternalRoute,
+  body: unknown,
+  options: { attempts?: number; maxDelayMs?: number; logger: AgentLogger; signal?: AbortSignal },
+): Promise<SendOutcome> {
+  const attempts = options.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await sendInternal(api, callId, route, body, options.signal);
+    if (outcome.kind !== 'retry' || attempt >= attempts || options.signal?.aborted) return outcome;
+    const delay = Math.min(outcome.retryAfterMs ?? backoffDelay(attempt), options.maxDelayMs ?? 2_000);
+    options.logger.warn(
+      { callId, route, attempt, status: outcome.status, detail: outcome.detail, delayMs: delay },
+      'API did not take a request, retrying',
+    );
+    await sleep(delay, options.signal);
+  }
 }
 
 export class AssistantConfigError extends Error {

@@ -3,7 +3,7 @@ import type { Segment } from '@voicedesk/core';
 import type { AgentLogger } from './logger.ts';
 import { msFromSeconds } from './metrics-mapping.ts';
 import type { Reporter } from './reporter.ts';
-import { SpokenOrder } from './spoken-order.ts';
+import { type Speaker, SpokenOrder } from './spoken-order.ts';
 import { type SpeechOutcome, TurnTracker, type VoiceMode } from './turn-tracker.ts';
 
 export interface CallCollectorOptions {
@@ -18,7 +18,17 @@ export interface CallCollectorOptions {
   releaseIntervalMs?: number;
 }
 
+/**
+ * Speech the worker transcribes with its own streams, outside the voice session: the staff
+ * member, and the visitor while staff hold the call (the session hears nobody then).
+ */
+export type HeardSpeech =
+  | { type: 'started' | 'ended'; speaker: Speaker; at: number }
+  | { type: 'final'; speaker: Speaker; at: number; text: string; language?: string };
+
 export interface CallCollector {
+  /** Places speech transcribed outside the session among the session's, in spoken order. */
+  heard(speech: HeardSpeech): void;
   /** Hands every held segment and pending turn metric to the reporter; call once, at job end. */
   drain(): void;
 }
@@ -151,6 +161,18 @@ export function attachCallCollector(session: voice.AgentSession, opts: CallColle
   );
 
   return {
+    heard: guard('heard', (speech: HeardSpeech) => {
+      if (speech.type === 'final') {
+        order.add({
+          speaker: speech.speaker,
+          text: speech.text,
+          at: speech.at,
+          language: speech.language ?? opts.language,
+          source: 'stt',
+        });
+      } else if (speech.type === 'started') order.speechStarted(speech.speaker, speech.at);
+      else order.speechEnded(speech.speaker, speech.at);
+    }),
     drain() {
       clearInterval(timer);
       release(order.drain());

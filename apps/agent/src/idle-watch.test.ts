@@ -31,6 +31,21 @@ describe('IdleWatch', () => {
     expect(steps).toEqual(['check_in', 'give_up']);
   });
 
+  it('counts nothing while staff hold the call, and starts over when they hand it back', () => {
+    watch.agentState('listening');
+    vi.advanceTimersByTime(30_000);
+    expect(steps).toEqual(['check_in']);
+    watch.hold(true);
+    vi.advanceTimersByTime(300_000);
+    expect(steps).toEqual(['check_in']);
+    watch.hold(false);
+    vi.advanceTimersByTime(29_999);
+    expect(steps).toEqual(['check_in']);
+    // A fresh stretch: a check-in again, not the goodbye the earlier check-in would lead to.
+    vi.advanceTimersByTime(1);
+    expect(steps).toEqual(['check_in', 'check_in']);
+  });
+
   it('starts over when the visitor speaks after the check-in', () => {
     watch.agentState('listening');
     vi.advanceTimersByTime(30_000);

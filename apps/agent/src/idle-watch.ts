@@ -15,6 +15,7 @@ export class IdleWatch {
   #visitorPresent = false;
   #checkedIn = false;
   #stopped = false;
+  #held = false;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -39,13 +40,29 @@ export class IdleWatch {
     this.#update();
   }
 
+  /**
+   * While staff hold the call the assistant is quiet on purpose: silence is theirs, not idle.
+   * Released, the count starts over.
+   */
+  hold(held: boolean): void {
+    this.#held = held;
+    if (!held) this.#checkedIn = false;
+    this.#update();
+  }
+
   stop(): void {
     this.#stopped = true;
     this.#update();
   }
 
   #quiet(): boolean {
-    return !this.#stopped && this.#visitorPresent && this.#agent === 'listening' && this.#user !== 'speaking';
+    return (
+      !this.#stopped &&
+      !this.#held &&
+      this.#visitorPresent &&
+      this.#agent === 'listening' &&
+      this.#user !== 'speaking'
+    );
   }
 
   #update(): void {

@@ -16,6 +16,8 @@ import { fetchAssistantConfig, type InternalApi } from './api-client.ts';
 import { ASSISTANT_JOB_ATTRIBUTE, watchForNewerAssistant } from './assistant-claim.ts';
 import { attachCallCollector, type CallCollector } from './call-collector.ts';
 import { callIdForJob } from './dispatch.ts';
+import { askForPerson, saveCallbackRequest } from './escalation-requests.ts';
+import { Handoff } from './handoff.ts';
 import { IdleWatch } from './idle-watch.ts';
 import {
   estimateSpeechMs,
@@ -25,10 +27,12 @@ import {
   TIME_LIMIT_GOODBYE,
 } from './instructions.ts';
 import { errorFacts, frameworkLogger } from './logger.ts';
-import { buildVoiceModel, SERVER_VAD_SILENCE_MS, type VoiceModel } from './model.ts';
+import { buildSideStt, buildVoiceModel, SERVER_VAD_SILENCE_MS, type VoiceModel } from './model.ts';
 import { Reporter } from './reporter.ts';
+import { watchRoomPhase } from './room-phase.ts';
 import { attachRoomWitness } from './room-witness.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
+import { SideTranscription } from './side-transcription.ts';
 import { SupportAgent } from './support-agent.ts';
 
 /** What prewarm leaves in each job process: the Silero VAD, in pipeline mode only. */
@@ -345,12 +349,69 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     logger.warn({ recoverable: ev.error.recoverable, type: ev.error.type }, 'voice session error');
   });
 
+  const trySay = (what: string, say: () => void) => {
+    try {
+      say();
+    } catch (error) {
+      logger.warn(errorFacts(error), `could not say the ${what}`);
+    }
+  };
+
+  // Staff, and the visitor while staff hold the call, are transcribed outside the session.
+  let handoff: Handoff | undefined;
+  const side = new SideTranscription({
+    room: ctx.room,
+    visitorIdentity: visitorId,
+    stt: buildSideStt(config.voice, assistant),
+    onSpeech: (speech) => {
+      collector?.heard(speech);
+      handoff?.heard(speech);
+    },
+    logger,
+  });
+  ctx.addShutdownCallback(() => side.close());
+  const agent = new SupportAgent(assistant, {
+    endCall: {
+      onGoodbye: () => holdVisitorInput(startedSession),
+      onEndCall: () => requestEnd('assistant_ended'),
+    },
+    transfer: {
+      askForPerson: (reason) =>
+        handoff ? handoff.askForPerson(reason) : Promise.resolve({ kind: 'failed' as const }),
+    },
+    callback: {
+      saveCallback: (details) => saveCallbackRequest(api, callId, details, logger),
+      onGoodbye: () => holdVisitorInput(startedSession),
+      onEndCall: () => requestEnd('callback_requested'),
+    },
+  });
+  // Staff hold the call: idle silence is theirs, and the time limit waits for the assistant's turn.
+  let held = false;
+  let limitReached = false;
+  const onHold = (isHeld: boolean) => {
+    held = isHeld;
+    idle?.hold(isHeld);
+    if (isHeld || !limitReached || endReason || finishing) return;
+    trySay('time limit goodbye', () => sayGoodbye(startedSession, model, TIME_LIMIT_GOODBYE));
+    requestEnd('max_duration', END_GRACE_MS);
+  };
+  handoff = new Handoff({
+    session: startedSession,
+    agent,
+    side,
+    askForPerson: (reason) => askForPerson(api, callId, reason, logger),
+    onHold,
+    ending: () => endReason !== null || finishing || limitReached,
+    logger,
+  });
+  const phases = handoff;
+  startedSession.on(voice.AgentSessionEventTypes.SpeechCreated, (ev: voice.SpeechCreatedEvent) =>
+    phases.speechCreated(ev.speechHandle),
+  );
+
   try {
     await session.start({
-      agent: new SupportAgent(assistant, {
-        onGoodbye: () => holdVisitorInput(startedSession),
-        onEndCall: () => requestEnd('assistant_ended'),
-      }),
+      agent,
       room: ctx.room,
       // Audio from the visitor only: no typed input (it would bypass the transcript) and no
       // staff or recorder audio as the assistant's input. closeOnDisconnect off: the job tells a
@@ -367,6 +428,10 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     return;
   }
 
+  // The phase the API wrote into the room (a restarted job may join a call staff already hold).
+  const phaseWatch = watchRoomPhase(ctx.room, (state, initial) => void phases.apply(state, initial));
+  ctx.addShutdownCallback(async () => phaseWatch.stop());
+
   const visitor = await withTimeout(ctx.waitForParticipant(visitorId), VISITOR_JOIN_TIMEOUT_MS).catch(
     () => null, // the room went away while waiting: the job is already closing
   );
@@ -380,14 +445,6 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   // The API counts the call's length from here (assistant and visitor both present).
   const bothPresentAt = Date.now();
 
-  const trySay = (what: string, say: () => void) => {
-    try {
-      say();
-    } catch (error) {
-      logger.warn(errorFacts(error), `could not say the ${what}`);
-    }
-  };
-
   // Timed from the limit backwards: the goodbye starts early enough to be heard before it, and
   // the end request leaves by the limit whatever the goodbye's state.
   const endBy = bothPresentAt + assistant.maxCallSeconds * 1000 - END_REQUEST_MARGIN_MS;
@@ -395,6 +452,12 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   later(Math.max(0, endBy - goodbyeLeadMs - Date.now()), () => {
     logger.info({ maxCallSeconds: assistant.maxCallSeconds }, 'call nearing its maximum length');
     if (endReason || finishing) return;
+    if (held) {
+      // The limit is the assistant's: a staff member is not cut off mid-sentence. The goodbye
+      // comes when the call is handed back.
+      limitReached = true;
+      return;
+    }
     trySay('time limit goodbye', () => sayGoodbye(startedSession, model, TIME_LIMIT_GOODBYE));
     requestEnd('max_duration', Math.max(0, endBy - Date.now()));
   });
@@ -403,7 +466,8 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   if (finishing) return;
   // A resumed call (another assistant served it before this job) carries on without a second
   // greeting: the visitor is mid-conversation, and the history is already in the context.
-  if (!assistant.resumed) greet(startedSession, model, assistant.greeting);
+  // Nor while staff hold the call (a job restarted mid hand-off).
+  if (!assistant.resumed && !phases.quiet) greet(startedSession, model, assistant.greeting);
   logger.info(
     {
       mode: model.mode,
@@ -426,6 +490,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     requestEnd('idle');
   });
   const watch = idle;
+  watch.hold(held);
   startedSession.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev: voice.AgentStateChangedEvent) =>
     watch.agentState(ev.newState),
   );

@@ -98,3 +98,26 @@ export function buildVoiceModel(
     },
   };
 }
+
+/**
+ * The worker's own streaming transcription (side-transcription.ts): the voice session hears only
+ * the visitor, so the staff member (and the visitor while staff hold the call) are transcribed
+ * over the realtime transcription socket (`/realtime?intent=transcription`) of the same
+ * OpenAI-compatible base URL, with its server VAD, in both voice modes.
+ */
+export function buildSideStt(voiceConfig: AgentConfig['voice'], assistant: AssistantConfig): openai.STT {
+  return new openai.STT({
+    baseURL: voiceConfig.baseUrl,
+    apiKey: voiceConfig.apiKey,
+    model: voiceConfig.sttModel,
+    language: baseLanguage(assistant.language),
+    useRealtime: true,
+    // The session's silence window, so a pause splits staff speech where it splits the visitor's.
+    turnDetection: {
+      type: 'server_vad',
+      threshold: 0.5,
+      prefix_padding_ms: 300,
+      silence_duration_ms: SERVER_VAD_SILENCE_MS,
+    },
+  });
+}

@@ -37,6 +37,23 @@ describe('SpokenOrder', () => {
     expect(seqs(order.release(T0 + 100))).toEqual(['2000000:Are you still there?', '2000001:Yes, sorry.']);
   });
 
+  it("places staff lines among the visitor's by when they were spoken, each speaker held for its own text", () => {
+    const order = new SpokenOrder();
+    const staff = 'staff:0194f3a2-7c1e-7d6b-9a55-1c2d3e4f5a6b' as const;
+    order.speechStarted(staff, T0);
+    order.speechEnded(staff, T0 + 1500);
+    order.speechStarted('visitor', T0 + 2000);
+    order.speechEnded('visitor', T0 + 3000);
+    order.add({ speaker: 'visitor', text: 'My order is late.', at: T0 + 3200, source: 'stt' });
+    expect(order.release(T0 + 3300)).toEqual([]); // the staff member's words are still owed
+    order.add({ speaker: staff, text: 'Hello, this is Ana.', at: T0 + 3400, source: 'stt' });
+    const released = order.release(T0 + 3500);
+    expect(released.map((s) => [s.seq, s.speaker, s.text])).toEqual([
+      [0, staff, 'Hello, this is Ana.'],
+      [1, 'visitor', 'My order is late.'],
+    ]);
+  });
+
   it('puts a barge-in after the reply it interrupted', () => {
     const order = new SpokenOrder();
     order.speechStarted('ai', T0);
@@ -49,7 +66,7 @@ describe('SpokenOrder', () => {
   });
 
   it('does not wait forever for speech whose text never comes', () => {
-    const order = new SpokenOrder({ graceMs: { visitor: 1000, ai: 1000 } });
+    const order = new SpokenOrder({ graceMs: { visitor: 1000, ai: 1000, staff: 1000 } });
     order.speechStarted('visitor', T0); // a cough: no transcript will arrive
     order.speechEnded('visitor', T0 + 300);
     order.add({ speaker: 'ai', text: 'Hello?', at: T0 + 900, startedAt: T0 + 500, source: 'realtime' });

@@ -1,6 +1,12 @@
 import type { Segment } from '@voicedesk/core';
 
-export type Speaker = 'visitor' | 'ai';
+/** `staff:<staffUserId>`: the staff member holding the call, transcribed by the worker's own stream. */
+export type Speaker = 'visitor' | 'ai' | `staff:${string}`;
+type SpeakerKind = 'visitor' | 'ai' | 'staff';
+
+function kindOf(speaker: Speaker): SpeakerKind {
+  return speaker === 'visitor' || speaker === 'ai' ? speaker : 'staff';
+}
 
 export interface FinalUtterance {
   speaker: Speaker;
@@ -31,7 +37,7 @@ interface Held {
 
 export interface SpokenOrderOptions {
   /** How long after speech ends its final text may still arrive (transcription, playout commit). */
-  graceMs?: Record<Speaker, number>;
+  graceMs?: Record<SpeakerKind, number>;
   /** Upper bound on holding any segment back, so a stuck speech cannot stall the transcript. */
   maxHoldMs?: number;
   /** Upper bound on a speech with no end seen (e.g. a state event that never came). */
@@ -53,12 +59,12 @@ export class SpokenOrder {
   #order = 0;
   #open: OpenSpeech[] = [];
   #held: Held[] = [];
-  readonly #graceMs: Record<Speaker, number>;
+  readonly #graceMs: Record<SpeakerKind, number>;
   readonly #maxHoldMs: number;
   readonly #maxOpenMs: number;
 
   constructor(options: SpokenOrderOptions = {}) {
-    this.#graceMs = options.graceMs ?? { visitor: 5_000, ai: 3_000 };
+    this.#graceMs = options.graceMs ?? { visitor: 5_000, ai: 3_000, staff: 5_000 };
     this.#maxHoldMs = options.maxHoldMs ?? 30_000;
     this.#maxOpenMs = options.maxOpenMs ?? 120_000;
     this.#nextSeq = options.firstSeq ?? 0;
@@ -72,7 +78,7 @@ export class SpokenOrder {
     const speech = this.#open.find((s) => s.speaker === speaker && s.endedAt === undefined);
     if (!speech) return;
     speech.endedAt = Math.max(at, speech.startedAt);
-    speech.expiresAt = speech.endedAt + this.#graceMs[speaker];
+    speech.expiresAt = speech.endedAt + this.#graceMs[kindOf(speaker)];
   }
 
   add(utterance: FinalUtterance): void {

@@ -2,6 +2,14 @@ import { llm, voice } from '@livekit/agents';
 import type { AssistantConfig } from '@voicedesk/core';
 import { buildInstructions } from './instructions.ts';
 import { type EndCallHooks, endCallTool } from './tools/end-call.ts';
+import { type CallbackHooks, requestCallbackTool } from './tools/request-callback.ts';
+import { type TransferHooks, transferToHumanTool } from './tools/transfer-to-human.ts';
+
+export interface SupportAgentHooks {
+  endCall: EndCallHooks;
+  transfer: TransferHooks;
+  callback: CallbackHooks;
+}
 
 /**
  * What was said before this job took the call (a resumed call, after a LiveKit node died):
@@ -15,12 +23,19 @@ export function resumedChatContext(history: AssistantConfig['history']): llm.Cha
   return ctx;
 }
 
-/** The site's assistant: its own instructions behind a fixed safety preamble, and one tool. */
+/**
+ * The site's assistant: its own instructions behind a fixed safety preamble, and its tools (end
+ * the call, hand it to a person, take a callback request).
+ */
 export class SupportAgent extends voice.Agent {
-  constructor(assistant: AssistantConfig, endCall: EndCallHooks) {
+  constructor(assistant: AssistantConfig, hooks: SupportAgentHooks) {
     super({
       instructions: buildInstructions(assistant),
-      tools: [endCallTool(endCall)],
+      tools: [
+        endCallTool(hooks.endCall),
+        transferToHumanTool(hooks.transfer),
+        requestCallbackTool(hooks.callback),
+      ],
       ...(assistant.resumed ? { chatCtx: resumedChatContext(assistant.history) } : {}),
     });
   }

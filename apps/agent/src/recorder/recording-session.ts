@@ -39,7 +39,8 @@ export interface RecordingSessionOptions {
 /** Pages of at most a second: a chunk is cut within a second of its interval. */
 const MAX_PAGE_SECONDS = 1;
 
-function sideOf(participant: Participant): Side | null {
+/** Visitor left; assistant and staff right (all three voices are recorded); recorders not at all. */
+export function sideOf(participant: Pick<Participant, 'identity' | 'kind'>): Side | null {
   const kind = participantKindOf(participant.identity, participant.kind === ParticipantKind.AGENT);
   if (kind === 'recorder') return null;
   return kind === 'visitor' ? 'left' : 'right';

@@ -1,12 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pcm24k } from './audio-cache.ts';
-import { audioFor, type DoubleScript, replyForTurn } from './script.ts';
+import { askedReply, audioFor, type DoubleScript, type Reply, replyForTurn } from './script.ts';
 
 /** Counters shared by the pipeline routes: the n-th transcription answers the n-th turn. */
 export interface PipelineState {
   transcriptions: number;
   completions: number;
+  /** Visitor turns a completion has answered; a completion beyond them is the agent's own ask. */
+  answered?: number;
+  asked?: number;
+}
+
+type ChatRequest = { stream?: boolean; model?: string; messages?: { role?: string }[] };
+
+/** The greeting first; after a tool's output its `afterTool`; then the turn or an asked reply. */
+function nextCompletion(script: DoubleScript, state: PipelineState, request: ChatRequest): Reply {
+  const n = state.completions++;
+  if (n === 0) return script.greeting;
+  const turn = Math.max(0, state.transcriptions - 1);
+  if (request.messages?.at(-1)?.role === 'tool') {
+    return { text: replyForTurn(script, turn).afterTool ?? 'Thank you for calling. Goodbye!' };
+  }
+  if (state.transcriptions <= (state.answered ?? 0)) {
+    state.asked = (state.asked ?? 0) + 1;
+    return askedReply(script, state.asked - 1);
+  }
+  state.answered = state.transcriptions;
+  return replyForTurn(script, turn);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -37,10 +58,8 @@ export async function handlePipelineRoute(
   }
 
   if (req.method === 'POST' && path === '/v1/chat/completions') {
-    const request = JSON.parse(body.toString('utf8') || '{}') as { stream?: boolean; model?: string };
-    // The first completion is the greeting; later ones answer the visitor's turns in order.
-    const n = state.completions++;
-    const reply = n === 0 ? script.greeting : replyForTurn(script, Math.max(0, state.transcriptions - 1));
+    const request = JSON.parse(body.toString('utf8') || '{}') as ChatRequest;
+    const reply = nextCompletion(script, state, request);
     const id = `chatcmpl-${randomUUID()}`;
     const base = {
       id,

@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readWav, resample, rms } from '../audio/wav.ts';
 import { type ModelDouble, startModelDouble } from './model-double.ts';
-import { FIXTURES_DIR } from './script.ts';
+import { FIXTURES_DIR, type Reply } from './script.ts';
 
 type Generation = llm.GenerationCreatedEvent;
 
@@ -171,6 +171,19 @@ describe('model double against the real OpenAI Realtime plugin', () => {
     expect(heard.rms).toBeGreaterThan(1_000);
   });
 
+  it('answers a reply the agent asks for on its own (nothing of the visitor unanswered) from `asked`', async () => {
+    double = await startModelDouble({
+      script: { ...script, asked: [{ text: "I'm back with you." }] },
+    });
+    const session = realtimeSession(double.url);
+    await drain(await session.generateReply('Greet the caller'));
+    const first = await drain(await session.generateReply('Tell the caller you are back.'));
+    const second = await drain(await session.generateReply('Offer more help.'));
+    expect(first.text).toBe("I'm back with you.");
+    // Past the list: the generic reply, never the last turn's tool call again.
+    expect(second.text).toBe('Sure, I can help with that. Could you tell me a little more?');
+  });
+
   it('holds the first audio back by the configured model latency', async () => {
     double = await startModelDouble({ script, latencyMs: 400 });
     const session = realtimeSession(double.url);
@@ -205,5 +218,81 @@ describe('model double HTTP routes (pipeline mode)', () => {
     });
     const pcm = new Int16Array(await speech.arrayBuffer());
     expect(rms(pcm)).toBeGreaterThan(1_000);
+  });
+
+  it("answers a tool's output with the turn's afterTool words, and an ask beyond the turns from `asked`", async () => {
+    double = await startModelDouble({
+      script: {
+        ...script,
+        turns: [{ ...script.turns[1], afterTool: 'Bye now.' } as Reply],
+        asked: [{ text: 'Asked words.' }],
+      },
+    });
+    const client = new OpenAI({ baseURL: double.url, apiKey: 'test' });
+    const complete = async (messages: OpenAI.ChatCompletionMessageParam[]) => {
+      const res = await client.chat.completions.create({ model: 'x', messages });
+      return res.choices[0]?.message;
+    };
+    await complete([{ role: 'user', content: 'hi' }]); // the greeting
+    const file = new File([new Uint8Array(100)], 'a.wav', { type: 'audio/wav' });
+    await client.audio.transcriptions.create({ model: 'x', file });
+    const call = await complete([{ role: 'user', content: 'Bye' }]);
+    expect(call?.tool_calls?.[0]).toMatchObject({ function: { name: 'end_call' } });
+    const after = await complete([
+      { role: 'user', content: 'Bye' },
+      { role: 'assistant', tool_calls: call?.tool_calls ?? [] },
+      { role: 'tool', tool_call_id: call?.tool_calls?.[0]?.id ?? '', content: 'ok' },
+    ]);
+    expect(after?.content).toBe('Bye now.');
+    expect((await complete([{ role: 'system', content: 'say you are back' }]))?.content).toBe('Asked words.');
+  });
+});
+
+describe('model double streaming transcription (the worker transcribing staff)', () => {
+  /** The visitor fixture's speech then a second of silence, as 10 ms frames at 48 kHz. */
+  async function utteranceFrames() {
+    const { AudioFrame } = await import('@livekit/rtc-node');
+    const wav = readWav(`${FIXTURES_DIR}visitor-1.wav`);
+    const pcm = resample(wav.samples, wav.sampleRate, 48_000);
+    const frames = [];
+    for (const part of [pcm, new Int16Array(48_000)]) {
+      for (let i = 0; i + 480 <= part.length; i += 480) {
+        frames.push(new AudioFrame(part.slice(i, i + 480), 48_000, 1, 480));
+      }
+    }
+    return frames;
+  }
+
+  it("transcribes each utterance of the plugin's realtime STT stream from the script, then the default, and never answers", async () => {
+    double = await startModelDouble({ script: { ...script, streamTranscripts: ['Hello, this is Ana.'] } });
+    const { stt } = await import('@livekit/agents');
+    const transcriber = new openai.STT({
+      baseURL: double.url,
+      apiKey: 'test',
+      model: 'gpt-4o-mini-transcribe',
+      language: 'en',
+      useRealtime: true,
+    });
+    const stream = transcriber.stream();
+    sessions.push({ close: async () => stream.close() });
+    const frames = await utteranceFrames();
+    const events: string[] = [];
+    const finals: string[] = [];
+    const reading = (async () => {
+      for await (const ev of stream) {
+        events.push(stt.SpeechEventType[ev.type] ?? String(ev.type));
+        if (ev.type === stt.SpeechEventType.FINAL_TRANSCRIPT) finals.push(ev.alternatives?.[0]?.text ?? '');
+        if (finals.length === 2) break;
+      }
+    })();
+    for (const frame of [...frames, ...frames]) stream.pushFrame(frame);
+    await reading;
+    expect(finals).toEqual(['Hello, this is Ana.', 'staff utterance 2']);
+    // Speech bounds come before each final, so the worker can place the utterance in the call.
+    expect(events.slice(0, 3)).toEqual(['START_OF_SPEECH', 'END_OF_SPEECH', 'FINAL_TRANSCRIPT']);
+    expect(double.transcriptionSessions).toHaveLength(1);
+    expect(double.transcriptionSessions[0]?.model).toBe('gpt-4o-mini-transcribe');
+    expect(double.stats.responses).toBe(0);
+    expect(double.sessions).toHaveLength(0);
   });
 });

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { handlePipelineRoute, type PipelineState } from './http-routes.ts';
 import { RealtimeSession, type RealtimeSessionInfo } from './realtime-session.ts';
-import { type DoubleScript, defaultDemoScript } from './script.ts';
+import { type DoubleScript, defaultDemoScript, streamTranscript } from './script.ts';
+import { TranscriptionSession, type TranscriptionSessionInfo } from './transcription-session.ts';
 
 export interface ModelDouble {
   /** The base URL to give the OpenAI plugin (ends in /v1). */
@@ -11,7 +12,9 @@ export interface ModelDouble {
   port: number;
   vadSilenceMs: number;
   sessions: RealtimeSessionInfo[];
-  stats: { responses: number } & PipelineState;
+  /** Streaming transcription sessions (`/v1/realtime?intent=transcription`), in connection order. */
+  transcriptionSessions: TranscriptionSessionInfo[];
+  stats: { responses: number; streamTranscripts: number } & PipelineState;
   setScript(script: DoubleScript): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -29,7 +32,8 @@ export async function startModelDouble(
   let latencyMs = opts.latencyMs ?? 0;
   const silenceMs = opts.silenceMs ?? 500;
   const sessions: RealtimeSessionInfo[] = [];
-  const stats = { responses: 0, transcriptions: 0, completions: 0 };
+  const transcriptionSessions: TranscriptionSessionInfo[] = [];
+  const stats = { responses: 0, transcriptions: 0, completions: 0, streamTranscripts: 0 };
 
   const server = createServer((req, res) => {
     handlePipelineRoute(req, res, script, stats, latencyMs).catch((err: unknown) => {
@@ -46,6 +50,18 @@ export async function startModelDouble(
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      if (url.searchParams.get('intent') === 'transcription') {
+        const transcription = new TranscriptionSession(
+          ws,
+          {
+            defaultSilenceMs: silenceMs,
+            nextTranscript: () => streamTranscript(script, stats.streamTranscripts++),
+          },
+          url.searchParams.get('model'),
+        );
+        transcriptionSessions.push(transcription.info);
+        return;
+      }
       const session = new RealtimeSession(
         ws,
         {
@@ -74,6 +90,7 @@ export async function startModelDouble(
     port,
     vadSilenceMs: silenceMs,
     sessions,
+    transcriptionSessions,
     stats,
     setScript: (s) => {
       script = s;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { pcm24k, REALTIME_RATE } from './audio-cache.ts';
 import { EnergyVad } from './energy-vad.ts';
-import { audioFor, type DoubleScript, FIXTURES_DIR, type Reply, replyForTurn } from './script.ts';
+import { askedReply, audioFor, type DoubleScript, FIXTURES_DIR, type Reply, replyForTurn } from './script.ts';
 
 export interface DoubleControls {
   script(): DoubleScript;
@@ -55,6 +55,9 @@ export class RealtimeSession {
   private greeted = false;
   /** User turns the client put in the conversation itself (a resumed call's history). */
   private historyTurns = 0;
+  /** User turns (history included) a reply has answered; a request beyond them is "asked". */
+  private answeredTurns = 0;
+  private askedReplies = 0;
   private lastItemId: string | null = null;
   private active: { id: string; cancelled: boolean } | undefined;
   private pendingTool: Reply | undefined;
@@ -96,7 +99,7 @@ export class RealtimeSession {
         if (turn && typeof turn === 'object') {
           const t = turn as Json;
           if (typeof t.silence_duration_ms === 'number') this.vad.silenceMs = t.silence_duration_ms;
-          if (t.create_response === false) this.createResponse = false;
+          if (typeof t.create_response === 'boolean') this.createResponse = t.create_response;
         }
         this.send({ type: 'session.updated', session: { id: this.info.id, ...session } });
         return;
@@ -135,7 +138,11 @@ export class RealtimeSession {
         if (item.type === 'function_call_output') this.pendingToolOutput = true;
         // History handed over by a resumed call: the script goes on after the turns it holds.
         if (item.type === 'message' && item.role === 'user') this.historyTurns++;
-        if (item.type === 'message' && item.role === 'assistant') this.greeted = true;
+        if (item.type === 'message' && item.role === 'assistant') {
+          this.greeted = true;
+          // An assistant line in handed-over history answers the user lines before it.
+          this.answeredTurns = this.historyTurns + this.info.userTurns;
+        }
         return;
       }
       case 'conversation.item.delete':
@@ -180,7 +187,15 @@ export class RealtimeSession {
     }
     const fixed = instructions ? exactWords(instructions) : undefined;
     if (fixed) return { reply: { text: fixed }, audio: FIXED_WORDS_AUDIO };
-    const turn = Math.max(0, this.historyTurns + this.info.userTurns - 1);
+    const heard = this.historyTurns + this.info.userTurns;
+    if (heard <= this.answeredTurns) {
+      // Nothing of the visitor's is left unanswered: the agent asks on its own (say you are back,
+      // offer a callback); answering the last turn again would repeat its tool call.
+      const reply = askedReply(script, this.askedReplies++);
+      return { reply, audio: audioFor(reply, 99) };
+    }
+    this.answeredTurns = heard;
+    const turn = Math.max(0, heard - 1);
     const reply = replyForTurn(script, turn);
     return { reply, audio: audioFor(reply, turn) };
   }
@@ -215,6 +230,7 @@ export class RealtimeSession {
     });
     if (this.createResponse) {
       this.greeted = true;
+      this.answeredTurns = turn + 1;
       await this.respond({ reply, audio: audioFor(reply, turn) }, undefined);
     }
   }
