@@ -92,5 +92,7 @@ describe('saveCallbackRequest', () => {
     ]);
     const result = await saveCallbackRequest(ended.api, CALL, details, ended.logger);
     expect(result).toBe('failed');
+    // An ended call never takes the request: asking again only delays the goodbye.
+    expect(ended.requests).toHaveLength(1);
   });
 });

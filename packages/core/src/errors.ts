@@ -45,6 +45,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const PERMANENT_REJECTION_CODES = [
   'validation_failed',
   'call_not_found',
+  // A hand-off or callback asked for once the call has ended (or before it connected).
+  'call_not_active',
   // The recorder's uploads: the call keeps no recording, or its recording was closed already.
   'recording_not_found',
   'recording_closed',
