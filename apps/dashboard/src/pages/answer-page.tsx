@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { Link, useLocation, useParams } from 'react-router';
+import { Link, useBlocker, useLocation, useParams } from 'react-router';
 import { ApiError, api, unwrap } from '../api/client.ts';
 import { useSiteNames } from '../api/queries.ts';
 import type { LiveSegment } from '../api/types.ts';
@@ -41,6 +41,23 @@ function useCallTranscript(callId: string) {
     },
     staleTime: Number.POSITIVE_INFINITY,
   });
+}
+
+/**
+ * While on a call, leaving the page (a link in the app, closing the tab) asks first: the page
+ * holds the call's connection, and a stray click would leave the visitor with the assistant.
+ */
+function useLeaveGuard(onCall: boolean) {
+  const blocker = useBlocker(
+    ({ currentLocation, nextLocation }) => onCall && currentLocation.pathname !== nextLocation.pathname,
+  );
+  useEffect(() => {
+    if (!onCall) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [onCall]);
+  return blocker;
 }
 
 function errorMessage(error: unknown): string {
@@ -131,6 +148,7 @@ function AnswerCall({ state, retry }: { state: AnswerState; retry: () => void })
           : phase === 'failed'
             ? 'Could not join the call.'
             : endedMessage(end ?? 'room_closed');
+  const blocker = useLeaveGuard(live);
   const actionError = handBack.error ?? endCall.error;
   const busy = handBack.isPending || endCall.isPending;
 
@@ -144,6 +162,22 @@ function AnswerCall({ state, retry }: { state: AnswerState; retry: () => void })
       </div>
       <div className="grid-2">
         <div className="stack">
+          {blocker.state === 'blocked' && (
+            <div className="alert" role="alertdialog" aria-label="Leave the call?">
+              <p>
+                Leave the call? The visitor stays on the line and the assistant takes it back if you do not
+                return within a few seconds. To pass it on properly, hand it back first.
+              </p>
+              <div className="actions">
+                <button type="button" className="primary" onClick={() => blocker.reset()}>
+                  Stay on the call
+                </button>
+                <button type="button" onClick={() => blocker.proceed()}>
+                  Leave the call
+                </button>
+              </div>
+            </div>
+          )}
           {phase === 'failed' && (
             <div className="alert" role="alert">
               <p>{describeError(joinError)}</p>
@@ -199,8 +233,8 @@ function AnswerCall({ state, retry }: { state: AnswerState; retry: () => void })
           ) : (
             phase === 'ended' && (
               <section className="card notice" aria-label="Call over">
-                <p>{endedMessage(end ?? 'room_closed')}</p>
                 <p>
+                  You are no longer in this call.{' '}
                   <Link to={`/calls/${call.callId}`}>Open the call’s record</Link>
                 </p>
               </section>
