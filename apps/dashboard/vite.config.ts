@@ -17,6 +17,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     // No modulepreload polyfill: it is an inline script, which the Content-Security-Policy refuses.
     modulePreload: { polyfill: false },
+    // The answer page's chunk is mostly livekit-client (~540 kB), loaded only to answer a call.
+    chunkSizeWarningLimit: 600,
     rollupOptions: {
       onwarn(warning, warn) {
         // React libraries mark modules "use client" for server components; a client bundle has no use for it.

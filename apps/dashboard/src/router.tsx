@@ -2,6 +2,7 @@ import { createBrowserRouter, Navigate } from 'react-router';
 import { AppLayout } from './components/app-layout.tsx';
 import { RequireAdmin, RequireSession } from './components/guards.tsx';
 import { CallDetailPage } from './pages/call-detail-page.tsx';
+import { CallbacksPage } from './pages/callbacks-page.tsx';
 import { CallsPage } from './pages/calls-page.tsx';
 import { FirstRunPage } from './pages/first-run-page.tsx';
 import { InviteAcceptPage } from './pages/invite-accept-page.tsx';
@@ -32,6 +33,12 @@ export function createAppRouter() {
           { path: 'calls', element: <CallsPage /> },
           { path: 'calls/:id', element: <CallDetailPage /> },
           { path: 'live', element: <LivePage /> },
+          { path: 'callbacks', element: <CallbacksPage /> },
+          {
+            // Its own chunk: livekit-client is loaded only when a staff member answers a call.
+            path: 'answer/:callId',
+            lazy: async () => ({ Component: (await import('./pages/answer-page.tsx')).AnswerPage }),
+          },
           {
             path: 'settings',
             element: (

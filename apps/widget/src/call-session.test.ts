@@ -20,6 +20,7 @@ class RoomDeletedAfterConnect extends EventEmitter {
 }
 
 const handlers = {
+  onRoomState: () => {},
   onConnected: () => {},
   onCaption: () => {},
   onAgentLevel: () => {},
@@ -40,5 +41,38 @@ describe('joinCall', () => {
       new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_000)),
     ]);
     expect(outcome).toBeInstanceOf(CallGoneError);
+  });
+});
+
+/** A room that joins at once, microphone and all, and whose metadata the test changes. */
+class JoinedRoom extends EventEmitter {
+  metadata: string | undefined = undefined;
+  localParticipant = { setMicrophoneEnabled: async () => {} };
+  remoteParticipants = new Map();
+  async connect(): Promise<void> {}
+  async disconnect(): Promise<void> {}
+  registerTextStreamHandler(): void {}
+  unregisterTextStreamHandler(): void {}
+  setMetadata(metadata: string) {
+    this.metadata = metadata;
+    this.emit(RoomEvent.RoomMetadataChanged, metadata);
+  }
+}
+
+describe('who the visitor talks to', () => {
+  it('follows the room metadata from the join on, once per change', async () => {
+    const fake = new JoinedRoom();
+    fake.metadata = '{"phase":"ai"}';
+    const seen: string[] = [];
+    await joinCall(fake as unknown as Room, { livekitUrl: 'ws://lk', token: 't' }, {} as HTMLElement, {
+      ...handlers,
+      onRoomState: (state) => seen.push(state.phase + (state.staffName ? `:${state.staffName}` : '')),
+    });
+    const escalationId = '0190a1b2-0000-7000-8000-000000000001';
+    fake.setMetadata(JSON.stringify({ phase: 'waiting_human', escalationId }));
+    fake.setMetadata(JSON.stringify({ phase: 'waiting_human', escalationId }));
+    fake.setMetadata(JSON.stringify({ phase: 'human', escalationId, staffName: 'Ana' }));
+    fake.setMetadata('garbage');
+    expect(seen).toEqual(['ai', 'waiting_human', 'human:Ana', 'ai']);
   });
 });

@@ -1,3 +1,4 @@
+import type { RoomState } from '@voicedesk/core';
 import {
   ConnectionError,
   ConnectionErrorReason,
@@ -8,6 +9,7 @@ import {
   RoomEvent,
   Track,
 } from 'livekit-client';
+import { readRoomState } from './room-state.ts';
 
 /** One step of the assistant's caption: the text of a segment so far, and whether it is over. */
 export interface Caption {
@@ -18,6 +20,8 @@ export interface Caption {
 }
 
 export interface CallHandlers {
+  /** Who the visitor talks to changed (the room metadata the API writes; issue 14). */
+  onRoomState(state: RoomState): void;
   onConnected(): void;
   onCaption(caption: Caption): void;
   onAgentLevel(level: number): void;
@@ -145,6 +149,19 @@ export async function joinCall(
     }
     if (segment === latest && text.trim()) handlers.onCaption({ segment, text, done: true });
   });
+  // The API rewrites the metadata on every phase change; a repeat (or a rewrite that changes
+  // nothing the visitor sees) is not announced again.
+  let shownState = '';
+  const showRoomState = (metadata: string | undefined) => {
+    const state = readRoomState(metadata);
+    const key = [state.phase, state.escalationId, state.outcome, state.staffName].join('|');
+    if (key === shownState) return;
+    shownState = key;
+    handlers.onRoomState(state);
+  };
+  room.on(RoomEvent.RoomMetadataChanged, (metadata) => {
+    if (established) showRoomState(metadata);
+  });
   // A dropped signalling socket is first resumed (SignalReconnecting), then fully restarted.
   room.on(RoomEvent.SignalReconnecting, () => handlers.onReconnecting());
   room.on(RoomEvent.Reconnecting, () => handlers.onReconnecting());
@@ -188,6 +205,7 @@ export async function joinCall(
   }
   established = true;
   handlers.onConnected();
+  showRoomState(room.metadata);
   return {
     async setMuted(muted) {
       await room.localParticipant.setMicrophoneEnabled(!muted);

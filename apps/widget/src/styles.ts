@@ -18,6 +18,7 @@ export const STYLES = `
 .panel { width: min(340px, calc(100vw - 40px)); background: #fff; color: #111; border-radius: 14px; padding: 16px;
   box-shadow: 0 10px 30px rgb(0 0 0 / 0.3); display: grid; gap: 10px; }
 .status { font-weight: 600; margin: 0; }
+.who { margin: 0; font-size: 14px; color: #374151; }
 .caption { min-height: 2.8em; margin: 0; color: #333; }
 .notice { margin: 0; font-size: 12px; color: #4b5563; }
 .row { display: flex; gap: 8px; align-items: center; }
@@ -27,7 +28,7 @@ export const STYLES = `
 .speaking { flex: none; width: 12px; height: 12px; border-radius: 50%; background: #9ca3af; transition: transform 120ms; }
 .speaking.on { background: #16a34a; transform: scale(1.3); }
 @media (prefers-reduced-motion: reduce) { .speaking { transition: none; } .speaking.on { transform: none; } }
-@media (prefers-color-scheme: dark) { .panel { background: #1f2937; color: #f9fafb; } .caption { color: #d1d5db; }
+@media (prefers-color-scheme: dark) { .panel { background: #1f2937; color: #f9fafb; } .caption, .who { color: #d1d5db; }
   .notice { color: #d1d5db; } .row button { background: #374151; color: #f9fafb; } }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -8,6 +8,7 @@ import {
 } from './api-client.ts';
 import type * as CallModule from './call-session.ts';
 import { errorText, STATE_TEXT } from './messages.ts';
+import { talkingTo } from './room-state.ts';
 import { STYLES } from './styles.ts';
 
 /** The call module's content-hashed file name, set at build time (vite.widget.config.ts). */
@@ -36,6 +37,7 @@ function mountWidget(tag: HTMLScriptElement) {
     <button class="launcher" type="button" aria-haspopup="dialog" aria-describedby="vd-notice">${STATE_TEXT.idle}</button>
     <div class="panel" role="dialog" aria-label="Voice support call" hidden>
       <p class="status" tabindex="-1"></p>
+      <p class="who" aria-live="polite" hidden></p>
       <p class="notice" id="vd-notice" hidden></p>
       <div class="row talk"><span class="speaking" aria-hidden="true"></span><p class="caption"></p></div>
       <div class="row controls">
@@ -61,6 +63,7 @@ function mountWidget(tag: HTMLScriptElement) {
   const talk = $<HTMLDivElement>('.talk');
   const again = $<HTMLButtonElement>('.again');
   const notice = $<HTMLParagraphElement>('.notice');
+  const who = $<HTMLParagraphElement>('.who');
 
   let state: State = 'idle';
   let call: StartedCall | undefined;
@@ -82,6 +85,7 @@ function mountWidget(tag: HTMLScriptElement) {
     launcher.hidden = next !== 'idle';
     const inCall = next === 'in-call' || next === 'reconnecting';
     controls.hidden = !inCall;
+    who.hidden = !inCall;
     // After a call the last caption stays readable; an error panel shows only its message.
     talk.hidden = !inCall && !(next === 'ended' && caption.textContent);
     again.textContent = next === 'error' ? 'Try again' : 'Call again';
@@ -107,6 +111,7 @@ function mountWidget(tag: HTMLScriptElement) {
     if (state !== 'idle' && state !== 'ended' && state !== 'error') return;
     caption.textContent = '';
     captionLog.textContent = '';
+    who.textContent = '';
     call = undefined;
     session = undefined;
     timer.textContent = '0:00';
@@ -136,6 +141,12 @@ function mountWidget(tag: HTMLScriptElement) {
       const [lk, first] = await Promise.all([module, minted]);
       let started = first;
       const handlers: CallModule.CallHandlers = {
+        onRoomState: (roomState) => {
+          // Who the visitor is talking to: the assistant, someone being found, or a person.
+          const text = talkingTo(roomState);
+          who.textContent = text;
+          emit('talking-to', { phase: roomState.phase, text });
+        },
         onConnected: () => {
           startedAt = Date.now();
           ticker = setInterval(() => {

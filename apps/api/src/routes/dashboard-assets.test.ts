@@ -107,6 +107,12 @@ describe('the dashboard’s Content-Security-Policy', () => {
     expect(csp).toContain("script-src 'self';");
   });
 
+  it('lets the answer page reach LiveKit’s signalling socket, and no other address of it', () => {
+    const csp = dashboardCsp({ kind: 'files', dir: '/data' }, 'wss://media.example.com/lk');
+    expect(csp).toContain("connect-src 'self' wss://media.example.com;");
+    expect(csp).not.toContain('/lk');
+  });
+
   it('names no other host when recordings stream from the API itself', () => {
     expect(dashboardCsp({ ...s3, publicEndpoint: undefined })).not.toMatch(/https?:/);
     expect(dashboardCsp({ kind: 'files', dir: '/data' })).not.toMatch(/https?:/);

@@ -35,8 +35,11 @@ function storeOrigins(storage: StorageConfig): string[] {
  * Everything the app loads comes from this origin: no CDN, no inline script or style, no
  * framing. Audio may come from the recording store; `blob:` is the waveform's decoded copy.
  */
-export function dashboardCsp(storage: StorageConfig): string {
+export function dashboardCsp(storage: StorageConfig, livekitPublicUrl?: string): string {
   const store = storeOrigins(storage).join(' ');
+  // Staff answer calls from the browser (issue 14): livekit-client's signalling WebSocket goes to
+  // the LiveKit URL visitors are given (media itself is WebRTC, which connect-src does not govern).
+  const livekit = livekitPublicUrl ? new URL(livekitPublicUrl).origin : '';
   const media = ["'self'", 'blob:', store].filter(Boolean).join(' ');
   return [
     "default-src 'self'",
@@ -44,7 +47,7 @@ export function dashboardCsp(storage: StorageConfig): string {
     "style-src 'self'",
     "img-src 'self' data:",
     `media-src ${media}`,
-    `connect-src ${["'self'", store].filter(Boolean).join(' ')}`,
+    `connect-src ${["'self'", store, livekit].filter(Boolean).join(' ')}`,
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
@@ -107,7 +110,10 @@ export const dashboardPageEntry = definePlainRoute({
       const asset = await loadBuiltAsset(DIST, INDEX);
       if (!asset) throw new AppError(404, 'not_found', 'the dashboard is not built: run npm run build');
       return send(c, asset, 'text/html; charset=utf-8', 'no-cache', {
-        'content-security-policy': dashboardCsp(c.get('deps').config.storage),
+        'content-security-policy': dashboardCsp(
+          c.get('deps').config.storage,
+          c.get('deps').config.livekit.publicUrl,
+        ),
         'referrer-policy': 'no-referrer',
         'x-frame-options': 'DENY',
       });

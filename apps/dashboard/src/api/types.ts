@@ -1,4 +1,6 @@
 import type { components, paths } from './openapi-types.ts';
+import type { ApiPaths } from './paths.ts';
+import type { CallbackRequestItem } from './pending-paths.ts';
 
 /**
  * Names for the API's shapes the pages use, all taken from the generated document
@@ -43,4 +45,17 @@ export interface LiveEvents {
   call: { call: Schemas['LiveCall'] };
   segment: { callId: string; segment: LiveSegment };
   resync: Record<string, never>;
+  /** A call rings for this user (signed in, available, of its site). */
+  offer: { escalation: Offer };
+  /** It stopped ringing for everyone: taken, declined by all, expired, or its call ended. */
+  offer_closed: { escalationId: string; callId: string; status: string };
+  /** A callback request was created, claimed or closed (issue 14 contract §3). */
+  callback: { callbackRequest: CallbackRequest };
 }
+
+/** A ringing escalation offered to staff (GET /v1/escalations, SSE `offer`). */
+export type Offer = Schemas['Escalation'];
+/** What accepting an offer gives: a token for that call's room only, kept in memory. */
+export type AcceptedCall = JsonOf<ApiPaths['/v1/escalations/{id}/accept']['post']['responses'][200]>;
+export type CallbackRequest = CallbackRequestItem;
+export type CallbackStatus = CallbackRequest['status'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveCall, LiveSegment } from '../api/types.ts';
-import { applyCallEvent, applySegmentEvent } from './live-calls.ts';
+import { applyCallEvent, applySegmentEvent, withSegment } from './live-calls.ts';
 
 const call = (id: string, status: LiveCall['status'] = 'connected'): LiveCall => ({
   id,
@@ -67,5 +67,14 @@ describe('the live page’s calls as events arrive', () => {
     calls = applySegmentEvent(calls, { callId: 'a', segment: line(4, '2026-11-25T10:00:01Z', 'second') });
     calls = applySegmentEvent(calls, { callId: 'a', segment: line(3, '2026-11-25T10:00:01Z', 'first') });
     expect(calls[0]?.segments.map((s) => s.text)).toEqual(['first', 'second']);
+  });
+});
+
+describe('one call’s transcript as lines arrive (the answer page)', () => {
+  it('adds a line once, in spoken order, and keeps the same list for a repeat', () => {
+    let lines = withSegment([], line(2, '2026-11-25T10:00:02Z'));
+    lines = withSegment(lines, line(1, '2026-11-25T10:00:01Z'));
+    expect(lines.map((s) => s.seq)).toEqual([1, 2]);
+    expect(withSegment(lines, line(2, '2026-11-25T10:00:02Z'))).toBe(lines);
   });
 });

@@ -31,8 +31,14 @@ export function applyCallEvent(calls: readonly LiveCall[], event: LiveEvents['ca
 export function applySegmentEvent(calls: readonly LiveCall[], event: LiveEvents['segment']): LiveCall[] {
   return calls.map((c) => {
     if (c.id !== event.callId) return c;
-    const key = segmentKey(event.segment);
-    if (c.segments.some((s) => segmentKey(s) === key)) return c;
-    return { ...c, segments: [...c.segments, event.segment].sort(bySpokenOrder) };
+    const segments = withSegment(c.segments, event.segment);
+    return segments === c.segments ? c : { ...c, segments };
   });
+}
+
+/** One call's transcript with a line added once, in spoken order (the same array if it was there). */
+export function withSegment(segments: LiveSegment[], segment: LiveSegment): LiveSegment[] {
+  const key = segmentKey(segment);
+  if (segments.some((s) => segmentKey(s) === key)) return segments;
+  return [...segments, segment].sort(bySpokenOrder);
 }

@@ -1,69 +1,38 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { useSiteNames } from '../api/queries.ts';
-import type { LiveCall, LiveEvents } from '../api/types.ts';
+import type { LiveCall } from '../api/types.ts';
+import { useLiveConnection, useLiveEvent, useLiveReload } from '../components/live-events.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
+import { useNow } from '../components/use-now.ts';
 import { useTitle } from '../components/use-title.ts';
 import { formatDuration } from '../lib/format.ts';
 import { speakerLabel, statusLabel } from '../lib/labels.ts';
 import { applyCallEvent, applySegmentEvent, segmentKey } from '../lib/live-calls.ts';
 
 const LIVE_KEY = ['live-calls'] as const;
-type Connection = 'connecting' | 'open' | 'reconnecting';
 
 /**
- * The live event stream, folded into the live calls' query data. EventSource reconnects by
- * itself; each time it (re)opens, and whenever the API sends `resync`, the list is fetched
- * again, so nothing missed while it was away stays missing.
+ * The tab's live event stream folded into the live calls' query data. Each time the stream
+ * (re)opens, and whenever the API sends `resync`, the list is fetched again, so nothing missed
+ * while it was away stays missing.
  */
-function useLiveEvents(): Connection {
+function useLiveCalls() {
   const queryClient = useQueryClient();
-  const [connection, setConnection] = useState<Connection>('connecting');
-  useEffect(() => {
-    const source = new EventSource('/v1/live/events');
-    const update = (fold: (calls: LiveCall[]) => LiveCall[]) =>
-      queryClient.setQueryData<LiveCall[]>(LIVE_KEY, (calls) => (calls ? fold(calls) : calls));
-    const parse = <K extends keyof LiveEvents>(e: MessageEvent): LiveEvents[K] | undefined => {
-      try {
-        return JSON.parse(String(e.data)) as LiveEvents[K];
-      } catch {
-        return undefined;
-      }
-    };
-    source.addEventListener('open', () => {
-      setConnection('open');
-      void queryClient.invalidateQueries({ queryKey: LIVE_KEY });
-    });
-    source.addEventListener('error', () => {
-      setConnection('reconnecting');
-      // A closed stream is not retried by the browser: the session may have ended.
-      if (source.readyState === EventSource.CLOSED)
-        void queryClient.invalidateQueries({ queryKey: ['session'] });
-    });
-    source.addEventListener('call', (e) => {
-      const event = parse<'call'>(e);
-      if (event) update((calls) => applyCallEvent(calls, event));
-    });
-    source.addEventListener('segment', (e) => {
-      const event = parse<'segment'>(e);
-      if (event) update((calls) => applySegmentEvent(calls, event));
-    });
-    // The API could not replay what this stream missed (too much, or too long away): reload.
-    source.addEventListener('resync', () => void queryClient.invalidateQueries({ queryKey: LIVE_KEY }));
-    return () => source.close();
-  }, [queryClient]);
-  return connection;
-}
-
-function useNow(everyMs: number): number {
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(t);
-  }, [everyMs]);
-  return now;
+  const update = (fold: (calls: LiveCall[]) => LiveCall[]) =>
+    queryClient.setQueryData<LiveCall[]>(LIVE_KEY, (calls) => (calls ? fold(calls) : calls));
+  useLiveEvent('call', (event) => update((calls) => applyCallEvent(calls, event)));
+  useLiveEvent('segment', (event) => update((calls) => applySegmentEvent(calls, event)));
+  useLiveReload(() => void queryClient.invalidateQueries({ queryKey: LIVE_KEY }));
+  return useQuery({
+    queryKey: LIVE_KEY,
+    queryFn: async () => (await unwrap(api.GET('/v1/live/calls'))).items,
+    staleTime: Number.POSITIVE_INFINITY,
+    // The stream is shared with other pages: events that came while this page was not shown
+    // were not folded in, so the list is fetched each time the page opens.
+    refetchOnMount: 'always',
+  });
 }
 
 function LiveCallCard({ call, now, siteName }: { call: LiveCall; now: number; siteName: string }) {
@@ -107,14 +76,10 @@ function LiveCallCard({ call, now, siteName }: { call: LiveCall; now: number; si
 
 export function LivePage() {
   useTitle('Live');
-  const connection = useLiveEvents();
+  const connection = useLiveConnection();
   const siteName = useSiteNames();
   const now = useNow(1000);
-  const calls = useQuery({
-    queryKey: LIVE_KEY,
-    queryFn: async () => (await unwrap(api.GET('/v1/live/calls'))).items,
-    staleTime: Number.POSITIVE_INFINITY,
-  });
+  const calls = useLiveCalls();
   return (
     <>
       <div className="page-head">
