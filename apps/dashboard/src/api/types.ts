@@ -1,6 +1,5 @@
 import type { components, paths } from './openapi-types.ts';
 import type { ApiPaths } from './paths.ts';
-import type { CallbackRequestItem } from './pending-paths.ts';
 
 /**
  * Names for the API's shapes the pages use, all taken from the generated document
@@ -57,5 +56,5 @@ export interface LiveEvents {
 export type Offer = Schemas['Escalation'];
 /** What accepting an offer gives: a token for that call's room only, kept in memory. */
 export type AcceptedCall = JsonOf<ApiPaths['/v1/escalations/{id}/accept']['post']['responses'][200]>;
-export type CallbackRequest = CallbackRequestItem;
+export type CallbackRequest = Schemas['CallbackRequest'];
 export type CallbackStatus = CallbackRequest['status'];
