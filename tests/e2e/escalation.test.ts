@@ -93,7 +93,7 @@ beforeAll(async () => {
   await page.goto('/app/calls');
   const available = page.getByRole('switch', { name: 'Available for calls' });
   await available.click();
-  await expect.poll(() => available.getAttribute('aria-checked')).toBe('true');
+  await page.locator('[role="switch"][aria-checked="true"]').waitFor();
 }, 180_000);
 
 afterAll(async () => {
