@@ -14,6 +14,7 @@ import {
   staffUsers,
 } from '@voicedesk/db';
 import {
+  callbackScript,
   connectVisitor,
   escalationScript,
   REPO_ROOT,
@@ -93,8 +94,49 @@ beforeAll(async () => {
   await page.goto('/app/calls');
   const available = page.getByRole('switch', { name: 'Available for calls' });
   await available.click();
-  await page.locator('[role="switch"][aria-checked="true"]').waitFor();
+  await setAvailable(true);
 }, 180_000);
+
+/** The staff member's switch in the page, as they would flip it. */
+async function setAvailable(on: boolean): Promise<void> {
+  const available = page.getByRole('switch', { name: 'Available for calls' });
+  await available.waitFor();
+  if ((await available.getAttribute('aria-checked')) !== String(on)) await available.click();
+  await page.locator(`[role="switch"][aria-checked="${on}"]`).waitFor();
+}
+
+interface CallbackItem {
+  callId: string;
+  name: string;
+  contact: string;
+  status: string;
+}
+
+/**
+ * Nobody takes the call: the assistant offers a callback, the visitor gives their details, the
+ * request is stored for staff and the call ends `callback_requested`.
+ */
+async function expectCallbackEnding(callId: string, visitor: SimulatedVisitor): Promise<void> {
+  await expect
+    .poll(() => parseRoomState(visitor.room.metadata), { timeout: WAIT_MS })
+    .toMatchObject({ phase: 'ai' });
+  await visitor.waitForSilence({ silenceMs: 1500, timeoutMs: WAIT_MS });
+  await visitor.say(fixture('visitor-2.wav'));
+  const done = await eventually(
+    'the call to end as a callback request',
+    async () => {
+      const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
+      return d.endReason ? d : undefined;
+    },
+    { timeoutMs: WAIT_MS },
+  );
+  expect([done.status, done.endReason]).toEqual(['completed', 'callback_requested']);
+  const { items } = await stack.admin<{ items: CallbackItem[] }>('/v1/callback-requests');
+  const stored = items.find((i) => i.callId === callId);
+  const asked = callbackScript.turns[1]?.toolCall?.arguments;
+  expect(stored).toMatchObject({ name: asked?.name, contact: asked?.contact, status: 'open' });
+  await visitor.hangUp();
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -241,5 +283,53 @@ describe('a live call handed from the assistant to staff and back', () => {
     await visitor.waitForSpeech({ from: assistant, after: leftAt, timeoutMs: WAIT_MS });
     await visitor.hangUp();
     page = await staffContext.newPage();
+    await page.goto('/app/calls');
   });
+
+  it('ends in a callback request when nobody is available', async () => {
+    stack.double?.setScript(callbackScript);
+    await setAvailable(false);
+    const { callId, visitor } = await startCall();
+    await visitor.say(fixture('visitor-human.wav'));
+    await expectCallbackEnding(callId, visitor);
+  });
+
+  it('ends in a callback request when every available staff member declines', async () => {
+    stack.double?.setScript(callbackScript);
+    await setAvailable(true);
+    const { callId, visitor } = await startCall();
+    await visitor.say(fixture('visitor-human.wav'));
+    const offer = page.getByRole('region', { name: 'Incoming call' });
+    await offer.getByRole('button', { name: 'Decline' }).click();
+    await offer.waitFor({ state: 'detached' });
+    await expect
+      .poll(() => parseRoomState(visitor.room.metadata), { timeout: WAIT_MS })
+      .toMatchObject({ phase: 'ai', outcome: 'declined' });
+    await expectCallbackEnding(callId, visitor);
+  });
+
+  it('leaves no offer ringing when the worker dies while the visitor waits for a person', async () => {
+    stack.double?.setScript(script);
+    await setAvailable(true);
+    const { callId, visitor } = await startCall();
+    await visitor.say(fixture('visitor-human.wav'));
+    const offer = page.getByRole('region', { name: 'Incoming call' });
+    await offer.waitFor();
+    await stack.agent?.kill();
+    // The call ends with the assistant's loss, and the offer stops ringing everywhere.
+    const done = await eventually(
+      'the call to end',
+      async () => {
+        const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
+        return d.endReason ? d : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect([done.status, done.endReason]).toEqual(['failed', 'assistant_lost']);
+    await offer.waitFor({ state: 'detached' });
+    const ringing = await stack.admin<{ items: unknown[] }>('/v1/escalations');
+    expect(ringing.items).toEqual([]);
+    await visitor.hangUp();
+    await stack.startAgent();
+  }, 90_000);
 });
