@@ -184,7 +184,7 @@ describe('a live call handed from the assistant to staff and back', () => {
     const heard = await visitor.waitForSpeech({ from: 'staff-', after: acceptedAt, timeoutMs: WAIT_MS });
     expect(heard.startedAt).toBeGreaterThan(acceptedAt);
     await expect
-      .poll(() => parseRoomState(visitor.room.metadata))
+      .poll(() => parseRoomState(visitor.room.metadata), { timeout: WAIT_MS })
       .toMatchObject({
         phase: 'human',
         staffName: 'Ana',
@@ -218,7 +218,7 @@ describe('a live call handed from the assistant to staff and back', () => {
     const handedBackAt = Date.now();
     await page.getByRole('button', { name: 'Hand back to assistant' }).click();
     await visitor.waitForSpeech({ from: assistant, after: handedBackAt, timeoutMs: WAIT_MS });
-    await expect.poll(() => parseRoomState(visitor.room.metadata).phase).toBe('ai');
+    await expect.poll(() => parseRoomState(visitor.room.metadata).phase, { timeout: WAIT_MS }).toBe('ai');
     const back = escalationScript.asked?.[0]?.text as string;
     await eventually(
       'the assistant saying it is back',
@@ -306,6 +306,38 @@ describe('a live call handed from the assistant to staff and back', () => {
       .poll(() => parseRoomState(visitor.room.metadata), { timeout: WAIT_MS })
       .toMatchObject({ phase: 'ai', outcome: 'declined' });
     await expectCallbackEnding(callId, visitor);
+
+    // Staff see both requests (this one and the one nobody was there for), claim one and close it.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Callbacks' }).click();
+    await page.getByRole('heading', { name: 'Callback requests' }).waitFor();
+    const rows = page.getByRole('row').filter({ hasText: 'Sam' });
+    await expect.poll(() => rows.count(), { timeout: WAIT_MS }).toBe(2);
+    await rows.first().getByRole('button', { name: 'Claim' }).click();
+    await rows.first().getByText('by you').waitFor();
+    await rows.first().getByRole('button', { name: 'Close request' }).click();
+    await expect.poll(() => rows.count(), { timeout: WAIT_MS }).toBe(1);
+    await page.goto('/app/calls');
+  });
+
+  it('lets staff end the call for everyone', async () => {
+    stack.double?.setScript(script);
+    await setAvailable(true);
+    const { callId, visitor } = await startCall();
+    await askAndAccept(visitor);
+    await visitor.waitForSpeech({ from: 'staff-', timeoutMs: WAIT_MS });
+    await page.getByRole('button', { name: 'End call' }).click();
+    await page.getByText('The call ended.').waitFor();
+    const done = await eventually(
+      'the call to end',
+      async () => {
+        const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
+        return d.endReason ? d : undefined;
+      },
+      { timeoutMs: WAIT_MS },
+    );
+    expect([done.status, done.endReason]).toEqual(['completed', 'staff_ended']);
+    await expect.poll(() => visitor.isConnected(), { timeout: WAIT_MS }).toBe(false);
+    await page.goto('/app/calls');
   });
 
   it('leaves no offer ringing when the worker dies while the visitor waits for a person', async () => {
