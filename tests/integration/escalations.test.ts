@@ -306,6 +306,53 @@ describe('escalations across two API processes', () => {
     expect((await escalate(a, callId)).status).toBe('ringing');
   });
 
+  it("a site's offer time sets how long its offers ring; a site without one rings ESCALATION_OFFER_SECONDS", async () => {
+    const global = a.deps.config.escalation.offerSeconds;
+    const slow = await connectedCall();
+    const plain = await connectedCall();
+    const patched = await fetch(`${a.url}/v1/sites/${slow.siteId}`, {
+      method: 'PATCH',
+      headers: { ...a.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ offerSeconds: global + 30 }),
+    });
+    expect(patched.status).toBe(200);
+    const slowStaff = await agent(a, slow.siteId);
+    const plainStaff = await agent(a, plain.siteId);
+    const slowStream = await stream(b, slowStaff.headers);
+    const slowAnswer = await escalate(a, slow.callId);
+    const plainAnswer = await escalate(a, plain.callId);
+    // What the dashboard's countdown runs from, in the live offer and in the list after a reconnect.
+    const ringsFor = (e: { requestedAt: string; expiresAt: string }) =>
+      (Date.parse(e.expiresAt) - Date.parse(e.requestedAt)) / 1000;
+    const offer = await slowStream.next(
+      isEvent('offer', (d: Offer) => d.escalation.id === slowAnswer.escalationId),
+    );
+    expect(
+      ringsFor(
+        (JSON.parse(offer.data) as { escalation: { requestedAt: string; expiresAt: string } }).escalation,
+      ),
+    ).toBe(global + 30);
+    const listed = async (headers: Headers) =>
+      (
+        (await (await fetch(`${a.url}/v1/escalations`, { headers })).json()) as {
+          items: { id: string; requestedAt: string; expiresAt: string }[];
+        }
+      ).items;
+    const plainItem = (await listed(plainStaff.headers)).find((i) => i.id === plainAnswer.escalationId);
+    expect(plainItem && ringsFor(plainItem)).toBe(global);
+    // Once the global time is over only the site without its own time has stopped ringing.
+    const [row] = await dbA.db
+      .select({ requestedAt: escalations.requestedAt })
+      .from(escalations)
+      .where(eq(escalations.id, slowAnswer.escalationId));
+    const past = (seconds: number) => new Date((row?.requestedAt.getTime() ?? 0) + seconds * 1000);
+    await expireEscalations(a.deps, past(global + 1));
+    expect(await statusOf(plainAnswer.escalationId)).toBe('expired');
+    expect(await statusOf(slowAnswer.escalationId)).toBe('ringing');
+    await expireEscalations(a.deps, past(global + 31));
+    expect(await statusOf(slowAnswer.escalationId)).toBe('expired');
+  });
+
   it('when the last staff member who could answer goes away, the offer stops ringing at once', async () => {
     const { siteId, callId } = await connectedCall();
     const one = await agent(a, siteId);

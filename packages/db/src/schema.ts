@@ -62,6 +62,8 @@ export const sites = pgTable('sites', {
   maxActiveCalls: integer('max_active_calls').notNull().default(50),
   businessHours: jsonb('business_hours').$type<BusinessHours>(),
   escalationEnabled: boolean('escalation_enabled').notNull().default(false),
+  /** How long an escalation rings for staff, seconds; null: ESCALATION_OFFER_SECONDS applies. */
+  offerSeconds: integer('offer_seconds'),
   /** Off: calls of this site are never recorded (no object, no row). */
   recordingEnabled: boolean('recording_enabled').notNull().default(true),
   /** Shown by the widget before the call starts, when recording is on; null: no notice. */

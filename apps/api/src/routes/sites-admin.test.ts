@@ -40,6 +40,8 @@ describe('sites management', () => {
       name: 'Shop',
       allowedOrigins: ['https://shop.example.com'],
       maxCallSeconds: 900,
+      // No offer time of its own: ESCALATION_OFFER_SECONDS applies.
+      offerSeconds: null,
     });
     expect(site.publicKey).toMatch(/^pk_/);
     expect(await lastAudit()).toMatchObject({
@@ -60,6 +62,7 @@ describe('sites management', () => {
       maxCallSeconds: 300,
       businessHours: null,
       retentionDays: 30,
+      offerSeconds: 45,
     });
     expect(res.status).toBe(200);
     const { site } = (await res.json()) as SiteBody;
@@ -70,7 +73,11 @@ describe('sites management', () => {
       action: 'site.update',
       details: {
         siteId: demo.id,
-        changes: { maxCallSeconds: { from: 900, to: 300 }, retentionDays: { from: null, to: 30 } },
+        changes: {
+          maxCallSeconds: { from: 900, to: 300 },
+          retentionDays: { from: null, to: 30 },
+          offerSeconds: { from: null, to: 45 },
+        },
       },
     });
     // businessHours was already null: not a change.
@@ -113,6 +120,10 @@ describe('sites management', () => {
     ['maxCallSeconds', { maxCallSeconds: 5 }],
     ['idleTimeoutSeconds', { idleTimeoutSeconds: 600, maxCallSeconds: 300 }],
     ['retentionDays', { retentionDays: 0 }],
+    ['offerSeconds', { offerSeconds: 5 }],
+    ['offerSeconds', { offerSeconds: 1000 }],
+    ['offerSeconds', { offerSeconds: 'x' }],
+    ['offerSeconds', { offerSeconds: 12.5 }],
     ['businessHours.timeZone', { businessHours: { timeZone: 'Mars/Olympus', days: {} } }],
     [
       'businessHours.days.mon.0.close',

@@ -80,6 +80,13 @@ const settingsFields = {
   maxActiveCalls: z.number().int().min(1).max(10_000),
   businessHours: businessHours.nullable(),
   escalationEnabled: z.boolean(),
+  offerSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(300)
+    .nullable()
+    .describe('How long an escalation rings for staff, seconds; null: ESCALATION_OFFER_SECONDS applies'),
   recordingEnabled: z.boolean(),
   recordingNotice: pgText()
     .trim()

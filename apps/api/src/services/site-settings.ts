@@ -25,6 +25,7 @@ export type SiteSettings = Partial<
     | 'maxActiveCalls'
     | 'businessHours'
     | 'escalationEnabled'
+    | 'offerSeconds'
     | 'recordingEnabled'
     | 'recordingNotice'
     | 'retentionDays'

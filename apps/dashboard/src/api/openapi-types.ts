@@ -3915,6 +3915,8 @@ export interface components {
             maxPendingCalls: number;
             model: string | null;
             name: string;
+            /** @description How long an escalation rings for staff, seconds; null: ESCALATION_OFFER_SECONDS applies */
+            offerSeconds: number | null;
             /** @description The key the widget sends (pk_...) */
             publicKey: string;
             recordingEnabled: boolean;
@@ -4000,6 +4002,8 @@ export interface components {
             maxPendingCalls?: number;
             model?: string | null;
             name: string;
+            /** @description How long an escalation rings for staff, seconds; null: ESCALATION_OFFER_SECONDS applies */
+            offerSeconds?: number | null;
             recordingEnabled?: boolean;
             /** @description Shown by the widget before a recorded call */
             recordingNotice?: string | null;
@@ -4064,6 +4068,8 @@ export interface components {
             maxPendingCalls?: number;
             model?: string | null;
             name?: string;
+            /** @description How long an escalation rings for staff, seconds; null: ESCALATION_OFFER_SECONDS applies */
+            offerSeconds?: number | null;
             recordingEnabled?: boolean;
             /** @description Shown by the widget before a recorded call */
             recordingNotice?: string | null;

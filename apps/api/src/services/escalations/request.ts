@@ -1,5 +1,5 @@
 import { AppError } from '@voicedesk/core';
-import { escalations, newId, voiceCalls } from '@voicedesk/db';
+import { escalations, newId, sites, voiceCalls } from '@voicedesk/db';
 import { and, eq, isNull, or } from 'drizzle-orm';
 import type { AppDeps } from '../../deps.ts';
 import { applyPhaseEvent } from '../call-phase.ts';
@@ -43,8 +43,14 @@ export async function requestEscalation(
 ): Promise<EscalationAnswer> {
   const db = deps.database.db;
   const [call] = await db
-    .select({ id: voiceCalls.id, siteId: voiceCalls.siteId, status: voiceCalls.status })
+    .select({
+      id: voiceCalls.id,
+      siteId: voiceCalls.siteId,
+      status: voiceCalls.status,
+      offerSeconds: sites.offerSeconds,
+    })
     .from(voiceCalls)
+    .innerJoin(sites, eq(sites.id, voiceCalls.siteId))
     .where(eq(voiceCalls.id, callId));
   if (!call) throw new AppError(404, 'call_not_found', 'no such call', 'id');
   const existing = await openEscalationOf(deps, callId);
@@ -67,6 +73,8 @@ export async function requestEscalation(
   const id = newId();
   const summary = await summaryFromTranscript(db, callId);
   const ringing = staff.length > 0;
+  // The site's own offer time, else the global one; the sweeper expires the offer by expiresAt.
+  const offerSeconds = call.offerSeconds ?? deps.config.escalation.offerSeconds;
   const inserted = await db.transaction(async (tx) => {
     const rows = await tx
       .insert(escalations)
@@ -78,7 +86,7 @@ export async function requestEscalation(
         reason,
         summary,
         requestedAt: now,
-        expiresAt: new Date(now.getTime() + deps.config.escalation.offerSeconds * 1000),
+        expiresAt: new Date(now.getTime() + offerSeconds * 1000),
         ...(ringing ? {} : { endedAt: now }),
       })
       // Two retries racing: the partial unique index lets one in; the other reads it below.

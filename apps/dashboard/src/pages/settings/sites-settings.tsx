@@ -4,76 +4,8 @@ import { api, unwrap } from '../../api/client.ts';
 import { useSites } from '../../api/queries.ts';
 import type { Site, SiteChange } from '../../api/types.ts';
 import { Empty, ErrorState, FormError, fieldError, Loading } from '../../components/states.tsx';
-import { buildHours, DAYS, type Day, formatSpans } from '../../lib/business-hours.ts';
-
-const DAY_LABELS: Record<Day, string> = {
-  mon: 'Mon',
-  tue: 'Tue',
-  wed: 'Wed',
-  thu: 'Thu',
-  fri: 'Fri',
-  sat: 'Sat',
-  sun: 'Sun',
-};
-
-interface SiteForm {
-  name: string;
-  greeting: string;
-  instructions: string;
-  voice: string;
-  allowedOrigins: string;
-  maxCallSeconds: string;
-  idleTimeoutSeconds: string;
-  recordingEnabled: boolean;
-  recordingNotice: string;
-  retentionDays: string;
-  timeZone: string;
-  days: Record<Day, string>;
-}
-
-function toForm(site: Site | undefined): SiteForm {
-  const days = Object.fromEntries(DAYS.map((d) => [d, formatSpans(site?.businessHours?.days[d])])) as Record<
-    Day,
-    string
-  >;
-  return {
-    name: site?.name ?? '',
-    greeting: site?.greeting ?? 'Hi, thanks for calling. How can I help you today?',
-    instructions: site?.instructions ?? '',
-    voice: site?.voice ?? 'alloy',
-    allowedOrigins: site?.allowedOrigins.join('\n') ?? '',
-    maxCallSeconds: String(site?.maxCallSeconds ?? 900),
-    idleTimeoutSeconds: String(site?.idleTimeoutSeconds ?? 30),
-    recordingEnabled: site?.recordingEnabled ?? true,
-    recordingNotice: site?.recordingNotice ?? '',
-    retentionDays: site?.retentionDays == null ? '' : String(site.retentionDays),
-    timeZone: site?.businessHours?.timeZone ?? '',
-    days,
-  };
-}
-
-function toChange(form: SiteForm, creating: boolean): SiteChange | { error: string } {
-  const hours = buildHours(form.timeZone, form.days);
-  if ('error' in hours) return { error: `${DAY_LABELS[hours.day]}: ${hours.error}` };
-  const instructions = form.instructions.trim();
-  return {
-    name: form.name.trim(),
-    greeting: form.greeting,
-    // A new site left without instructions gets the API's default ones; a saved site keeps some.
-    ...(creating && !instructions ? {} : { instructions }),
-    voice: form.voice.trim(),
-    allowedOrigins: form.allowedOrigins
-      .split(/[\s,]+/)
-      .map((o) => o.trim())
-      .filter(Boolean),
-    maxCallSeconds: Number(form.maxCallSeconds),
-    idleTimeoutSeconds: Number(form.idleTimeoutSeconds),
-    recordingEnabled: form.recordingEnabled,
-    recordingNotice: form.recordingNotice.trim() || null,
-    retentionDays: form.retentionDays.trim() ? Number(form.retentionDays) : null,
-    businessHours: hours.hours,
-  };
-}
+import { DAYS } from '../../lib/business-hours.ts';
+import { DAY_LABELS, type SiteForm, toChange, toForm } from '../../lib/site-form.ts';
 
 function SiteEditor({ site, onSaved }: { site: Site | undefined; onSaved: (site: Site) => void }) {
   const queryClient = useQueryClient();
@@ -175,6 +107,25 @@ function SiteEditor({ site, onSaved }: { site: Site | undefined; onSaved: (site:
         <textarea name="allowedOrigins" value={form.allowedOrigins} onChange={text('allowedOrigins')} />
         {err('allowedOrigins')}
       </label>
+      <fieldset>
+        <legend>Handing calls to staff</legend>
+        <div className="stack">
+          <label>
+            Offer time (seconds){' '}
+            <span className="muted">(10–300; empty: the server's default, 30 unless set otherwise)</span>
+            <input
+              type="number"
+              min={10}
+              max={300}
+              step={1}
+              name="offerSeconds"
+              value={form.offerSeconds}
+              onChange={text('offerSeconds')}
+            />
+            {err('offerSeconds')}
+          </label>
+        </div>
+      </fieldset>
       <fieldset>
         <legend>Recording</legend>
         <div className="stack">
