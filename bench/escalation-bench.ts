@@ -137,3 +137,5 @@ await browser.close();
 await db.close();
 await stack.stop();
 await dropTestDatabase(POSTGRES, DB).catch(() => {});
+// rtc-node keeps native handles open after the visitors hang up.
+process.exit(0);

@@ -1,6 +1,7 @@
 import { createBrowserRouter, Navigate } from 'react-router';
 import { AppLayout } from './components/app-layout.tsx';
 import { RequireAdmin, RequireSession } from './components/guards.tsx';
+import { loadAnswerPage } from './pages/answer-page-chunk.ts';
 import { CallDetailPage } from './pages/call-detail-page.tsx';
 import { CallbacksPage } from './pages/callbacks-page.tsx';
 import { CallsPage } from './pages/calls-page.tsx';
@@ -37,7 +38,7 @@ export function createAppRouter() {
           {
             // Its own chunk: livekit-client is loaded only when a staff member answers a call.
             path: 'answer/:callId',
-            lazy: async () => ({ Component: (await import('./pages/answer-page.tsx')).AnswerPage }),
+            lazy: async () => ({ Component: (await loadAnswerPage()).AnswerPage }),
           },
           {
             path: 'settings',

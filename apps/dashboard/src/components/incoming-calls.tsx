@@ -16,6 +16,7 @@ import type { AcceptedCall, Offer } from '../api/types.ts';
 import { clockSkew, secondsLeft } from '../lib/countdown.ts';
 import { initialOffers, offersReducer } from '../lib/offers.ts';
 import { listenForFirstGesture, Ringtone } from '../lib/ringtone.ts';
+import { loadAnswerPage } from '../pages/answer-page-chunk.ts';
 import { useLiveEvent, useLiveReload } from './live-events.tsx';
 import { describeError } from './states.tsx';
 import { useNow } from './use-now.ts';
@@ -193,6 +194,10 @@ export function IncomingCalls({ available, children }: { available: boolean; chi
   const [quiet, setQuiet] = useState(false);
   const [message, setMessage] = useState<string>();
   const { needsGesture } = useRingtone(offers.length > 0 && !quiet);
+  const ringing = offers.length > 0;
+  useEffect(() => {
+    if (ringing) void loadAnswerPage().catch(() => undefined);
+  }, [ringing]);
   const siteName = useSiteNames();
   return (
     <QuietContext.Provider value={setQuiet}>

@@ -1,4 +1,12 @@
-import { DisconnectReason, type Participant, Room, RoomEvent, Track } from 'livekit-client';
+import {
+  createLocalAudioTrack,
+  DisconnectReason,
+  type LocalAudioTrack,
+  type Participant,
+  Room,
+  RoomEvent,
+  Track,
+} from 'livekit-client';
 import { type CallEnd, describePerson, type Person } from './call-people.ts';
 
 /**
@@ -60,10 +68,23 @@ export async function joinStaffCall(
     handlers.onEnded(leaving ?? endFor(reason));
   });
 
-  await room.connect(call.livekitUrl, call.token, { autoSubscribe: true });
-  announce();
+  // The microphone opens while the room connects (each takes hundreds of ms): the visitor hears
+  // the staff member as soon as the join completes.
+  const microphone: Promise<LocalAudioTrack | Error> = createLocalAudioTrack().catch((err: unknown) =>
+    err instanceof Error ? err : new Error(String(err)),
+  );
   try {
-    await room.localParticipant.setMicrophoneEnabled(true);
+    await room.connect(call.livekitUrl, call.token, { autoSubscribe: true });
+  } catch (err) {
+    // Never leave the microphone on for a call that was not joined.
+    void microphone.then((t) => (t instanceof Error ? undefined : t.stop()));
+    throw err;
+  }
+  announce();
+  const track = await microphone;
+  try {
+    if (track instanceof Error) throw track;
+    await room.localParticipant.publishTrack(track, { source: Track.Source.Microphone });
   } catch (err) {
     // Still in the room, listening: the page says what is wrong and how to fix it.
     const name = (err as Error).name;
