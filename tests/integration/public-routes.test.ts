@@ -196,11 +196,12 @@ describe('POST /v1/calls/:id/end', () => {
       });
     await expectError(await end(), 401, 'unauthorized', 'authorization');
     await expectError(await end('forged-key'), 401, 'unauthorized', 'authorization');
+    // Credentials first (the route also takes a staff session): a stranger learns nothing about ids.
     await expectError(
       await h.request('/v1/calls/not-a-uuid/end', { method: 'POST' }),
-      400,
-      'validation_failed',
-      'id',
+      401,
+      'unauthorized',
+      'authorization',
     );
     const ok = await end(created.visitorKey);
     expect(ok.status).toBe(200);
