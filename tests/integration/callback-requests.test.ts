@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   auditLog,
   type DatabaseHandle,
@@ -8,10 +7,9 @@ import {
 } from '@voicedesk/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyCallEvent } from '../../apps/api/src/services/apply-call-event.ts';
-import { addSiteWithCall, addStaff, cookie } from '../../apps/api/src/testing/staff-fixtures.ts';
+import { addStaff, cookie } from '../../apps/api/src/testing/staff-fixtures.ts';
 import { POSTGRES_SERVER_URL } from '../support/api-harness.ts';
-import { type LiveApp, liveTestSecrets, startLiveApp } from '../support/live-app.ts';
+import { connectedCallOnNewSite, type LiveApp, liveTestSecrets, startLiveApp } from '../support/live-app.ts';
 import { eventually } from '../support/poll.ts';
 import { isEvent, openSse, type SseClient } from '../support/sse-client.ts';
 
@@ -59,25 +57,7 @@ afterAll(async () => {
   await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
 });
 
-async function connectedCall(): Promise<{ siteId: string; callId: string }> {
-  const made = await addSiteWithCall(dbA.db, `pk_cb_${randomBytes(6).toString('hex')}`);
-  const at = Date.now();
-  for (const [kind, identity, joinedAt] of [
-    ['ai', `agent-${made.callId}`, at],
-    ['visitor', `visitor-${made.callId}`, at + 1],
-  ] as const) {
-    await applyCallEvent(a.deps, {
-      eventId: `test:${identity}`,
-      type: 'participant_joined',
-      source: 'livekit',
-      callId: made.callId,
-      createdAt: new Date(joinedAt),
-      lifecycle: { type: 'participant_joined', at: joinedAt, sid: `PA_${identity}`, identity, kind },
-      payload: {},
-    });
-  }
-  return made;
-}
+const connectedCall = () => connectedCallOnNewSite(a, dbA, 'pk_cb_');
 
 let staffCount = 0;
 async function staff(

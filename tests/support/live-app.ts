@@ -8,11 +8,13 @@ import type { DatabaseHandle } from '@voicedesk/db';
 import { createApp } from '../../apps/api/src/app.ts';
 import type { AppDeps } from '../../apps/api/src/deps.ts';
 import { createLogger } from '../../apps/api/src/logger.ts';
+import { applyCallEvent } from '../../apps/api/src/services/apply-call-event.ts';
 import { createLiveHub } from '../../apps/api/src/services/live/hub.ts';
 import { createApiMetrics } from '../../apps/api/src/services/metrics.ts';
 import { ensureDefaultSite } from '../../apps/api/src/services/sites.ts';
 import { createObjectStore } from '../../apps/api/src/services/storage/create-object-store.ts';
 import { fakeLivekit } from '../../apps/api/src/testing/route-app.ts';
+import { addSiteWithCall } from '../../apps/api/src/testing/staff-fixtures.ts';
 
 export const LIVE_TEST_ORIGIN = 'https://shop.example.test';
 
@@ -122,4 +124,32 @@ export function segment(text: string, speaker = 'visitor') {
     endedAt: new Date(at + 900).toISOString(),
     source: 'realtime' as const,
   };
+}
+
+/**
+ * A site of its own with a call in which the assistant and the visitor are both in the room
+ * (connected), through the app's own event log: what a hand-off or callback starts from.
+ */
+export async function connectedCallOnNewSite(
+  app: LiveApp,
+  database: DatabaseHandle,
+  keyPrefix: string,
+): Promise<{ siteId: string; callId: string }> {
+  const made = await addSiteWithCall(database.db, `${keyPrefix}${randomBytes(6).toString('hex')}`);
+  const at = Date.now();
+  for (const [kind, identity, joinedAt] of [
+    ['ai', `agent-${made.callId}`, at],
+    ['visitor', `visitor-${made.callId}`, at + 1],
+  ] as const) {
+    await applyCallEvent(app.deps, {
+      eventId: `test:${identity}`,
+      type: 'participant_joined',
+      source: 'livekit',
+      callId: made.callId,
+      createdAt: new Date(joinedAt),
+      lifecycle: { type: 'participant_joined', at: joinedAt, sid: `PA_${identity}`, identity, kind },
+      payload: {},
+    });
+  }
+  return made;
 }
