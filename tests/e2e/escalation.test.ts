@@ -126,14 +126,7 @@ async function expectCallbackEnding(callId: string, visitor: SimulatedVisitor): 
     .toMatchObject({ phase: 'ai' });
   await visitor.waitForSilence({ silenceMs: 1500, timeoutMs: WAIT_MS });
   await visitor.say(fixture('visitor-2.wav'));
-  const done = await eventually(
-    'the call to end as a callback request',
-    async () => {
-      const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
-      return d.endReason ? d : undefined;
-    },
-    { timeoutMs: WAIT_MS },
-  );
+  const done = await ended(callId);
   expect([done.status, done.endReason]).toEqual(['completed', 'callback_requested']);
   const { items } = await stack.admin<{ items: CallbackItem[] }>('/v1/callback-requests');
   const stored = items.find((i) => i.callId === callId);
@@ -157,6 +150,18 @@ async function startCall(): Promise<{ callId: string; visitor: SimulatedVisitor 
   const greeting = await visitor.waitForSpeech({ timeoutMs: WAIT_MS });
   await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: WAIT_MS });
   return { callId: call.callId, visitor };
+}
+
+/** The call once its end is decided (status and reason). */
+function ended(callId: string, wait: { timeoutMs: number; intervalMs?: number } = { timeoutMs: WAIT_MS }) {
+  return eventually(
+    'the call to end',
+    async () => {
+      const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
+      return d.endReason ? d : undefined;
+    },
+    wait,
+  );
 }
 
 /** The visitor asks for a person; the offer rings in the staff member's page; they accept. */
@@ -335,14 +340,7 @@ describe('a live call handed from the assistant to staff and back', () => {
     await visitor.waitForSpeech({ from: 'staff-', timeoutMs: WAIT_MS });
     await page.getByRole('button', { name: 'End call' }).click();
     await page.getByText('The call ended.').waitFor();
-    const done = await eventually(
-      'the call to end',
-      async () => {
-        const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
-        return d.endReason ? d : undefined;
-      },
-      { timeoutMs: WAIT_MS },
-    );
+    const done = await ended(callId);
     expect([done.status, done.endReason]).toEqual(['completed', 'staff_ended']);
     await expect.poll(() => visitor.isConnected(), { timeout: WAIT_MS }).toBe(false);
     await page.goto('/app/calls');
@@ -357,14 +355,7 @@ describe('a live call handed from the assistant to staff and back', () => {
     await offer.waitFor();
     await stack.agent?.kill();
     // The call ends with the assistant's loss, and the offer stops ringing everywhere.
-    const done = await eventually(
-      'the call to end',
-      async () => {
-        const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
-        return d.endReason ? d : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
+    const done = await ended(callId, { timeoutMs: 60_000, intervalMs: 250 });
     expect([done.status, done.endReason]).toEqual(['failed', 'assistant_lost']);
     await offer.waitFor({ state: 'detached' });
     const ringing = await stack.admin<{ items: unknown[] }>('/v1/escalations');
