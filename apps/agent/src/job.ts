@@ -32,6 +32,7 @@ import { Reporter } from './reporter.ts';
 import { watchRoomPhase } from './room-phase.ts';
 import { attachRoomWitness } from './room-witness.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
+import { type GreetingSource, SetupTrace } from './setup-trace.ts';
 import { SideTranscription } from './side-transcription.ts';
 import { SupportAgent } from './support-agent.ts';
 
@@ -97,17 +98,17 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'>
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function greet(session: voice.AgentSession, model: VoiceModel, greeting: string): void {
+function greet(session: voice.AgentSession, model: VoiceModel, greeting: string): GreetingSource {
   const text = greeting.trim();
-  if (model.mode === 'pipeline') {
+  if (model.mode === 'pipeline' && text) {
     // With a TTS the greeting is read verbatim, without an LLM round trip.
-    if (text) session.say(text);
-    else session.generateReply({ instructions: 'Greet the caller briefly and ask how you can help.' });
-    return;
+    session.say(text);
+    return 'tts';
   }
   session.generateReply({
     instructions: text ? sayExactly(text) : 'Greet the caller briefly and ask how you can help.',
   });
+  return 'model';
 }
 
 /** Fixed words: read by the TTS in pipeline mode, asked of the model in realtime mode. */
@@ -159,6 +160,8 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     logger: frameworkLogger({ jobId: ctx.job.id }),
   });
   const visitorId = visitorIdentity(callId);
+  const trace = new SetupTrace((metric) => reporter.addMetric(metric));
+  trace.mark('job');
 
   let collector: CallCollector | undefined;
   let session: voice.AgentSession | undefined;
@@ -187,6 +190,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   ctx.addShutdownCallback(async () => {
     for (const timer of timers) clearTimeout(timer);
     collector?.drain();
+    trace.send();
     witness.detach();
     await reporter.close(FINAL_FLUSH_MS);
   });
@@ -300,11 +304,14 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
 
   const [assistantResult] = await Promise.all([
     fetchAssistantConfig(api, callId, { logger }).then(
-      (assistant): { ok: true; assistant: AssistantConfig } => ({ ok: true, assistant }),
+      (assistant): { ok: true; assistant: AssistantConfig } => {
+        trace.mark('assistant');
+        return { ok: true, assistant };
+      },
       (error: unknown) => ({ ok: false as const, error }),
     ),
     // Joining in parallel: the visitor is usually still granting microphone access.
-    ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY),
+    ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY).then(() => trace.mark('connected')),
   ]);
   if (!assistantResult.ok) {
     logger.error(errorFacts(assistantResult.error), 'no assistant settings, the call cannot be answered');
@@ -344,6 +351,9 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   session.on(voice.AgentSessionEventTypes.Close, (ev: voice.CloseEvent) => {
     if (ev.reason === voice.CloseReason.ERROR && !endReason) endReason = 'assistant_unavailable';
     void finish(`session closed: ${ev.reason}`);
+  });
+  session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev: voice.AgentStateChangedEvent) => {
+    if (ev.newState === 'speaking') trace.mark('firstAudio');
   });
   session.on(voice.AgentSessionEventTypes.Error, (ev: voice.ErrorEvent) => {
     logger.warn({ recoverable: ev.error.recoverable, type: ev.error.type }, 'voice session error');
@@ -427,6 +437,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     await finish('session start failed');
     return;
   }
+  trace.mark('session');
 
   // The phase the API wrote into the room (a restarted job may join a call staff already hold).
   const phaseWatch = watchRoomPhase(ctx.room, (state, initial) => void phases.apply(state, initial));
@@ -442,6 +453,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     return;
   }
   visitorSeen = true;
+  trace.mark('visitorJoined');
   // The API counts the call's length from here (assistant and visitor both present).
   const bothPresentAt = Date.now();
 
@@ -464,10 +476,14 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
 
   await waitForVisitorAudio(ctx.room, visitorId, VISITOR_AUDIO_WAIT_MS);
   if (finishing) return;
+  trace.mark('visitorAudio');
   // A resumed call (another assistant served it before this job) carries on without a second
   // greeting: the visitor is mid-conversation, and the history is already in the context.
   // Nor while staff hold the call (a job restarted mid hand-off).
-  if (!assistant.resumed && !phases.quiet) greet(startedSession, model, assistant.greeting);
+  if (!assistant.resumed && !phases.quiet) {
+    trace.mark('greeting');
+    trace.greetingFrom(greet(startedSession, model, assistant.greeting));
+  }
   logger.info(
     {
       mode: model.mode,
