@@ -3,10 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --with-browser
-npm run build --silent -w @voicedesk/widget >/dev/null
-npm run build --silent -w @voicedesk/dashboard >/dev/null
+# Everything built: the call benchmarks run the API and the worker as production does, on node.
+npm run build --silent >/dev/null
 node --import tsx bench/widget-size.ts
-node --import tsx bench/call-bench.ts
+BENCH_MODEL_LATENCY_MS=0 node --import tsx bench/call-bench.ts
+BENCH_MODEL_LATENCY_MS=300 node --import tsx bench/call-bench.ts
 node --import tsx bench/widget-call-bench.ts
 node --import tsx bench/recording-bench.ts
 node --import tsx bench/dashboard-queries.ts
