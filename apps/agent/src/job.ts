@@ -17,6 +17,8 @@ import { ASSISTANT_JOB_ATTRIBUTE, watchForNewerAssistant } from './assistant-cla
 import { attachCallCollector, type CallCollector } from './call-collector.ts';
 import { callIdForJob } from './dispatch.ts';
 import { askForPerson, saveCallbackRequest } from './escalation-requests.ts';
+import { Greeting } from './greeting.ts';
+import { GreetingCache } from './greeting-cache.ts';
 import { Handoff } from './handoff.ts';
 import { IdleWatch } from './idle-watch.ts';
 import {
@@ -32,7 +34,7 @@ import { Reporter } from './reporter.ts';
 import { watchRoomPhase } from './room-phase.ts';
 import { attachRoomWitness } from './room-witness.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
-import { type GreetingSource, SetupTrace } from './setup-trace.ts';
+import { SetupTrace } from './setup-trace.ts';
 import { SideTranscription } from './side-transcription.ts';
 import { SupportAgent } from './support-agent.ts';
 
@@ -96,19 +98,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'>
     timer = setTimeout(() => resolve('timeout'), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function greet(session: voice.AgentSession, model: VoiceModel, greeting: string): GreetingSource {
-  const text = greeting.trim();
-  if (model.mode === 'pipeline' && text) {
-    // With a TTS the greeting is read verbatim, without an LLM round trip.
-    session.say(text);
-    return 'tts';
-  }
-  session.generateReply({
-    instructions: text ? sayExactly(text) : 'Greet the caller briefly and ask how you can help.',
-  });
-  return 'model';
 }
 
 /** Fixed words: read by the TTS in pipeline mode, asked of the model in realtime mode. */
@@ -415,6 +404,15 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     logger,
   });
   const phases = handoff;
+  const greeting = new Greeting({
+    session: startedSession,
+    agent,
+    model,
+    assistant,
+    modelName: assistant.model ?? config.voice.realtimeModel,
+    cache: new GreetingCache(config.greetingCacheDir),
+    logger,
+  });
   startedSession.on(voice.AgentSessionEventTypes.SpeechCreated, (ev: voice.SpeechCreatedEvent) =>
     phases.speechCreated(ev.speechHandle),
   );
@@ -482,7 +480,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   // Nor while staff hold the call (a job restarted mid hand-off).
   if (!assistant.resumed && !phases.quiet) {
     trace.mark('greeting');
-    trace.greetingFrom(greet(startedSession, model, assistant.greeting));
+    trace.greetingFrom(await greeting.say());
   }
   logger.info(
     {

@@ -1,5 +1,8 @@
+import type { ReadableStream } from 'node:stream/web';
 import { llm, voice } from '@livekit/agents';
+import type { AudioFrame } from '@livekit/rtc-node';
 import type { AssistantConfig } from '@voicedesk/core';
+import type { GreetingTap } from './greeting-cache.ts';
 import { buildInstructions } from './instructions.ts';
 import { type EndCallHooks, endCallTool } from './tools/end-call.ts';
 import { type CallbackHooks, requestCallbackTool } from './tools/request-callback.ts';
@@ -28,6 +31,8 @@ export function resumedChatContext(history: AssistantConfig['history']): llm.Cha
  * the call, hand it to a person, take a callback request).
  */
 export class SupportAgent extends voice.Agent {
+  #tap: GreetingTap | undefined;
+
   constructor(assistant: AssistantConfig, hooks: SupportAgentHooks) {
     super({
       instructions: buildInstructions(assistant),
@@ -38,5 +43,20 @@ export class SupportAgent extends voice.Agent {
       ],
       ...(assistant.resumed ? { chatCtx: resumedChatContext(assistant.history) } : {}),
     });
+  }
+
+  /** The next reply's audio goes through `tap` too (the greeting, to be kept for the site's next calls). */
+  tapNextReply(tap: GreetingTap): void {
+    this.#tap = tap;
+  }
+
+  override async realtimeAudioOutputNode(
+    audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>,
+    settings: voice.ModelSettings,
+  ): Promise<ReadableStream<AudioFrame> | null> {
+    const out = await super.realtimeAudioOutputNode(audio, settings);
+    const tap = this.#tap;
+    this.#tap = undefined;
+    return out && tap ? tap.tap(out) : out;
   }
 }

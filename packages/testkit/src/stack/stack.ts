@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePort, type LivekitServer, startLivekitServer } from '../livekit/index.ts';
@@ -120,6 +121,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     const tsx = (entry: string, args: string[] = []) => ['--import', 'tsx', join(REPO_ROOT, entry), ...args];
     const dataDir = opts.dataDir ?? join(REPO_ROOT, '.data');
+    const greetingsRoot = join(tmpdir(), 'voicedesk-greetings');
     const recorderPort = opts.recording ? await findFreePort() : 0;
     const s3 = opts.recording?.s3;
     const recordingEnv: Record<string, string> = opts.recording
@@ -184,6 +186,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           OPENAI_BASE_URL: opts.openai?.baseUrl ?? double?.url,
           AGENT_PORT: String(await findFreePort()),
           AGENT_SPOOL_DIR: join(opts.dataDir ?? join(REPO_ROOT, '.data'), 'agent-spool'),
+          // Each stack's own: a kept greeting is a worker's memory of earlier calls, which a
+          // test starting a stack does not expect to inherit from another.
+          AGENT_GREETING_CACHE_DIR: join(greetingsRoot, randomBytes(6).toString('hex')),
           // Readiness is read from the worker's info lines, so it never logs less than that.
           LOG_LEVEL: ['debug', 'trace'].includes(common.LOG_LEVEL) ? common.LOG_LEVEL : 'info',
         },

@@ -1,0 +1,123 @@
+import type { voice } from '@livekit/agents';
+import type { AssistantConfig } from '@voicedesk/core';
+import {
+  type CachedGreeting,
+  type GreetingCache,
+  GreetingTap,
+  greetingFrames,
+  greetingFromFrames,
+  greetingKey,
+} from './greeting-cache.ts';
+import { sayExactly } from './instructions.ts';
+import { type AgentLogger, errorFacts } from './logger.ts';
+import type { VoiceModel } from './model.ts';
+import type { GreetingSource } from './setup-trace.ts';
+import type { SupportAgent } from './support-agent.ts';
+
+const GREET_FREELY = 'Greet the caller briefly and ask how you can help.';
+/** A reply's audio ends well before its playout; this only bounds a stream that never closed. */
+const TAP_SETTLE_MS = 5_000;
+
+export interface GreetingOptions {
+  session: voice.AgentSession;
+  agent: SupportAgent;
+  model: VoiceModel;
+  assistant: AssistantConfig;
+  /** The realtime model's name, as the session asks for it. */
+  modelName: string;
+  cache: GreetingCache;
+  logger: AgentLogger;
+}
+
+/**
+ * The call's first words. With a TTS (pipeline mode) the site's greeting is read out. With the
+ * realtime model, a site's greeting is spoken by the model once and kept: later calls play the
+ * kept audio at once instead of waiting for a model round trip, and the words are put into the
+ * model's conversation so it knows it said them. The cache is looked up as soon as the site's
+ * settings arrive, while the visitor is still joining.
+ */
+export class Greeting {
+  readonly #opts: GreetingOptions;
+  readonly #text: string;
+  readonly #key: string;
+  readonly #cached: Promise<CachedGreeting | undefined>;
+
+  constructor(opts: GreetingOptions) {
+    this.#opts = opts;
+    const { assistant, cache, logger } = opts;
+    this.#text = assistant.greeting.trim();
+    this.#key = greetingKey({
+      model: opts.modelName,
+      voice: assistant.voice,
+      language: assistant.language,
+      text: this.#text,
+    });
+    this.#cached =
+      opts.model.mode === 'realtime' && this.#text
+        ? cache.load(assistant.siteId, this.#key).catch((error: unknown) => {
+            logger.warn(errorFacts(error), 'kept greeting unreadable, asking the model');
+            return undefined;
+          })
+        : Promise.resolve(undefined);
+  }
+
+  async say(): Promise<GreetingSource> {
+    const { session, agent, model } = this.#opts;
+    if (model.mode === 'pipeline') {
+      if (this.#text) {
+        session.say(this.#text);
+        return 'tts';
+      }
+      session.generateReply({ instructions: GREET_FREELY });
+      return 'model';
+    }
+    const cached = await this.#cached;
+    if (cached) {
+      const handle = session.say(cached.text, { audio: greetingFrames(cached) });
+      void handle
+        .waitForPlayout()
+        // The session added the greeting (as far as it was heard) to the agent's context; the
+        // realtime model's own conversation learns it here.
+        .then(() => agent.updateChatCtx(agent.chatCtx.copy()))
+        .catch((error: unknown) =>
+          this.#opts.logger.warn(errorFacts(error), 'the model was not told of the kept greeting'),
+        );
+      return 'cache';
+    }
+    if (!this.#text) {
+      session.generateReply({ instructions: GREET_FREELY });
+      return 'model';
+    }
+    const tap = new GreetingTap();
+    agent.tapNextReply(tap);
+    const handle = session.generateReply({ instructions: sayExactly(this.#text) });
+    void this.#keep(handle, tap).catch((error: unknown) =>
+      this.#opts.logger.warn(errorFacts(error), 'could not keep the greeting'),
+    );
+    return 'model';
+  }
+
+  /** Kept only when it played whole: an interrupted greeting would cut every later call's short. */
+  async #keep(handle: voice.SpeechHandle, tap: GreetingTap): Promise<void> {
+    await handle.waitForPlayout();
+    if (handle.interrupted) {
+      tap.abandon();
+      return;
+    }
+    setTimeout(() => tap.abandon(), TAP_SETTLE_MS).unref();
+    const frames = await tap.done;
+    const said = handle.chatItems
+      .flatMap((item) =>
+        item.type === 'message' && item.role === 'assistant' ? [item.textContent ?? ''] : [],
+      )
+      .join(' ')
+      .trim();
+    const greeting = frames && said ? greetingFromFrames(this.#key, said, frames) : undefined;
+    if (!greeting) return;
+    await this.#opts.cache.save(this.#opts.assistant.siteId, greeting);
+    this.#opts.logger.info(
+      { ms: Math.round((greeting.pcm.length / greeting.sampleRate / greeting.channels) * 1000) },
+      "greeting kept for the site's next calls",
+    );
+  }
+}

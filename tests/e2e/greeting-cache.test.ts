@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
+import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { fixture } from '../support/fixtures.ts';
+import { eventually } from '../support/poll.ts';
+
+const DB = 'voicedesk_e2e_greeting_cache_test';
+const script = {
+  greeting: { text: 'Hi, thanks for calling Acme Bikes. How can I help you today?' },
+  turns: [
+    { transcriptOfUser: "Hi, I can't log in to my account", text: 'Have you tried resetting your password?' },
+  ],
+};
+
+interface CallDetail {
+  status: string;
+  segments: { speaker: string; text: string }[];
+  metrics: { turn: number; kind: string; values: Record<string, unknown> }[];
+}
+
+let stack: Stack;
+let siteId: string;
+
+beforeAll(async () => {
+  const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
+  stack = await startStack({
+    databaseUrl,
+    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'greeting-cache'),
+    script,
+    siteOrigins: [TEST_ORIGIN],
+  });
+  const { items } = await stack.admin<{ items: { id: string; publicKey: string }[] }>('/v1/sites');
+  siteId = items.find((s) => s.publicKey === stack.siteKey)?.id ?? '';
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
+});
+
+async function patchSite(body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${stack.apiUrl}/v1/sites/${siteId}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+}
+
+/**
+ * One call: the visitor hears the greeting, optionally says one thing and hears the answer, and
+ * hangs up. Returns where the greeting came from (the worker's setup trace) and the transcript.
+ */
+async function call(opts: { speak?: boolean } = {}) {
+  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
+  expect(res.status).toBe(201);
+  const { callId, token, livekitUrl } = (await res.json()) as {
+    callId: string;
+    token: string;
+    livekitUrl: string;
+  };
+  const visitor = await connectVisitor({ url: livekitUrl, token });
+  const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
+  await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
+  if (opts.speak) {
+    const said = await visitor.say(fixture('visitor-1.wav'));
+    const reply = await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: reply.startedAt, timeoutMs: 20_000 });
+  }
+  await visitor.hangUp();
+  const segments = opts.speak ? 3 : 1;
+  return eventually(
+    'the call to end with its transcript and setup trace stored',
+    async () => {
+      const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
+      const setup = d.metrics.find((m) => m.kind === 'setup');
+      const done = d.status === 'completed' && d.segments.length >= segments && setup;
+      return done ? { source: setup.values.greetingSource, segments: d.segments } : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+}
+
+describe("a site's greeting, kept after the model first speaks it", () => {
+  it('is spoken by the model once, then played from the cache, and the model knows it was said', async () => {
+    const first = await call();
+    expect(first.source).toBe('model');
+    expect(first.segments.map((s) => s.text)).toEqual([script.greeting.text]);
+
+    const second = await call({ speak: true });
+    expect(second.source).toBe('cache');
+    // The visitor hears the same greeting, it is in the transcript, and the model answers the
+    // visitor instead of greeting again (it would, had it not been told it already greeted).
+    expect(second.segments.map((s) => [s.speaker, s.text])).toEqual([
+      ['ai', script.greeting.text],
+      ['visitor', script.turns[0]?.transcriptOfUser],
+      ['ai', script.turns[0]?.text],
+    ]);
+  });
+
+  it("is made afresh when the site's greeting or voice changes, and kept again", async () => {
+    await patchSite({ greeting: 'Hello from Acme Bikes, what can I do for you?' });
+    expect((await call()).source).toBe('model');
+    expect((await call()).source).toBe('cache');
+
+    await patchSite({ voice: 'verse' });
+    expect((await call()).source).toBe('model');
+    expect((await call()).source).toBe('cache');
+  });
+});
