@@ -68,6 +68,19 @@ async function setupTrace(callId: string): Promise<SetupValues | undefined> {
   return undefined;
 }
 
+/** The worker's `turn` metrics by turn number, once the call's last turn is in. */
+async function turnMetrics(callId: string, lastTurn: number): Promise<Map<number, SetupValues>> {
+  for (let i = 0; i < 50; i++) {
+    const detail = await stack.admin<{ metrics: { turn: number; kind: string; values: SetupValues }[] }>(
+      `/v1/calls/${callId}`,
+    );
+    const turns = new Map(detail.metrics.filter((m) => m.kind === 'turn').map((m) => [m.turn, m.values]));
+    if (turns.has(lastTurn)) return turns;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return new Map();
+}
+
 try {
   // 1. Call setup: press (POST) → agent joined → first greeting audio heard by the visitor,
   // back to back and then spaced out (the worker's idle processes have time to warm up again).
@@ -108,20 +121,37 @@ try {
   const vadSilenceMs = stack.double?.vadSilenceMs ?? 500;
   const overheadMs: number[] = [];
   const rawTurnMs: number[] = [];
+  const toAgentMs: number[] = [];
+  const agentMs: number[] = [];
+  const toVisitorMs: number[] = [];
   for (let i = 0; i < TURN_CALLS; i++) {
     const call = await createCall();
     const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
     const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
-    let quiet = await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
+    await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
+    const heard: { endedAt: number; replyAt: number }[] = [];
     for (const wav of ['visitor-1.wav', 'visitor-2.wav']) {
       const said = await visitor.say(fixture(wav));
       const reply = await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: 20_000 });
+      heard.push({ endedAt: said.endedAt, replyAt: reply.startedAt });
       rawTurnMs.push(reply.startedAt - said.endedAt);
       overheadMs.push(reply.startedAt - said.endedAt - vadSilenceMs - MODEL_LATENCY_MS);
-      quiet = await visitor.waitForSilence({ after: reply.startedAt, timeoutMs: 20_000 });
+      await visitor.waitForSilence({ after: reply.startedAt, timeoutMs: 20_000 });
     }
-    void quiet;
     await visitor.hangUp();
+    // The split, from the worker's turn metrics (epoch ms on the same host's clock): the hop to
+    // the model's VAD (minus its silence window), the agent's own part (its time after the
+    // model's end of speech, minus the model's time to first audio), the hop to the visitor.
+    const turns = await turnMetrics(call.callId, heard.length);
+    heard.forEach((h, n) => {
+      const t = turns.get(n + 1);
+      if (!t) return;
+      const { visitorStoppedAt, firstAudioAt, modelMs } = t;
+      if (typeof visitorStoppedAt !== 'number' || typeof firstAudioAt !== 'number') return;
+      toAgentMs.push(visitorStoppedAt - h.endedAt - vadSilenceMs);
+      if (typeof modelMs === 'number') agentMs.push(firstAudioAt - visitorStoppedAt - modelMs);
+      toVisitorMs.push(h.replyAt - firstAudioAt);
+    });
   }
 
   // 3. Mint throughput against PostgreSQL: the full POST /v1/calls (row, room, dispatch,
@@ -169,7 +199,13 @@ try {
     vadSilenceMs,
     agentFrom: FROM_SOURCES ? 'TypeScript sources under tsx' : 'built JavaScript, NODE_ENV=production',
     setup: setupRuns,
-    turn: { rawEndOfSpeechToReplyMs: summary(rawTurnMs), platformOverheadMs: summary(overheadMs) },
+    turn: {
+      rawEndOfSpeechToReplyMs: summary(rawTurnMs),
+      platformOverheadMs: summary(overheadMs),
+      visitorToModelVadMs: summary(toAgentMs),
+      agentOwnMs: summary(agentMs),
+      agentToVisitorMs: summary(toVisitorMs),
+    },
     mint: {
       postCallsPerSecond: Math.round(callsPerSecond),
       postCallsPerSecondBehindProxy: Math.round(proxiedCallsPerSecond),
@@ -196,6 +232,15 @@ try {
     '| --- | --- | --- | --- |',
     row('visitor end of speech → first reply audio', results.turn.rawEndOfSpeechToReplyMs),
     row('platform turn overhead (minus VAD window and model latency)', results.turn.platformOverheadMs),
+    row(
+      '… visitor → model VAD: WebRTC hop in, agent forwarding (minus the VAD window)',
+      results.turn.visitorToModelVadMs,
+    ),
+    row(
+      "… the agent's own part (after the model's end of speech, minus model latency)",
+      results.turn.agentOwnMs,
+    ),
+    row('… agent → visitor: WebRTC hop out, first reply frame to audio heard', results.turn.agentToVisitorMs),
     '',
     `POST /v1/calls throughput (PostgreSQL, 10 in flight; per-IP limit and per-site caps raised for the run): ${results.mint.postCallsPerSecond} calls/s; behind a proxy (TRUST_PROXY=1, X-Forwarded-For per request): ${results.mint.postCallsPerSecondBehindProxy} calls/s; visitor token signing alone: ${results.mint.tokensPerSecond} tokens/s.`,
   ].join('\n');

@@ -1,9 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ReadableStream } from 'node:stream/web';
 import { AudioFrame } from '@livekit/rtc-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GreetingCache, greetingFrames, greetingFromFrames, greetingKey } from './greeting-cache.ts';
+import {
+  GreetingCache,
+  GreetingTap,
+  greetingFrames,
+  greetingFromFrames,
+  greetingKey,
+} from './greeting-cache.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -66,5 +73,36 @@ describe('GreetingCache', () => {
 
   it('refuses a site id that is not a plain file name', async () => {
     await expect(cache().load('../etc', 'k')).rejects.toThrow(/file name/);
+  });
+});
+
+async function drain(stream: ReadableStream<unknown>): Promise<void> {
+  for await (const _ of stream) {
+    // consumed as the session would play it
+  }
+}
+
+describe('GreetingTap', () => {
+  it("holds a reply's frames and words once both its audio and its transcript have ended", async () => {
+    const tap = new GreetingTap();
+    let settled = false;
+    void tap.done.then(() => {
+      settled = true;
+    });
+    await drain(tap.tapAudio(ReadableStream.from([frame(1), frame(2)])));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    await drain(tap.tapText(ReadableStream.from(['Hi ', { text: 'there!' }])));
+    const reply = await tap.done;
+    expect(reply?.text).toBe('Hi there!');
+    expect(reply?.frames.map((f) => f.data[0])).toEqual([1, 2]);
+  });
+
+  it('keeps nothing once abandoned', async () => {
+    const tap = new GreetingTap();
+    tap.abandon();
+    await drain(tap.tapAudio(ReadableStream.from([frame(1)])));
+    await drain(tap.tapText(ReadableStream.from(['Hi'])));
+    expect(await tap.done).toBeUndefined();
   });
 });

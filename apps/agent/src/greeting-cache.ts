@@ -114,36 +114,60 @@ export function greetingFrames(greeting: CachedGreeting): ReadableStream<AudioFr
   });
 }
 
+/** A chunk of a reply's transcript as the framework streams it: text, or text with timings. */
+type TranscriptChunk = string | { text: string };
+
 /**
- * Collects the frames of one model reply as they go out, so a greeting the model speaks can be
- * kept. `done` resolves with the frames when the reply's audio ended, or undefined if it was
- * cut short (the visitor spoke over it): a partial greeting is never kept.
+ * Collects one model reply as it is generated, audio frames and transcript, so a greeting the
+ * model speaks can be kept. `done` resolves once both streams ended (the model finished the
+ * reply; its playout may still be going on), or with undefined after `abandon`.
  */
 export class GreetingTap {
   readonly #frames: AudioFrame[] = [];
-  #settle: (frames: AudioFrame[] | undefined) => void = () => {};
-  readonly done = new Promise<AudioFrame[] | undefined>((resolve) => {
+  #text = '';
+  #audioEnded = false;
+  #textEnded = false;
+  #settle: (reply: { frames: AudioFrame[]; text: string } | undefined) => void = () => {};
+  readonly done = new Promise<{ frames: AudioFrame[]; text: string } | undefined>((resolve) => {
     this.#settle = resolve;
   });
 
-  tap(audio: ReadableStream<AudioFrame>): ReadableStream<AudioFrame> {
-    const frames = this.#frames;
-    const settle = this.#settle;
+  tapAudio(audio: ReadableStream<AudioFrame>): ReadableStream<AudioFrame> {
     return audio.pipeThrough(
       new TransformStream<AudioFrame, AudioFrame>({
-        transform(frame, controller) {
-          frames.push(frame);
+        transform: (frame, controller) => {
+          this.#frames.push(frame);
           controller.enqueue(frame);
         },
-        flush: () => settle(frames),
+        flush: () => {
+          this.#audioEnded = true;
+          this.#check();
+        },
       }),
-      // The framework cancels the stream on an interruption: nothing is kept then.
     );
   }
 
-  /** Called when the reply is over either way: an interruption leaves `done` undefined. */
+  tapText<T extends TranscriptChunk>(text: ReadableStream<T>): ReadableStream<T> {
+    return text.pipeThrough(
+      new TransformStream<T, T>({
+        transform: (chunk, controller) => {
+          this.#text += typeof chunk === 'string' ? chunk : chunk.text;
+          controller.enqueue(chunk);
+        },
+        flush: () => {
+          this.#textEnded = true;
+          this.#check();
+        },
+      }),
+    );
+  }
+
   abandon(): void {
     this.#settle(undefined);
+  }
+
+  #check(): void {
+    if (this.#audioEnded && this.#textEnded) this.#settle({ frames: this.#frames, text: this.#text.trim() });
   }
 }
 

@@ -15,8 +15,8 @@ import type { GreetingSource } from './setup-trace.ts';
 import type { SupportAgent } from './support-agent.ts';
 
 const GREET_FREELY = 'Greet the caller briefly and ask how you can help.';
-/** A reply's audio ends well before its playout; this only bounds a stream that never closed. */
-const TAP_SETTLE_MS = 5_000;
+/** The model generates a greeting in a few seconds; this only bounds a reply that never ended. */
+const TAP_SETTLE_MS = 30_000;
 
 export interface GreetingOptions {
   session: voice.AgentSession;
@@ -41,6 +41,7 @@ export class Greeting {
   readonly #text: string;
   readonly #key: string;
   readonly #cached: Promise<CachedGreeting | undefined>;
+  #saving: Promise<void> = Promise.resolve();
 
   constructor(opts: GreetingOptions) {
     this.#opts = opts;
@@ -91,33 +92,31 @@ export class Greeting {
     const tap = new GreetingTap();
     agent.tapNextReply(tap);
     const handle = session.generateReply({ instructions: sayExactly(this.#text) });
-    void this.#keep(handle, tap).catch((error: unknown) =>
+    this.#saving = this.#keep(handle, tap).catch((error: unknown) =>
       this.#opts.logger.warn(errorFacts(error), 'could not keep the greeting'),
     );
     return 'model';
   }
 
-  /** Kept only when it played whole: an interrupted greeting would cut every later call's short. */
+  /** Resolves once a greeting being kept is written (the job waits for it before it exits). */
+  settled(): Promise<void> {
+    return this.#saving;
+  }
+
+  /**
+   * Kept once the model finished generating it, even if the visitor hangs up while it plays; not
+   * when the visitor spoke over it before the model was done (a cut reply would shorten every
+   * later call's greeting).
+   */
   async #keep(handle: voice.SpeechHandle, tap: GreetingTap): Promise<void> {
-    await handle.waitForPlayout();
-    if (handle.interrupted) {
-      tap.abandon();
-      return;
-    }
-    setTimeout(() => tap.abandon(), TAP_SETTLE_MS).unref();
-    const frames = await tap.done;
-    const said = handle.chatItems
-      .flatMap((item) =>
-        item.type === 'message' && item.role === 'assistant' ? [item.textContent ?? ''] : [],
-      )
-      .join(' ')
-      .trim();
-    const greeting = frames && said ? greetingFromFrames(this.#key, said, frames) : undefined;
+    const timer = setTimeout(() => tap.abandon(), TAP_SETTLE_MS);
+    const reply = await tap.done;
+    clearTimeout(timer);
+    if (!reply || handle.interrupted || !reply.text) return;
+    const greeting = greetingFromFrames(this.#key, reply.text, reply.frames);
     if (!greeting) return;
     await this.#opts.cache.save(this.#opts.assistant.siteId, greeting);
-    this.#opts.logger.info(
-      { ms: Math.round((greeting.pcm.length / greeting.sampleRate / greeting.channels) * 1000) },
-      "greeting kept for the site's next calls",
-    );
+    const ms = Math.round((greeting.pcm.length / greeting.sampleRate / greeting.channels) * 1000);
+    this.#opts.logger.info({ ms }, "greeting kept for the site's next calls");
   }
 }

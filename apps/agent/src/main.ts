@@ -83,6 +83,9 @@ async function startWorker(): Promise<void> {
       // reports itself full is offered to nobody and ends up missed.
       loadFunc: async (worker) => worker.activeJobs.length / config.maxCalls,
       loadThreshold: 1,
+      // The framework hands each call a process of its own and starts a replacement at once; the
+      // pool absorbs a burst of calls that would otherwise wait for processes to start.
+      numIdleProcesses: config.idleProcesses,
       logLevel: config.logLevel,
     }),
   );

@@ -34,6 +34,7 @@ describe('SetupTrace', () => {
           greetingAt: 1_300,
           firstAudioAt: 1_320,
           greetingSource: 'cache',
+          processId: process.pid,
         },
       },
     ]);

@@ -56,6 +56,8 @@ export class SetupTrace {
     const values: Metric['values'] = {};
     for (const step of SETUP_STEPS) values[`${step}At`] = this.#at.get(step) ?? null;
     values.greetingSource = this.#greetingSource ?? null;
+    // The job process that took the call: each call has one of its own (the pool's promise).
+    values.processId = process.pid;
     this.#report({ turn: 0, kind: 'setup', values });
   }
 }

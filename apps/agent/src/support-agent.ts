@@ -1,4 +1,4 @@
-import type { ReadableStream } from 'node:stream/web';
+import { ReadableStream } from 'node:stream/web';
 import { llm, voice } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { AssistantConfig } from '@voicedesk/core';
@@ -7,6 +7,8 @@ import { buildInstructions } from './instructions.ts';
 import { type EndCallHooks, endCallTool } from './tools/end-call.ts';
 import { type CallbackHooks, requestCallbackTool } from './tools/request-callback.ts';
 import { type TransferHooks, transferToHumanTool } from './tools/transfer-to-human.ts';
+
+type TranscriptInput = Parameters<voice.Agent['transcriptionNode']>[0];
 
 export interface SupportAgentHooks {
   endCall: EndCallHooks;
@@ -32,6 +34,7 @@ export function resumedChatContext(history: AssistantConfig['history']): llm.Cha
  */
 export class SupportAgent extends voice.Agent {
   #tap: GreetingTap | undefined;
+  #textTap: GreetingTap | undefined;
 
   constructor(assistant: AssistantConfig, hooks: SupportAgentHooks) {
     super({
@@ -45,7 +48,7 @@ export class SupportAgent extends voice.Agent {
     });
   }
 
-  /** The next reply's audio goes through `tap` too (the greeting, to be kept for the site's next calls). */
+  /** The next reply (its audio and its transcript) goes through `tap` too: the greeting, to keep. */
   tapNextReply(tap: GreetingTap): void {
     this.#tap = tap;
   }
@@ -56,7 +59,17 @@ export class SupportAgent extends voice.Agent {
   ): Promise<ReadableStream<AudioFrame> | null> {
     const out = await super.realtimeAudioOutputNode(audio, settings);
     const tap = this.#tap;
+    if (!out || !tap) return out;
+    // The same reply's transcript comes through transcriptionNode next.
+    this.#textTap = tap;
     this.#tap = undefined;
-    return out && tap ? tap.tap(out) : out;
+    return tap.tapAudio(out);
+  }
+
+  override async transcriptionNode(text: TranscriptInput, settings: voice.ModelSettings) {
+    const tap = this.#textTap;
+    this.#textTap = undefined;
+    const tapped = tap && text instanceof ReadableStream ? tap.tapText(text) : text;
+    return super.transcriptionNode(tapped, settings);
   }
 }

@@ -59,6 +59,8 @@ describe('TurnTracker (realtime)', () => {
         modelMs: 350,
         platformMs: 250,
         afterVadMs: 600,
+        visitorStoppedAt: T0 + 10_500,
+        firstAudioAt: T0 + 11_100,
         interrupted: true,
       },
     });

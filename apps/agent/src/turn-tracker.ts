@@ -193,6 +193,10 @@ export class TurnTracker {
           modelMs: model,
           platformMs: platform(e2e, detection, model),
           afterVadMs: afterVad,
+          // Wall-clock ends of the agent's part (epoch ms), so a trace can be lined up with the
+          // visitor's clock to split the two WebRTC hops from the agent's own time.
+          visitorStoppedAt: record.visitorStoppedAtMs ?? null,
+          firstAudioAt: num(startedAt),
           interrupted: outcome.interrupted,
         },
       };

@@ -19,6 +19,7 @@ const agentEnvSchema = z.object({
   OPENAI_TTS_MODEL: z.string().default('gpt-4o-mini-tts'),
   AGENT_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
   AGENT_MAX_CALLS: z.coerce.number().int().min(1).max(1000).default(8),
+  AGENT_IDLE_PROCESSES: z.coerce.number().int().min(1).max(64).default(3),
   VISITOR_RECONNECT_GRACE_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
   AGENT_SPOOL_REPLAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   LOG_LEVEL: logLevel,
@@ -32,6 +33,11 @@ export interface AgentConfig {
   agentPort: number;
   /** Concurrent calls this worker takes before LiveKit offers new ones to other workers. */
   maxCalls: number;
+  /**
+   * Job processes kept started and warm, each waiting for one call: a call that finds none waits
+   * seconds for a process to start and load the voice stack.
+   */
+  idleProcesses: number;
   /** How long a visitor whose connection dropped (not a hang-up) has to come back before the call ends as visitor_lost. */
   visitorReconnectGraceSeconds: number;
   /** How often the worker retries what ended jobs could not deliver to the API. */
@@ -57,6 +63,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
     agentName: e.AGENT_NAME,
     agentPort: e.AGENT_PORT,
     maxCalls: e.AGENT_MAX_CALLS,
+    idleProcesses: e.AGENT_IDLE_PROCESSES,
     visitorReconnectGraceSeconds: e.VISITOR_RECONNECT_GRACE_SECONDS,
     spoolReplaySeconds: e.AGENT_SPOOL_REPLAY_SECONDS,
     voice: {

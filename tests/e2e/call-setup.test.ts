@@ -6,7 +6,7 @@ import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/
 import { fixture } from '../support/fixtures.ts';
 import { eventually } from '../support/poll.ts';
 
-const DB = 'voicedesk_e2e_greeting_cache_test';
+const DB = 'voicedesk_e2e_call_setup_test';
 const script = {
   greeting: { text: 'Hi, thanks for calling Acme Bikes. How can I help you today?' },
   turns: [
@@ -27,9 +27,11 @@ beforeAll(async () => {
   const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
   stack = await startStack({
     databaseUrl,
-    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'greeting-cache'),
+    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'call-setup'),
     script,
     siteOrigins: [TEST_ORIGIN],
+    // Fewer warm processes than the burst below, so some of its calls take freshly started ones.
+    env: { AGENT_IDLE_PROCESSES: '2' },
   });
   const { items } = await stack.admin<{ items: { id: string; publicKey: string }[] }>('/v1/sites');
   siteId = items.find((s) => s.publicKey === stack.siteKey)?.id ?? '';
@@ -77,7 +79,9 @@ async function call(opts: { speak?: boolean } = {}) {
       const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
       const setup = d.metrics.find((m) => m.kind === 'setup');
       const done = d.status === 'completed' && d.segments.length >= segments && setup;
-      return done ? { source: setup.values.greetingSource, segments: d.segments } : undefined;
+      return done
+        ? { source: setup.values.greetingSource, processId: setup.values.processId, segments: d.segments }
+        : undefined;
     },
     { timeoutMs: 30_000 },
   );
@@ -108,5 +112,13 @@ describe("a site's greeting, kept after the model first speaks it", () => {
     await patchSite({ voice: 'verse' });
     expect((await call()).source).toBe('model');
     expect((await call()).source).toBe('cache');
+  });
+});
+
+describe('the warm process pool', () => {
+  it('gives each call of a burst a job process of its own, and every visitor is greeted', async () => {
+    const calls = await Promise.all([call(), call(), call()]);
+    expect(new Set(calls.map((c) => c.processId)).size).toBe(3);
+    for (const c of calls) expect(c.segments.map((s) => s.text)).toEqual([script.greeting.text]);
   });
 });
