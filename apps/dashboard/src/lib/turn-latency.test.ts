@@ -33,4 +33,8 @@ describe('per-turn latency and usage from a call’s metrics', () => {
       [2, null, 10],
     ]);
   });
+
+  it('leaves the call setup trace out: a greeting played from the kept audio is no turn', () => {
+    expect(turnRows([{ turn: 0, kind: 'setup', values: { jobAt: 1, greetingSource: 'cache' } }])).toEqual([]);
+  });
 });

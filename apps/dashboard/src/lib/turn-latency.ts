@@ -20,6 +20,8 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 export function turnRows(metrics: readonly TurnMetric[]): TurnRow[] {
   const turns = new Map<number, Map<string, TurnMetric['values']>>();
   for (const m of metrics) {
+    // The call's setup trace is not a turn (see call-setup.ts).
+    if (m.kind === 'setup') continue;
     const kinds = turns.get(m.turn) ?? new Map();
     kinds.set(m.kind, m.values);
     turns.set(m.turn, kinds);

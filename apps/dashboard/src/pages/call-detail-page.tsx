@@ -11,7 +11,7 @@ import { formatDateTime, formatDuration } from '../lib/format.ts';
 import { endReasonLabel, statusLabel } from '../lib/labels.ts';
 import { currentLineIndex } from '../lib/transcript-sync.ts';
 import { AudioPlayer } from './call/audio-player.tsx';
-import { EventTimeline, Participants, TurnLatency } from './call/call-sections.tsx';
+import { CallSetupSteps, EventTimeline, Participants, TurnLatency } from './call/call-sections.tsx';
 import { Transcript } from './call/transcript.tsx';
 
 function useRecordingLink(id: string, recording: CallDetail['recording'] | undefined) {
@@ -146,6 +146,10 @@ export function CallDetailPage() {
           <section className="card" aria-labelledby="participants-heading">
             <h2 id="participants-heading">Participants</h2>
             <Participants items={call.participants} />
+          </section>
+          <section className="card" aria-labelledby="setup-heading">
+            <h2 id="setup-heading">Call setup</h2>
+            <CallSetupSteps metrics={call.metrics} createdAt={call.createdAt} />
           </section>
           <section className="card" aria-labelledby="latency-heading">
             <h2 id="latency-heading">Response times and usage</h2>

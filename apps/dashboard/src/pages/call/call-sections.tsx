@@ -1,4 +1,5 @@
 import type { CallEvent, Participant, TurnMetric } from '../../api/call-detail.ts';
+import { callSetup } from '../../lib/call-setup.ts';
 import { formatDuration, formatTime, humanize } from '../../lib/format.ts';
 import { turnRows } from '../../lib/turn-latency.ts';
 
@@ -97,6 +98,46 @@ export function TurnLatency({ metrics }: { metrics: readonly TurnMetric[] }) {
                 <td className="num">
                   {r.inputTokens ?? '—'} / {r.outputTokens ?? '—'}
                 </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+export function CallSetupSteps({
+  metrics,
+  createdAt,
+}: {
+  metrics: readonly TurnMetric[];
+  createdAt: string;
+}) {
+  const setup = callSetup(metrics, createdAt);
+  if (!setup) return <p className="muted">The assistant reported no setup times for this call.</p>;
+  return (
+    <>
+      {setup.greetingSource && <p>Greeting: {setup.greetingSource}</p>}
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Step</th>
+              <th scope="col" className="num">
+                After the call was created
+              </th>
+              <th scope="col" className="num">
+                Took
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {setup.rows.map((r) => (
+              <tr key={r.label}>
+                <td>{r.label}</td>
+                <td className="num">{r.atMs} ms</td>
+                <td className="num">{r.stepMs} ms</td>
               </tr>
             ))}
           </tbody>
