@@ -73,6 +73,8 @@ COPY --from=build /app/packages/core/dist ./packages/core/dist
 COPY --from=build /app/packages/config/dist ./packages/config/dist
 COPY --from=build /app/apps/agent/dist ./apps/agent/dist
 USER node
-ENV AGENT_PORT=8081
+# Each call runs in a job process of its own that loads the voice stack afresh; Node 22's compile
+# cache (kept in the agent's data volume) spares every later process compiling it again.
+ENV AGENT_PORT=8081 NODE_COMPILE_CACHE=/app/.data/node-compile-cache
 EXPOSE 8081
 CMD ["node", "apps/agent/dist/main.js", "start"]
