@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { dropTestDatabase, openDatabase, recreateTestDatabase, sites } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, startStack } from '@voicedesk/testkit';
 import { eq } from 'drizzle-orm';
-import { AccessToken, TrackSource } from 'livekit-server-sdk';
 import { writeResults } from './results-file.ts';
 import { summary } from './stats.ts';
 
 /**
- * Call setup, platform turn overhead and mint throughput against the real stack:
+ * Call setup and platform turn overhead against the real stack (POST /v1/calls throughput is
+ * bench/mint-bench.ts):
  * livekit-server, PostgreSQL, the agent worker and the model double at a fixed latency.
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -16,7 +16,6 @@ const ORIGIN = 'https://bench.example.test';
 const MODEL_LATENCY_MS = Number(process.env.BENCH_MODEL_LATENCY_MS ?? 300);
 const SETUP_CALLS = Number(process.env.BENCH_CALLS ?? 20);
 const TURN_CALLS = Number(process.env.BENCH_TURN_CALLS ?? 5);
-const MINTS = Number(process.env.BENCH_MINTS ?? 200);
 const fixture = (name: string) => join(REPO_ROOT, 'tests', 'fixtures', name);
 
 const databaseUrl = await recreateTestDatabase(POSTGRES, DB);
@@ -95,44 +94,6 @@ try {
     await visitor.hangUp();
   }
 
-  // 3. Mint throughput against PostgreSQL: the full POST /v1/calls (row, room, dispatch,
-  // token) with 10 in flight, without a worker so no jobs pile up; and the token alone.
-  await stack.agent?.stop();
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 10 }, async () => {
-      while (next < MINTS) {
-        next++;
-        await createCall();
-      }
-    }),
-  );
-  const callsPerSecond = MINTS / ((performance.now() - started) / 1000);
-
-  // 3b. The same behind a proxy: TRUST_PROXY=1 (one hop), each request from its own client
-  // address in X-Forwarded-For, so the client address is resolved on every request.
-  await stack.stopApi();
-  await stack.startApi({ TRUST_PROXY: '1' });
-  const proxiedStart = performance.now();
-  let proxiedNext = 0;
-  await Promise.all(
-    Array.from({ length: 10 }, async () => {
-      while (proxiedNext < MINTS) {
-        const i = proxiedNext++;
-        await createCall({ 'x-forwarded-for': `203.0.113.${i % 250}` });
-      }
-    }),
-  );
-  const proxiedCallsPerSecond = MINTS / ((performance.now() - proxiedStart) / 1000);
-  const tokenStart = performance.now();
-  for (let i = 0; i < 2_000; i++) {
-    const at = new AccessToken('devkey', 'secret', { identity: `visitor-${i}`, ttl: 600 });
-    at.addGrant({ room: `call-${i}`, roomJoin: true, canPublishSources: [TrackSource.MICROPHONE] });
-    await at.toJwt();
-  }
-  const tokensPerSecond = 2_000 / ((performance.now() - tokenStart) / 1000);
-
   const results = {
     date: new Date().toISOString(),
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
@@ -144,11 +105,6 @@ try {
       firstGreetingAudioMs: summary(greetingMs),
     },
     turn: { rawEndOfSpeechToReplyMs: summary(rawTurnMs), platformOverheadMs: summary(overheadMs) },
-    mint: {
-      postCallsPerSecond: Math.round(callsPerSecond),
-      postCallsPerSecondBehindProxy: Math.round(proxiedCallsPerSecond),
-      tokensPerSecond: Math.round(tokensPerSecond),
-    },
   };
   const row = (name: string, s: { n: number; p50: number; p95: number }) =>
     `| ${name} | ${s.n} | ${s.p50} | ${s.p95} |`;
@@ -162,8 +118,6 @@ try {
     row('POST → first greeting audio at the visitor', results.setup.firstGreetingAudioMs),
     row('visitor end of speech → first reply audio', results.turn.rawEndOfSpeechToReplyMs),
     row('platform turn overhead (minus VAD window and model latency)', results.turn.platformOverheadMs),
-    '',
-    `POST /v1/calls throughput (PostgreSQL, 10 in flight; per-IP limit and per-site caps raised for the run): ${results.mint.postCallsPerSecond} calls/s; behind a proxy (TRUST_PROXY=1, X-Forwarded-For per request): ${results.mint.postCallsPerSecondBehindProxy} calls/s; visitor token signing alone: ${results.mint.tokensPerSecond} tokens/s.`,
   ].join('\n');
   writeResults('call-bench', results, table);
 } finally {

@@ -7,6 +7,7 @@ npm run build --silent -w @voicedesk/widget >/dev/null
 npm run build --silent -w @voicedesk/dashboard >/dev/null
 node --import tsx bench/widget-size.ts
 node --import tsx bench/call-bench.ts
+node --import tsx bench/mint-bench.ts
 node --import tsx bench/widget-call-bench.ts
 node --import tsx bench/recording-bench.ts
 node --import tsx bench/dashboard-queries.ts
