@@ -8,6 +8,7 @@ npm run build --silent -w @voicedesk/dashboard >/dev/null
 node --import tsx bench/widget-size.ts
 node --import tsx bench/call-bench.ts
 node --import tsx bench/mint-bench.ts
+node --import tsx bench/webhook-bench.ts
 node --import tsx bench/widget-call-bench.ts
 node --import tsx bench/recording-bench.ts
 node --import tsx bench/dashboard-queries.ts
