@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { percentile } from './stats.ts';
 
@@ -9,6 +10,15 @@ export interface LoadResult {
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** CPU the measured process spent per request (user + system): steadier than wall time on a busy machine. */
+  cpuMsPerRequest?: number;
+}
+
+/** User + system CPU a process has used so far, in ms (Linux /proc; clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**
@@ -19,7 +29,9 @@ export async function runLoad(
   concurrency: number,
   total: number,
   send: (i: number) => Promise<void>,
+  cpuPid?: number,
 ): Promise<LoadResult> {
+  const cpuBefore = cpuPid === undefined ? 0 : cpuMsOf(cpuPid);
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -43,6 +55,9 @@ export async function runLoad(
     p95Ms: ms(95),
     p99Ms: ms(99),
     maxMs: ms(100),
+    ...(cpuPid === undefined
+      ? {}
+      : { cpuMsPerRequest: Math.round(((cpuMsOf(cpuPid) - cpuBefore) / total) * 100) / 100 }),
   };
 }
 
@@ -83,4 +98,4 @@ export function httpClient(baseUrl: string, maxSockets: number) {
 }
 
 export const loadRow = (name: string, r: LoadResult) =>
-  `| ${name} | ${r.concurrency} | ${r.requests} | ${r.perSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} |`;
+  `| ${name} | ${r.concurrency} | ${r.requests} | ${r.perSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.cpuMsPerRequest ?? ''} |`;

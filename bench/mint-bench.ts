@@ -59,7 +59,7 @@ try {
   await runLoad(10, WARMUP, () => createCall());
   const levels: LoadResult[] = [];
   for (const concurrency of LEVELS) {
-    levels.push(await runLoad(concurrency, MINTS, () => createCall()));
+    levels.push(await runLoad(concurrency, MINTS, () => createCall(), stack.api.pid));
     process.stdout.write(`mint: ${JSON.stringify(levels.at(-1))}\n`);
   }
   const best = levels.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
@@ -87,13 +87,13 @@ try {
   await stack.startApi({ TRUST_PROXY: '1', NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}` });
   const forwarded = (i: number) => ({ 'x-forwarded-for': `203.0.113.${i % 250}` });
   await runLoad(10, WARMUP, (i) => createCall(forwarded(i)));
-  const proxied = await runLoad(best.concurrency, MINTS, (i) => createCall(forwarded(i)));
+  const proxied = await runLoad(best.concurrency, MINTS, (i) => createCall(forwarded(i)), stack.api.pid);
   process.stdout.write(`mint behind a proxy: ${JSON.stringify(proxied)}\n`);
 
   // Where the time goes: the API's CPU profile over one more run at the best level.
   const profiler = await connectProfiler(inspectPort);
   await profiler.start();
-  const profiled = await runLoad(best.concurrency, MINTS, (i) => createCall(forwarded(i)));
+  const profiled = await runLoad(best.concurrency, MINTS, (i) => createCall(forwarded(i)), stack.api.pid);
   const profileFile = await profiler.stop(PROFILE_DIR, 'mint-api');
   const profile = summariseProfile(profileFile);
 
@@ -133,8 +133,8 @@ try {
   const table = [
     `POST /v1/calls throughput against PostgreSQL and livekit-server (row, room with agent dispatch, token). Per-IP limit raised to 1,000,000/min and the site's caps on waiting and active calls to 1,000,000 for the run; recording mode off (a builtin recorder adds a job row and a recorder request per call); API log level ${LOG_LEVEL}; no worker running. One client address unless said.`,
     '',
-    '| run | in flight | calls | calls/s | p50 ms | p95 ms | p99 ms |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| run | in flight | calls | calls/s | p50 ms | p95 ms | p99 ms | API CPU ms per request |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...levels.map((r) => loadRow('POST /v1/calls', r)),
     loadRow('behind a proxy (TRUST_PROXY=1, X-Forwarded-For per request)', proxied),
     loadRow('the same, CPU profiler attached', profiled),

@@ -176,7 +176,12 @@ async function run(concurrency: number, label: string, profile?: () => Promise<v
   const { deliveries, callIds, unique } = await prepare(label);
   duplicatesAnswered = 0;
   await profile?.();
-  const load = await runLoad(concurrency, deliveries.length, (i) => deliver(deliveries[i] as Delivery));
+  const load = await runLoad(
+    concurrency,
+    deliveries.length,
+    (i) => deliver(deliveries[i] as Delivery),
+    stack.api.pid,
+  );
   const { db } = database;
   // LiveKit's events only: the sweeper records its own for these calls, whose rooms LiveKit never had.
   const [events] = await db.select({ n: count() }).from(callEvents).where(eq(callEvents.source, 'livekit'));
@@ -241,8 +246,8 @@ try {
   const table = [
     `LiveKit webhook ingest against PostgreSQL: ${CALLS} calls per run, 8 signed events each (room started, two joins, two tracks, two leaves, room finished), one delivery in ${DUPLICATE_EVERY + 1} a repeat of an earlier one; recording mode off; API log level ${LOG_LEVEL}.`,
     '',
-    '| run | in flight | deliveries | events/s | p50 ms | p95 ms | p99 ms |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| run | in flight | deliveries | events/s | p50 ms | p95 ms | p99 ms | API CPU ms per request |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...runs.map((r) => loadRow('POST /v1/livekit/webhook', r.load)),
     loadRow('the same, CPU profiler attached', profiledRun.load),
     '',
