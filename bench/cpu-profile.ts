@@ -4,7 +4,11 @@ import { REPO_ROOT } from '@voicedesk/testkit';
 
 /** The parts of a V8 `.cpuprofile` (what `node --cpu-prof` writes) that self time needs. */
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -21,6 +25,12 @@ export interface ProfileSummary {
   sampledMs: number;
   functions: SelfTime[];
   modules: SelfTime[];
+  /**
+   * Each sample charged to the innermost function of ours (apps/, packages/) on its stack: which
+   * of our steps the libraries' and node's time was spent for. Time after an `await` is charged
+   * to the function that resumed, and time with none of ours on the stack to `(no frame of ours)`.
+   */
+  ours: SelfTime[];
 }
 
 /**
@@ -48,6 +58,20 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
   });
   const functions = new Map<string, number>();
   const modules = new Map<string, number>();
+  const ours = new Map<string, number>();
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
+  const oursOf = (id: number): string => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const frame = nodeById.get(at)?.callFrame;
+      const path = frame?.url.replace(/^file:\/\//, '') ?? '';
+      if (path.startsWith(REPO_ROOT) && !path.includes('/node_modules/')) {
+        return `${frame?.functionName || '(anonymous)'} ${relative(REPO_ROOT, path)}:${(frame?.lineNumber ?? 0) + 1}`;
+      }
+    }
+    return '(no frame of ours)';
+  };
   let total = 0;
   for (const node of profile.nodes) {
     const us = byNode.get(node.id) ?? 0;
@@ -58,6 +82,8 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
     const fn = `${functionName || '(anonymous)'} ${module}${url ? `:${lineNumber + 1}` : ''}`;
     functions.set(fn, (functions.get(fn) ?? 0) + us);
     modules.set(module, (modules.get(module) ?? 0) + us);
+    const mine = oursOf(node.id);
+    ours.set(mine, (ours.get(mine) ?? 0) + us);
   }
   const rank = (m: Map<string, number>) =>
     [...m.entries()]
@@ -73,6 +99,7 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
     sampledMs: Math.round(total / 1000),
     functions: rank(functions),
     modules: rank(modules),
+    ours: rank(ours),
   };
 }
 
@@ -89,5 +116,9 @@ export function profileTable(summary: ProfileSummary): string {
     '| function (self time) | % | ms |',
     '| --- | --- | --- |',
     ...rows(summary.functions),
+    '',
+    '| our innermost function on the stack (time spent for it) | % | ms |',
+    '| --- | --- | --- |',
+    ...rows(summary.ours),
   ].join('\n');
 }
