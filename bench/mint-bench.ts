@@ -45,12 +45,19 @@ await database.db
 const client = httpClient(stack.apiUrl, Math.max(...LEVELS));
 const body = JSON.stringify({ siteKey: stack.siteKey });
 let created = 0;
+let unavailable = 0;
 async function createCall(extraHeaders: Record<string, string> = {}) {
   const res = await client.post(
     '/v1/calls',
     { 'content-type': 'application/json', origin: ORIGIN, ...extraHeaders },
     body,
   );
+  // An overloaded livekit-server times out CreateRoom (5 s): the API answers 503 and keeps no
+  // row. Counted and reported, not fatal: how often it happens under load is part of the result.
+  if (res.status === 503 && res.body.includes('voice_unavailable')) {
+    unavailable++;
+    return;
+  }
   if (res.status !== 201) throw new Error(`POST /v1/calls answered ${res.status}: ${res.body}`);
   created++;
 }
@@ -127,6 +134,7 @@ try {
     profiledRun: profiled,
     rowsCreated: rows?.n ?? 0,
     answered201: created,
+    answered503VoiceUnavailable: unavailable,
     tokensPerSecond,
     profile,
   };
@@ -140,7 +148,7 @@ try {
     loadRow('the same, CPU profiler attached', profiled),
     loadRow('livekit-server CreateRoom with dispatch alone (from the bench)', roomsAlone),
     '',
-    `Rows created ${results.rowsCreated} for ${created} answers 201. Visitor token signing alone: ${tokensPerSecond} tokens/s.`,
+    `Rows created ${results.rowsCreated} for ${created} answers 201; ${unavailable} answers 503 voice_unavailable (livekit-server did not create the room within 5 s; no row kept). Visitor token signing alone: ${tokensPerSecond} tokens/s.`,
     '',
     profileTable(profile),
   ].join('\n');
