@@ -77,15 +77,20 @@ try {
     stack.livekit.apiKey,
     stack.livekit.apiSecret,
   );
-  const roomsAlone = await runLoad(best.concurrency, MINTS, async (i) => {
-    await rooms.createRoom({
-      name: `bench-room-${i}`,
-      emptyTimeout: 600,
-      departureTimeout: 20,
-      maxParticipants: 4,
-      agents: [new RoomAgentDispatch({ agentName: 'voicedesk-support', metadata: '{}' })],
-    });
-  });
+  const roomsAlone = await runLoad(
+    best.concurrency,
+    MINTS,
+    async (i) => {
+      await rooms.createRoom({
+        name: `bench-room-${i}`,
+        emptyTimeout: 600,
+        departureTimeout: 20,
+        maxParticipants: 4,
+        agents: [new RoomAgentDispatch({ agentName: 'voicedesk-support', metadata: '{}' })],
+      });
+    },
+    stack.livekit.pid,
+  );
 
   // Behind a proxy: TRUST_PROXY=1 (one hop), each request from its own client address in
   // X-Forwarded-For, so the address is resolved and counted on every request. The inspector is
@@ -146,7 +151,10 @@ try {
     ...levels.map((r) => loadRow('POST /v1/calls', r)),
     loadRow('behind a proxy (TRUST_PROXY=1, X-Forwarded-For per request)', proxied),
     loadRow('the same, CPU profiler attached', profiled),
-    loadRow('livekit-server CreateRoom with dispatch alone (from the bench)', roomsAlone),
+    loadRow(
+      "livekit-server CreateRoom with dispatch alone, from the bench (CPU: livekit-server's)",
+      roomsAlone,
+    ),
     '',
     `Rows created ${results.rowsCreated} for ${created} answers 201; ${unavailable} answers 503 voice_unavailable (livekit-server did not create the room within 5 s; no row kept). Visitor token signing alone: ${tokensPerSecond} tokens/s.`,
     '',
