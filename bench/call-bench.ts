@@ -2,14 +2,14 @@ import { join } from 'node:path';
 import { dropTestDatabase, openDatabase, recreateTestDatabase, sites } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, startStack } from '@voicedesk/testkit';
 import { eq } from 'drizzle-orm';
-import { AccessToken, TrackSource } from 'livekit-server-sdk';
 import { BUILT_ENTRYPOINTS } from './built-entrypoints.ts';
 import { writeResults } from './results-file.ts';
 import { breakdownTable, type SetupValues, setupBreakdown } from './setup-breakdown.ts';
 import { summary } from './stats.ts';
 
 /**
- * Call setup, platform turn overhead and mint throughput against the real stack:
+ * Call setup and platform turn overhead against the real stack (POST /v1/calls throughput is
+ * bench/mint-bench.ts):
  * livekit-server, PostgreSQL, the agent worker and the model double at a fixed latency.
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -22,7 +22,6 @@ const SPACED_GAP_MS = Number(process.env.BENCH_GAP_MS ?? 3_000);
 /** `tsx` runs the sources as the tests do; production (the default here) runs the built JavaScript. */
 const FROM_SOURCES = process.env.BENCH_SOURCES === 'tsx';
 const TURN_CALLS = Number(process.env.BENCH_TURN_CALLS ?? 5);
-const MINTS = Number(process.env.BENCH_MINTS ?? 200);
 const fixture = (name: string) => join(REPO_ROOT, 'tests', 'fixtures', name);
 
 const databaseUrl = await recreateTestDatabase(POSTGRES, DB);
@@ -35,7 +34,7 @@ const stack = await startStack({
   env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' },
 });
 // The per-IP limit (above) and the site's caps on calls waiting and in progress would refuse a
-// throughput run from one address; they are raised here, and the tables say so.
+// run of calls from one address; they are raised here, and the tables say so.
 {
   const database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { maxConnections: 1 });
   await database.db
@@ -154,44 +153,6 @@ try {
     });
   }
 
-  // 3. Mint throughput against PostgreSQL: the full POST /v1/calls (row, room, dispatch,
-  // token) with 10 in flight, without a worker so no jobs pile up; and the token alone.
-  await stack.agent?.stop();
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 10 }, async () => {
-      while (next < MINTS) {
-        next++;
-        await createCall();
-      }
-    }),
-  );
-  const callsPerSecond = MINTS / ((performance.now() - started) / 1000);
-
-  // 3b. The same behind a proxy: TRUST_PROXY=1 (one hop), each request from its own client
-  // address in X-Forwarded-For, so the client address is resolved on every request.
-  await stack.stopApi();
-  await stack.startApi({ TRUST_PROXY: '1' });
-  const proxiedStart = performance.now();
-  let proxiedNext = 0;
-  await Promise.all(
-    Array.from({ length: 10 }, async () => {
-      while (proxiedNext < MINTS) {
-        const i = proxiedNext++;
-        await createCall({ 'x-forwarded-for': `203.0.113.${i % 250}` });
-      }
-    }),
-  );
-  const proxiedCallsPerSecond = MINTS / ((performance.now() - proxiedStart) / 1000);
-  const tokenStart = performance.now();
-  for (let i = 0; i < 2_000; i++) {
-    const at = new AccessToken('devkey', 'secret', { identity: `visitor-${i}`, ttl: 600 });
-    at.addGrant({ room: `call-${i}`, roomJoin: true, canPublishSources: [TrackSource.MICROPHONE] });
-    await at.toJwt();
-  }
-  const tokensPerSecond = 2_000 / ((performance.now() - tokenStart) / 1000);
-
   const results = {
     date: new Date().toISOString(),
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
@@ -205,11 +166,6 @@ try {
       visitorToModelVadMs: summary(toAgentMs),
       agentOwnMs: summary(agentMs),
       agentToVisitorMs: summary(toVisitorMs),
-    },
-    mint: {
-      postCallsPerSecond: Math.round(callsPerSecond),
-      postCallsPerSecondBehindProxy: Math.round(proxiedCallsPerSecond),
-      tokensPerSecond: Math.round(tokensPerSecond),
     },
   };
   const row = (name: string, s: { n: number; p50: number; p95: number }) =>
@@ -241,8 +197,6 @@ try {
       results.turn.agentOwnMs,
     ),
     row('… agent → visitor: WebRTC hop out, first reply frame to audio heard', results.turn.agentToVisitorMs),
-    '',
-    `POST /v1/calls throughput (PostgreSQL, 10 in flight; per-IP limit and per-site caps raised for the run): ${results.mint.postCallsPerSecond} calls/s; behind a proxy (TRUST_PROXY=1, X-Forwarded-For per request): ${results.mint.postCallsPerSecondBehindProxy} calls/s; visitor token signing alone: ${results.mint.tokensPerSecond} tokens/s.`,
   ].join('\n');
   writeResults(`call-bench-${MODEL_LATENCY_MS}ms`, results, table);
 } finally {

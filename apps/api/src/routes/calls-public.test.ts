@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rateLimitHits, sites, voiceCalls } from '@voicedesk/db';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorOf, type RouteApp, startRouteApp, TEST_ORIGIN } from '../testing/route-app.ts';
 
 let t: RouteApp;
@@ -133,5 +135,119 @@ describe('the visitor key', () => {
       code: 'call_not_active',
       field: 'id',
     });
+  });
+});
+
+describe("POST /v1/calls against the site's caps", () => {
+  const rowsOfSite = async () => (await t.database.db.select({ id: voiceCalls.id }).from(voiceCalls)).length;
+  const setCaps = (caps: { maxPendingCalls?: number; maxActiveCalls?: number }) =>
+    t.database.db.update(sites).set(caps).where(eq(sites.publicKey, t.siteKey));
+  // The per-address limit (10 a minute) is not what these tests are about.
+  beforeEach(async () => {
+    await t.database.db.delete(rateLimitHits);
+  });
+
+  it('refuses a call once the waiting calls reach the cap, writing no row, and takes one again below it', async () => {
+    await t.database.db.update(voiceCalls).set({ status: 'completed' });
+    await setCaps({ maxPendingCalls: 1 });
+    try {
+      expect((await createCall({ siteKey: t.siteKey })).status).toBe(201);
+      const before = await rowsOfSite();
+      const refused = await createCall({ siteKey: t.siteKey });
+      expect(refused.headers.get('retry-after')).toBe('10');
+      const error = await errorOf(refused);
+      expect(error).toMatchObject({ status: 429, code: 'rate_limited', field: 'siteKey' });
+      expect(error.message).toMatch(/waiting/);
+      expect(await rowsOfSite()).toBe(before);
+      await t.database.db.update(voiceCalls).set({ status: 'completed' });
+      expect((await createCall({ siteKey: t.siteKey })).status).toBe(201);
+    } finally {
+      await setCaps({ maxPendingCalls: 20 });
+    }
+  });
+
+  it('refuses a call while every line is busy (connected calls at the cap), writing no row', async () => {
+    await t.database.db.update(voiceCalls).set({ status: 'completed' });
+    const busy = await t.insertCall();
+    await t.database.db.update(voiceCalls).set({ status: 'connected' }).where(eq(voiceCalls.id, busy));
+    await setCaps({ maxActiveCalls: 1 });
+    try {
+      const before = await rowsOfSite();
+      const refused = await errorOf(await createCall({ siteKey: t.siteKey }));
+      expect(refused).toMatchObject({ status: 429, code: 'rate_limited', field: 'siteKey' });
+      expect(refused.message).toMatch(/busy/);
+      expect(await rowsOfSite()).toBe(before);
+    } finally {
+      await setCaps({ maxActiveCalls: 50 });
+      await t.database.db.update(voiceCalls).set({ status: 'completed' }).where(eq(voiceCalls.id, busy));
+    }
+  });
+
+  it("answers with a token for the call it made, in the call's own room", async () => {
+    const res = await createCall({ siteKey: t.siteKey, name: 'Ada' });
+    const call = (await res.json()) as { callId: string; roomName: string; token: string };
+    expect(call.token).toBe('test-token');
+    const [row] = await t.database.db.select().from(voiceCalls).where(eq(voiceCalls.id, call.callId));
+    expect(row).toMatchObject({ roomName: call.roomName, callerName: 'Ada', status: 'pending' });
+  });
+});
+
+describe('POST /v1/calls when the room cannot be made', () => {
+  it('answers 503 voice_unavailable and leaves no call row behind', async () => {
+    const failing = await startRouteApp('calls_public_no_room', {
+      livekit: {
+        createCallRoom: async () => {
+          throw new Error('livekit-server is down');
+        },
+      },
+    });
+    try {
+      const res = await failing.request('/v1/calls', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: TEST_ORIGIN },
+        body: JSON.stringify({ siteKey: failing.siteKey }),
+      });
+      expect(await errorOf(res)).toMatchObject({ status: 503, code: 'voice_unavailable' });
+      expect(await failing.database.db.select({ id: voiceCalls.id }).from(voiceCalls)).toEqual([]);
+    } finally {
+      await failing.close();
+    }
+  });
+});
+
+describe('the per-address limit on POST /v1/calls', () => {
+  it('counts requests with an unknown site key too, so keys cannot be probed past it', async () => {
+    const limited = await startRouteApp('calls_public_limit', { env: { CALL_RATE_LIMIT_PER_MINUTE: '2' } });
+    const post = (siteKey: string) =>
+      limited.request(
+        '/v1/calls',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: TEST_ORIGIN },
+          body: JSON.stringify({ siteKey }),
+        },
+        '198.51.100.7',
+      );
+    try {
+      expect((await errorOf(await post('pk_unknown_key_one'))).code).toBe('site_not_found');
+      expect((await errorOf(await post('pk_unknown_key_two'))).code).toBe('site_not_found');
+      const refused = await post(limited.siteKey);
+      expect(await errorOf(refused)).toMatchObject({ status: 429, code: 'rate_limited' });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await limited.database.db.select({ id: voiceCalls.id }).from(voiceCalls)).toEqual([]);
+      // Another address is counted on its own.
+      const other = await limited.request(
+        '/v1/calls',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: TEST_ORIGIN },
+          body: JSON.stringify({ siteKey: limited.siteKey }),
+        },
+        '198.51.100.8',
+      );
+      expect(other.status).toBe(201);
+    } finally {
+      await limited.close();
+    }
   });
 });

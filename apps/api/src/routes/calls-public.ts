@@ -8,8 +8,7 @@ import { applyCallEvent } from '../services/apply-call-event.ts';
 import { isOpen } from '../services/business-hours.ts';
 import { endCallByStaff } from '../services/escalations/staff-turn.ts';
 import { originAllowed } from '../services/origin.ts';
-import { hitRateLimit } from '../services/rate-limiter.ts';
-import { anySiteAllows, callSiteOrigins, findSiteByKey } from '../services/sites.ts';
+import { anySiteAllows, callSiteOrigins, hitLimitAndFindSite } from '../services/sites.ts';
 import { startCall } from '../services/start-call.ts';
 import { defineRoute } from './define.ts';
 import { publicRoute, visitorOrStaffSession } from './guards.ts';
@@ -73,15 +72,15 @@ export const createCallEntry = defineRoute({
     const deps = c.get('deps');
     const body = c.req.valid('json');
     const now = deps.now?.() ?? new Date();
-    // Counted before anything is looked up: unknown keys and foreign origins count too, so the
-    // endpoint cannot be used to probe keys or load the database faster than the limit. Every
-    // refusal stays readable by the widget (siteCors answers errors with `*`).
-    const limit = await hitRateLimit(
-      deps.database.db,
-      `calls:${rateLimitSubject(clientIp(c, deps.config.trustProxy))}`,
-      deps.config.callRateLimitPerMinute,
+    // Counted with the site's lookup, before anything is decided: unknown keys and foreign origins
+    // count too, so the endpoint cannot be used to probe keys or load the database faster than
+    // the limit. Every refusal stays readable by the widget (siteCors answers errors with `*`).
+    const { limit, site } = await hitLimitAndFindSite(deps.database.db, {
+      bucket: `calls:${rateLimitSubject(clientIp(c, deps.config.trustProxy))}`,
+      limit: deps.config.callRateLimitPerMinute,
       now,
-    );
+      siteKey: body.siteKey,
+    });
     if (!limit.allowed) {
       throw new AppError(
         429,
@@ -93,7 +92,6 @@ export const createCallEntry = defineRoute({
         },
       );
     }
-    const site = await findSiteByKey(deps.database.db, body.siteKey);
     if (!site) throw new AppError(404, 'site_not_found', 'no site has this key', 'siteKey');
     c.set('siteOrigins', site.allowedOrigins);
     if (!originAllowed(c.req.header('origin'), site.allowedOrigins)) {

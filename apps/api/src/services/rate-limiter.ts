@@ -4,6 +4,33 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 /** Counters older than this are pruned: the longest window a limit may use. */
 const MAX_WINDOW_MS = 3600_000;
 
+export type LimitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+function windowOf(now: Date, windowSeconds: number) {
+  const windowMs = Math.min(windowSeconds * 1000, MAX_WINDOW_MS);
+  return { windowMs, windowStart: new Date(Math.floor(now.getTime() / windowMs) * windowMs) };
+}
+
+/** Counts one hit and returns the window's count. */
+function countHit(db: Db, bucket: string, windowStart: Date) {
+  return db
+    .insert(rateLimitHits)
+    .values({ bucket, windowStart, hits: 1 })
+    .onConflictDoUpdate({
+      target: [rateLimitHits.bucket, rateLimitHits.windowStart],
+      set: { hits: sql`${rateLimitHits.hits} + 1` },
+    })
+    .returning({ hits: rateLimitHits.hits });
+}
+
+/** What a window's count (the hit included) means for the caller. */
+export function limitOutcome(hits: number, limit: number, now: Date, windowSeconds = 60): LimitOutcome {
+  if (hits <= limit) return { allowed: true };
+  const { windowMs, windowStart } = windowOf(now, windowSeconds);
+  const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000));
+  return { allowed: false, retryAfterSeconds };
+}
+
 /**
  * Fixed windows (one minute unless told) counted in the database, so the limit holds across
  * API instances. Returns how many seconds to wait when the caller is over the limit.
@@ -14,20 +41,17 @@ export async function hitRateLimit(
   limit: number,
   now: Date,
   windowSeconds = 60,
-): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
-  const windowMs = Math.min(windowSeconds * 1000, MAX_WINDOW_MS);
-  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
-  const [row] = await db
-    .insert(rateLimitHits)
-    .values({ bucket, windowStart, hits: 1 })
-    .onConflictDoUpdate({
-      target: [rateLimitHits.bucket, rateLimitHits.windowStart],
-      set: { hits: sql`${rateLimitHits.hits} + 1` },
-    })
-    .returning({ hits: rateLimitHits.hits });
-  if ((row?.hits ?? 0) <= limit) return { allowed: true };
-  const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000));
-  return { allowed: false, retryAfterSeconds };
+): Promise<LimitOutcome> {
+  const [row] = await countHit(db, bucket, windowOf(now, windowSeconds).windowStart);
+  return limitOutcome(row?.hits ?? 0, limit, now, windowSeconds);
+}
+
+/**
+ * The hit of `hitRateLimit` as a data-modifying CTE (selecting `hits`), so that a read can share
+ * its round trip: Postgres runs it to completion whatever the rest of the statement finds.
+ */
+export function rateLimitHitCte(db: Db, bucket: string, now: Date, windowSeconds = 60) {
+  return db.$with('rate_limit_hit').as(countHit(db, bucket, windowOf(now, windowSeconds).windowStart));
 }
 
 /**
@@ -40,9 +64,8 @@ export async function peekRateLimit(
   limit: number,
   now: Date,
   windowSeconds = 60,
-): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
-  const windowMs = Math.min(windowSeconds * 1000, MAX_WINDOW_MS);
-  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+): Promise<LimitOutcome> {
+  const { windowMs, windowStart } = windowOf(now, windowSeconds);
   const [row] = await db
     .select({ hits: rateLimitHits.hits })
     .from(rateLimitHits)

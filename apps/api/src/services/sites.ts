@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Db, newId, sites, voiceCalls } from '@voicedesk/db';
 import { asc, eq, sql } from 'drizzle-orm';
+import { type LimitOutcome, limitOutcome, rateLimitHitCte } from './rate-limiter.ts';
 
 export type SiteRow = typeof sites.$inferSelect;
 
@@ -19,6 +20,23 @@ export function generateSiteKey(): string {
 export async function findSiteByKey(db: Db, key: string): Promise<SiteRow | undefined> {
   const [site] = await db.select().from(sites).where(eq(sites.publicKey, key));
   return site;
+}
+
+/**
+ * POST /v1/calls' first round trip: the caller's hit against a per-address limit and the site
+ * read by its key, in one statement. The hit is counted whatever the key, so unknown keys count.
+ */
+export async function hitLimitAndFindSite(
+  db: Db,
+  opts: { bucket: string; limit: number; now: Date; siteKey: string },
+): Promise<{ limit: LimitOutcome; site: SiteRow | undefined }> {
+  const hit = rateLimitHitCte(db, opts.bucket, opts.now);
+  const [row] = await db
+    .with(hit)
+    .select({ hits: hit.hits, site: sites })
+    .from(hit)
+    .leftJoin(sites, eq(sites.publicKey, opts.siteKey));
+  return { limit: limitOutcome(row?.hits ?? 0, opts.limit, opts.now), site: row?.site ?? undefined };
 }
 
 /** The allowed origins of the site a call belongs to. */

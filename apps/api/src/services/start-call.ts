@@ -1,6 +1,6 @@
 import { AppError, roomNameForCall, visitorIdentity } from '@voicedesk/core';
 import { newId, voiceCalls } from '@voicedesk/db';
-import { and, count, eq, inArray } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import { runDueCallJobs } from './call-jobs.ts';
@@ -18,33 +18,54 @@ export interface StartedCall {
   visitorKey: string;
 }
 
+type NewCallRow = {
+  id: string;
+  roomName: string;
+  callerIdentity: string;
+  callerName: string | null;
+  joinDeadline: Date;
+};
+
+/** postgres-js answers `execute` with the rows, PGlite with `{ rows }`. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
 /**
  * A site's calls waiting to be answered and calls in progress are capped, so a script holding
  * the public site key cannot take every assistant slot (each minted call holds one until the
  * join window closes). Counted from the rows, so the cap holds across API instances (roughly:
- * two concurrent mints can both pass at the edge).
+ * two concurrent mints can both pass at the edge). The count and the insert are one statement,
+ * one round trip: the row is written only when the counts are under the caps.
  */
-async function checkSiteCapacity(deps: AppDeps, site: SiteRow): Promise<void> {
-  const rows = await deps.database.db
-    .select({ status: voiceCalls.status, n: count() })
-    .from(voiceCalls)
-    .where(
-      and(eq(voiceCalls.siteId, site.id), inArray(voiceCalls.status, ['pending', 'ringing', 'connected'])),
+async function insertWithinCaps(deps: AppDeps, site: SiteRow, call: NewCallRow): Promise<void> {
+  const result = await deps.database.db.execute(sql`
+    with active as (
+      select count(*) filter (where status in ('pending', 'ringing'))::int as waiting,
+             count(*) filter (where status = 'connected')::int as connected
+      from ${voiceCalls}
+      where site_id = ${site.id} and status in ('pending', 'ringing', 'connected')
+    ), inserted as (
+      insert into ${voiceCalls} (id, room_name, site_id, caller_identity, caller_name, join_deadline)
+      select ${call.id}::uuid, ${call.roomName}::text, ${site.id}::uuid, ${call.callerIdentity}::text,
+             ${call.callerName}::text, ${call.joinDeadline.toISOString()}::timestamptz
+      from active
+      where waiting < ${site.maxPendingCalls}::int and connected < ${site.maxActiveCalls}::int
+      returning id
     )
-    .groupBy(voiceCalls.status);
-  const of = (status: string) => rows.find((r) => r.status === status)?.n ?? 0;
-  const waiting = of('pending') + of('ringing');
-  if (waiting >= site.maxPendingCalls || of('connected') >= site.maxActiveCalls) {
-    throw new AppError(
-      429,
-      'rate_limited',
-      waiting >= site.maxPendingCalls
-        ? 'too many calls are waiting to be answered on this site, try again shortly'
-        : 'every line of this site is busy, try again shortly',
-      'siteKey',
-      { 'retry-after': '10' },
-    );
-  }
+    select waiting, connected, (select count(*)::int from inserted) as inserted from active`);
+  const [counts] = rowsOf<{ waiting: number; connected: number; inserted: number }>(result);
+  if (counts?.inserted === 1) return;
+  const waitingFull = (counts?.waiting ?? 0) >= site.maxPendingCalls;
+  throw new AppError(
+    429,
+    'rate_limited',
+    waitingFull
+      ? 'too many calls are waiting to be answered on this site, try again shortly'
+      : 'every line of this site is busy, try again shortly',
+    'siteKey',
+    { 'retry-after': '10' },
+  );
 }
 
 /**
@@ -65,11 +86,14 @@ export async function startCall(
   const ttl = deps.config.visitorTokenTtlSeconds;
   const expiresAt = new Date(now.getTime() + ttl * 1000);
 
-  await checkSiteCapacity(deps, site);
-  await db.insert(voiceCalls).values({
+  // Signed first, so its CPU work overlaps the round trips below instead of following them; a
+  // call that fails below never hands it out.
+  const token = deps.livekit.mintVisitorToken({ roomName, identity, name: callerName, ttlSeconds: ttl });
+  token.catch(() => {});
+
+  await insertWithinCaps(deps, site, {
     id: callId,
     roomName,
-    siteId: site.id,
     callerIdentity: identity,
     callerName: callerName ?? null,
     joinDeadline: expiresAt,
@@ -95,10 +119,9 @@ export async function startCall(
 
   // Told once the room exists, not with the insert: a call whose room could not be made is
   // deleted above, and the Live view would keep showing it. Best effort: the call is made.
-  await notifyCallChanged(db, callId).catch((err: unknown) => {
+  const told = notifyCallChanged(db, callId).catch((err: unknown) => {
     deps.logger.warn({ callId, ...errorFacts(err) }, 'live view not told of the new call');
   });
-
   if (deps.config.recording.mode === 'builtin') {
     // The recorder joins before the visitor, so the greeting is in the recording from its first word.
     await queueRecordingStart(deps, callId);
@@ -106,18 +129,13 @@ export async function startCall(
       deps.logger.warn({ callId, ...errorFacts(err) }, 'recording start deferred to the job runner');
     });
   }
+  await told;
 
-  const token = await deps.livekit.mintVisitorToken({
-    roomName,
-    identity,
-    name: callerName,
-    ttlSeconds: ttl,
-  });
   deps.logger.info({ callId, siteId: site.id }, 'call created');
   return {
     callId,
     roomName,
-    token,
+    token: await token,
     livekitUrl: deps.livekit.publicUrl,
     expiresAt: expiresAt.toISOString(),
     visitorKey: visitorKeyFor(callId, deps.config.visitorKeySecret),
