@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { rateLimitHits, sites, voiceCalls } from '@voicedesk/db';
+import { callMetrics, rateLimitHits, sites, voiceCalls } from '@voicedesk/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorOf, type RouteApp, startRouteApp, TEST_ORIGIN } from '../testing/route-app.ts';
@@ -57,6 +57,37 @@ describe('POST /v1/calls input that Postgres cannot store', () => {
     expect(res.status).toBe(201);
   });
 });
+
+describe("POST /v1/calls with the widget's press time", () => {
+  it("stores the press as the first step of the call's setup, ms before the request", async () => {
+    const before = Date.now();
+    const res = await createCall({ siteKey: t.siteKey, msSincePress: 250 });
+    expect(res.status).toBe(201);
+    const { callId } = (await res.json()) as { callId: string };
+    const stored = await eventuallyRow(callId);
+    const { pressedAt, receivedAt } = stored.values as { pressedAt: number; receivedAt: number };
+    expect(receivedAt - pressedAt).toBe(250);
+    expect(receivedAt).toBeGreaterThanOrEqual(before);
+    expect(stored).toMatchObject({ turn: 0, kind: 'press' });
+  });
+
+  it('answers 400 naming the field for a press time that is not a whole number of ms', async () => {
+    for (const msSincePress of [-1, 1.5, '250', 600_001]) {
+      const err = await errorOf(await createCall({ siteKey: t.siteKey, msSincePress }));
+      expect(err).toMatchObject({ status: 400, code: 'validation_failed', field: 'msSincePress' });
+    }
+  });
+});
+
+/** The press is stored beside the call, not before the answer: it may land just after it. */
+async function eventuallyRow(callId: string) {
+  for (let i = 0; i < 50; i++) {
+    const [row] = await t.database.db.select().from(callMetrics).where(eq(callMetrics.callId, callId));
+    if (row) return row;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('no press stored');
+}
 
 describe('POST /v1/calls/:id/end', () => {
   let server: ServerType;

@@ -8,6 +8,7 @@ import { applyCallEvent } from '../services/apply-call-event.ts';
 import { isOpen } from '../services/business-hours.ts';
 import { endCallByStaff } from '../services/escalations/staff-turn.ts';
 import { originAllowed } from '../services/origin.ts';
+import { recordPress } from '../services/press-trace.ts';
 import { anySiteAllows, callSiteOrigins, hitLimitAndFindSite } from '../services/sites.ts';
 import { startCall } from '../services/start-call.ts';
 import { defineRoute } from './define.ts';
@@ -17,6 +18,13 @@ const createCallBody = z
   .object({
     siteKey: siteKeySchema,
     name: pgText().trim().min(1).max(80).optional(),
+    msSincePress: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .optional()
+      .describe("ms from the visitor's press to this request, the first step of the call's setup trace"),
   })
   .strict()
   .openapi('CreateCallRequest');
@@ -106,6 +114,7 @@ export const createCallEntry = defineRoute({
       throw new AppError(403, 'outside_hours', 'support is closed right now', 'siteKey');
     }
     const call = await startCall(deps, site, body.name);
+    if (body.msSincePress !== undefined) recordPress(deps, call.callId, now, body.msSincePress);
     return c.json(call, 201);
   },
 });

@@ -3787,6 +3787,8 @@ export interface components {
             status: "pending" | "ringing" | "connected" | "completed" | "missed" | "failed";
         };
         CreateCallRequest: {
+            /** @description ms from the visitor's press to this request, the first step of the call's setup trace */
+            msSincePress?: number;
             name?: string;
             /** @example pk_demo_0123456789 */
             siteKey: string;

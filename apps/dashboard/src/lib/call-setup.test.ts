@@ -29,7 +29,9 @@ describe("a call's setup, from the worker's trace", () => {
       created,
     );
     expect(setup?.greetingSource).toBe('kept audio of the site’s greeting');
+    expect(setup?.from).toBe('created');
     expect(setup?.rows).toEqual([
+      { label: 'Call created', atMs: 0, stepMs: 0 },
       { label: 'A worker process took the call', atMs: 120, stepMs: 120 },
       { label: 'Site settings loaded', atMs: 180, stepMs: 60 },
       { label: 'Visitor joined', atMs: 350, stepMs: 170 },
@@ -47,9 +49,29 @@ describe("a call's setup, from the worker's trace", () => {
       created,
     );
     expect(short).toEqual({
-      rows: [{ label: 'A worker process took the call', atMs: 100, stepMs: 100 }],
+      from: 'created',
+      rows: [
+        { label: 'Call created', atMs: 0, stepMs: 0 },
+        { label: 'A worker process took the call', atMs: 100, stepMs: 100 },
+      ],
       greetingSource: null,
     });
     expect(callSetup([], created)).toBeUndefined();
+  });
+
+  it("counts from the visitor's press when the widget sent it", () => {
+    const setup = callSetup(
+      [
+        { turn: 0, kind: 'press', values: { pressedAt: at(-80), receivedAt: at(0) } },
+        { turn: 0, kind: 'setup', values: { jobAt: at(120), firstAudioAt: at(600) } },
+      ],
+      created,
+    );
+    expect(setup?.from).toBe('press');
+    expect(setup?.rows).toEqual([
+      { label: 'Call created', atMs: 80, stepMs: 80 },
+      { label: 'A worker process took the call', atMs: 200, stepMs: 120 },
+      { label: 'First greeting audio sent', atMs: 680, stepMs: 480 },
+    ]);
   });
 });

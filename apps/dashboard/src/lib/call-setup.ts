@@ -2,13 +2,15 @@ import type { TurnMetric } from '../api/call-detail.ts';
 
 export interface SetupRow {
   label: string;
-  /** ms after the call was created (the API answered the visitor's press). */
+  /** ms after the visitor's press, or after the call was created when the widget sent no press. */
   atMs: number;
   /** ms since the step before: where a slow call lost its time. */
   stepMs: number;
 }
 
 export interface CallSetup {
+  /** What `atMs` counts from. */
+  from: 'press' | 'created';
   rows: SetupRow[];
   greetingSource: string | null;
 }
@@ -32,26 +34,33 @@ const GREETING_SOURCES: Record<string, string> = {
 };
 
 /**
- * From the `setup` metric to rows of ms after the call was created. Steps the call never reached
- * are left out; a step reached before the one listed above it (the visitor may join before the
- * assistant) is shown in the order it happened.
+ * From the `setup` metric (and the widget's `press`, when it sent one) to rows of ms after the
+ * press. Steps the call never reached are left out; a step reached before the one listed above
+ * it (the visitor may join before the assistant) is shown in the order it happened.
  */
 export function callSetup(metrics: readonly TurnMetric[], createdAt: string): CallSetup | undefined {
   const setup = metrics.find((m) => m.kind === 'setup');
   if (!setup) return undefined;
-  const created = Date.parse(createdAt);
-  const reached = STEPS.flatMap(([key, label]) => {
-    const at = setup.values[key];
-    return typeof at === 'number' ? [{ label, at }] : [];
-  }).sort((a, b) => a.at - b.at);
-  let before = created;
+  const press = metrics.find((m) => m.kind === 'press')?.values;
+  const pressedAt = typeof press?.pressedAt === 'number' ? press.pressedAt : undefined;
+  const created = typeof press?.receivedAt === 'number' ? press.receivedAt : Date.parse(createdAt);
+  const start = pressedAt ?? created;
+  const reached = [
+    { label: 'Call created', at: created },
+    ...STEPS.flatMap(([key, label]) => {
+      const at = setup.values[key];
+      return typeof at === 'number' ? [{ label, at }] : [];
+    }),
+  ].sort((a, b) => a.at - b.at);
+  let before = start;
   const rows = reached.map(({ label, at }) => {
-    const row = { label, atMs: Math.round(at - created), stepMs: Math.round(at - before) };
+    const row = { label, atMs: Math.round(at - start), stepMs: Math.round(at - before) };
     before = at;
     return row;
   });
   const source = setup.values.greetingSource;
   return {
+    from: pressedAt === undefined ? 'created' : 'press',
     rows,
     greetingSource: typeof source === 'string' ? (GREETING_SOURCES[source] ?? source) : null,
   };

@@ -125,7 +125,7 @@ export function CallSetupSteps({
             <tr>
               <th scope="col">Step</th>
               <th scope="col" className="num">
-                After the call was created
+                {setup.from === 'press' ? 'After the press' : 'After the call was created'}
               </th>
               <th scope="col" className="num">
                 Took
