@@ -20,6 +20,7 @@ class RoomDeletedAfterConnect extends EventEmitter {
 }
 
 const handlers = {
+  onJoinStep: () => {},
   onRoomState: () => {},
   onConnected: () => {},
   onCaption: () => {},

@@ -19,7 +19,11 @@ export interface Caption {
   done: boolean;
 }
 
+/** Steps of joining a room that the widget reports in its call trace. */
+export type JoinStep = 'room-connecting' | 'room-connected';
+
 export interface CallHandlers {
+  onJoinStep(step: JoinStep): void;
   /** Who the visitor talks to changed (the room metadata the API writes; issue 14). */
   onRoomState(state: RoomState): void;
   onConnected(): void;
@@ -70,9 +74,9 @@ const reconnectPolicy = {
 };
 
 /**
- * Warms the signalling connection while the API mints the call. In Chromium on loopback
- * `room.connect()` alone takes ~0.9 s, so a fast press→greeting comes from overlapping steps
- * (mint, warm-up, microphone prompt), not from making any one of them faster.
+ * A room for the next call, its signalling connection warmed (DNS, TCP, TLS) before the call is
+ * minted: the widget prepares one when the visitor shows intent (hover, focus) or the page is
+ * idle, so the press does not pay for it. It opens no microphone and joins nothing.
  */
 export function prepare(url: string): Room {
   const room = new Room({ adaptiveStream: false, dynacast: false, reconnectPolicy });
@@ -183,7 +187,9 @@ export async function joinCall(
   });
 
   try {
+    handlers.onJoinStep('room-connecting');
     await room.connect(call.livekitUrl, call.token, { autoSubscribe: true });
+    handlers.onJoinStep('room-connected');
   } catch (err) {
     // This room is left behind: its handlers must not report a call that never started.
     room.removeAllListeners();

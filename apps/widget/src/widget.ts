@@ -70,6 +70,11 @@ function mountWidget(tag: HTMLScriptElement) {
   let session: CallModule.CallSession | undefined;
   let startedAt = 0;
   let ticker: ReturnType<typeof setInterval> | undefined;
+  // The call's setup as `trace` events, each step in ms since the press: where a slow call lost
+  // its time, for the site's own measurements and the bench.
+  let pressedAt = 0;
+  let heard = false;
+  const trace = (step: string) => emit('trace', { step, ms: Math.round(performance.now() - pressedAt) });
 
   const duration = () => {
     const s = Math.floor((Date.now() - startedAt) / 1000);
@@ -115,15 +120,27 @@ function mountWidget(tag: HTMLScriptElement) {
     call = undefined;
     session = undefined;
     timer.textContent = '0:00';
+    pressedAt = performance.now();
+    heard = false;
     setState('requesting-mic');
     status.focus();
     try {
-      const module = import(/* @vite-ignore */ callModuleUrl) as Promise<typeof CallModule>;
-      const minted = startCall(api, siteKey);
+      const module = (import(/* @vite-ignore */ callModuleUrl) as Promise<typeof CallModule>).then((lk) => {
+        trace('module-ready');
+        return lk;
+      });
+      const mint = () =>
+        startCall(api, siteKey).then((c) => {
+          trace('call-minted');
+          return c;
+        });
+      const minted = mint();
+      trace('request-sent');
       // Ask for the microphone while the call is minted and the call module loads.
       try {
         const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
         for (const t of stream.getTracks()) t.stop();
+        trace('mic-granted');
       } catch (err) {
         // A site that cannot take calls at all is the more useful thing to tell the visitor.
         const apiFailure = await minted.then(
@@ -141,6 +158,7 @@ function mountWidget(tag: HTMLScriptElement) {
       const [lk, first] = await Promise.all([module, minted]);
       let started = first;
       const handlers: CallModule.CallHandlers = {
+        onJoinStep: trace,
         onRoomState: (roomState) => {
           // Who the visitor is talking to: the assistant, someone being found, or a person.
           const text = talkingTo(roomState);
@@ -152,6 +170,7 @@ function mountWidget(tag: HTMLScriptElement) {
           ticker = setInterval(() => {
             timer.textContent = duration();
           }, 1000);
+          trace('mic-live');
           setState('in-call');
           $<HTMLButtonElement>('.hangup').focus();
         },
@@ -170,6 +189,10 @@ function mountWidget(tag: HTMLScriptElement) {
         },
         onAgentLevel: (level) => {
           speaking.classList.toggle('on', level > 0.02);
+          if (level > 0.02 && !heard) {
+            heard = true;
+            trace('first-audio');
+          }
           emit('level', { level });
         },
         onReconnecting: () => {
@@ -196,7 +219,7 @@ function mountWidget(tag: HTMLScriptElement) {
           // released (missed, its room deleted): that is not their error, so call again, once.
           if (!(err instanceof lk.CallGoneError) || attempt > 1) throw err;
           call = undefined;
-          started = await startCall(api, siteKey);
+          started = await mint();
         }
       }
     } catch (err) {
