@@ -2,6 +2,8 @@ export interface SiteConfig {
   name: string;
   greeting: string;
   open: boolean;
+  /** Where calls connect, so the widget can warm the connection before a press (absent from older APIs). */
+  livekitUrl?: string;
   theme: { buttonLabel: string; color: string; position: 'bottom-right' | 'bottom-left' };
   /** Absent from an API older than recordings. */
   recording?: { enabled: boolean; notice: string | null };

@@ -74,12 +74,15 @@ const reconnectPolicy = {
 };
 
 /**
- * A room for the next call, its signalling connection warmed (DNS, TCP, TLS) before the call is
- * minted: the widget prepares one when the visitor shows intent (hover, focus) or the page is
- * idle, so the press does not pay for it. It opens no microphone and joins nothing.
+ * A room for the next call (or `room` again), its signalling connection warmed (DNS, TCP, TLS)
+ * before the call is minted: the widget prepares one when the page is idle and again when the
+ * visitor heads for the button, so the press does not pay for it. It opens no microphone and
+ * joins nothing.
  */
-export function prepare(url: string): Room {
-  const room = new Room({ adaptiveStream: false, dynacast: false, reconnectPolicy });
+export function prepare(
+  url: string,
+  room = new Room({ adaptiveStream: false, dynacast: false, reconnectPolicy }),
+): Room {
   void room.prepareConnection(url).catch(() => undefined);
   return room;
 }
