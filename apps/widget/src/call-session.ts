@@ -189,11 +189,28 @@ export async function joinCall(
     else handlers.onEnded('connection_lost');
   });
 
+  // The microphone opens and is published while the room connects (livekit-client holds the
+  // publication until signalling is up, then negotiates it with the connection): the assistant
+  // greets once it hears the visitor, so publishing after the connect would delay every greeting.
+  const micTrack = room.localParticipant.createTracks({ audio: true }).then(([track]) => {
+    if (!track) throw new Error('no microphone track');
+    return track;
+  });
+  const micPublished = micTrack.then((track) => room.localParticipant.publishTrack(track));
+  micPublished.catch(() => {});
+  // A join that fails turns the microphone off at once (a held publication would keep it 15 s).
+  const releaseMic = () =>
+    micTrack.then(
+      (track) => track.stop(),
+      () => {},
+    );
+
   try {
     handlers.onJoinStep('room-connecting');
     await room.connect(call.livekitUrl, call.token, { autoSubscribe: true });
     handlers.onJoinStep('room-connected');
   } catch (err) {
+    await releaseMic();
     // This room is left behind: its handlers must not report a call that never started.
     room.removeAllListeners();
     room.unregisterTextStreamHandler(TRANSCRIPTION_TOPIC);
@@ -203,9 +220,10 @@ export async function joinCall(
     throw err;
   }
   try {
-    await Promise.race([room.localParticipant.setMicrophoneEnabled(true), lostWhileJoining]);
+    await Promise.race([micPublished, lostWhileJoining]);
   } catch (err) {
     await room.disconnect();
+    await releaseMic();
     if (err instanceof CallGoneError || err instanceof JoinInterruptedError) throw err;
     const name = (err as Error).name;
     throw new MicrophoneError(
