@@ -45,6 +45,9 @@ const ROWS: Array<[string, (t: Record<string, number>) => number | undefined]> =
   ['press → microphone granted', (t) => t['mic-granted']],
   ['press → room.connect() start', (t) => t['room-connecting']],
   ['room.connect() start → resolved', (t) => diff(t['room-connected'], t['room-connecting'])],
+  ['room.connect() resolved → microphone published', (t) => diff(t['mic-live'], t['room-connected'])],
+  // The assistant greets once it hears the visitor's track (or after 2 s without it).
+  ['microphone published → first greeting audio', (t) => diff(t['first-audio'], t['mic-live'])],
   ['room.connect() resolved → first greeting audio', (t) => diff(t['first-audio'], t['room-connected'])],
   ['**press → first greeting audio**', (t) => t['first-audio']],
 ];
