@@ -45,11 +45,12 @@ async function request<T>(url: string, init?: RequestInit): Promise<T> {
 export const fetchSiteConfig = (api: string, key: string) =>
   request<SiteConfig>(`${api}/v1/sites/${encodeURIComponent(key)}/config`);
 
-export const startCall = (api: string, siteKey: string) =>
+/** `msSincePress`: from the visitor's press to this request, so the call's trace starts at the press. */
+export const startCall = (api: string, siteKey: string, msSincePress: number) =>
   request<StartedCall>(`${api}/v1/calls`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ siteKey }),
+    body: JSON.stringify({ siteKey, msSincePress }),
   });
 
 export const endCall = (api: string, call: StartedCall) =>

@@ -172,7 +172,7 @@ function mountWidget(tag: HTMLScriptElement) {
         return lk;
       });
       const mint = () =>
-        startCall(api, siteKey).then((c) => {
+        startCall(api, siteKey, Math.round(performance.now() - pressedAt)).then((c) => {
           trace('call-minted');
           return c;
         });
