@@ -7,25 +7,59 @@ import {
   startHostPage,
   type WidgetRecord,
 } from '@voicedesk/testkit/browser';
+import type { Browser } from 'playwright-core';
 import { writeResults } from './results-file.ts';
 import { summary } from './stats.ts';
 
 /**
  * What a visitor waits for: from pressing the call button in Chromium to the first greeting
- * audio playing in the page, on localhost. Each call runs in a fresh browser context, so the
- * call module is downloaded cold every time, as for a first-time visitor.
+ * audio playing in the page, on localhost, with the steps in between from the widget's `trace`
+ * events. Each call runs in a fresh browser context (nothing cached: a first-time visitor), at
+ * each model latency, in three schedules: pressed as soon as the page is up, calls back to back;
+ * the same 3 s apart; and pressed after the page was open 3 s (the usual case: the widget has
+ * warmed up while the visitor read the page).
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = 'voicedesk_bench_widget_test';
-const MODEL_LATENCY_MS = Number(process.env.BENCH_MODEL_LATENCY_MS ?? 300);
-const CALLS = Number(process.env.BENCH_WIDGET_CALLS ?? 10);
+const MODEL_LATENCIES_MS = (process.env.BENCH_MODEL_LATENCIES_MS ?? '0,300').split(',').map(Number);
+const CALLS = Number(process.env.BENCH_WIDGET_CALLS ?? 20);
+const GREETING_TIMEOUT_MS = 30_000;
+
+interface Schedule {
+  name: string;
+  /** Pause after a call's hang-up before the next page opens. */
+  gapMs: number;
+  /** How long the page is open before the press. */
+  openForMs: number;
+}
+const SCHEDULES: Schedule[] = [
+  { name: 'cold, back to back', gapMs: 0, openForMs: 0 },
+  { name: 'cold, 3 s apart', gapMs: 3_000, openForMs: 0 },
+  { name: 'page open 3 s', gapMs: 0, openForMs: 3_000 },
+];
+
+/** Each row: its label and how to read it from one call's trace (ms since the press). */
+const ROWS: Array<[string, (t: Record<string, number>) => number | undefined]> = [
+  ['press → POST /v1/calls answered', (t) => t['call-minted']],
+  ['press → call module ready', (t) => t['module-ready']],
+  ['press → microphone granted', (t) => t['mic-granted']],
+  ['press → room.connect() start', (t) => t['room-connecting']],
+  ['room.connect() start → resolved', (t) => diff(t['room-connected'], t['room-connecting'])],
+  ['room.connect() resolved → microphone published', (t) => diff(t['mic-live'], t['room-connected'])],
+  // The assistant greets once it hears the visitor's track (or after 2 s without it).
+  ['microphone published → first greeting audio', (t) => diff(t['first-audio'], t['mic-live'])],
+  ['room.connect() resolved → first greeting audio', (t) => diff(t['first-audio'], t['room-connected'])],
+  ['**press → first greeting audio**', (t) => t['first-audio']],
+];
+const diff = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? undefined : a - b;
 
 const host = await startHostPage();
 const databaseUrl = await recreateTestDatabase(POSTGRES, DB);
 const stack = await startStack({
   databaseUrl,
   logDir: join(REPO_ROOT, 'bench', 'results', 'logs-widget'),
-  modelLatencyMs: MODEL_LATENCY_MS,
+  modelLatencyMs: MODEL_LATENCIES_MS[0] ?? 0,
   siteOrigins: [host.origin],
   env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' },
 });
@@ -34,54 +68,103 @@ host.embed(`${stack.apiUrl}/widget.js`, stack.siteKey);
 const browser = await launchChromium({
   wav: fakeMicrophoneWav(join(REPO_ROOT, 'tests', 'fixtures', 'visitor-1.wav'), 60),
 });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function callEnded(callId: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 150; i++) {
     const { status } = await stack.admin<{ status: string }>(`/v1/calls/${callId}`);
     if (['completed', 'missed', 'failed'].includes(status)) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error(`call ${callId} did not end`);
 }
 
-try {
-  const pressToGreetingMs: number[] = [];
-  for (let i = 0; i < CALLS; i++) {
-    const context = await browser.newContext();
+/** One visitor: a new context, the page, the press, the greeting, the hang-up. */
+async function oneCall(
+  b: Browser,
+  schedule: Schedule,
+): Promise<{ trace: Record<string, number>; callId: string }> {
+  const context = await b.newContext();
+  try {
     const page = await context.newPage();
     await page.goto(host.url);
-    await page.getByRole('button', { name: /start a voice call/i }).click();
-    const read = () => page.evaluate(() => (window as unknown as { __vd: WidgetRecord }).__vd);
-    await page.waitForFunction(
-      () => (window as unknown as { __vd: WidgetRecord }).__vd.firstAudioAt.length > 0,
-      null,
-      {
-        timeout: 30_000,
-      },
-    );
-    const record = await read();
-    const ms = (record.firstAudioAt[0] ?? Number.NaN) - (record.pressedAt[0] ?? Number.NaN);
-    pressToGreetingMs.push(ms);
-    await page.getByRole('button', { name: 'Hang up' }).click();
-    if (record.calls[0]) await callEnded(record.calls[0]);
+    const button = page.getByRole('button', { name: /start a voice call/i });
+    await button.waitFor();
+    if (schedule.openForMs) await sleep(schedule.openForMs);
+    await button.click();
+    // A call with no greeting in time is counted as such, and the run goes on.
+    await page
+      .waitForFunction(
+        () => 'first-audio' in ((window as unknown as { __vd: WidgetRecord }).__vd.traces[0] ?? {}),
+        null,
+        { timeout: GREETING_TIMEOUT_MS },
+      )
+      .catch(() => undefined);
+    const record = await page.evaluate(() => (window as unknown as { __vd: WidgetRecord }).__vd);
+    const hangUp = page.getByRole('button', { name: 'Hang up' });
+    if (await hangUp.isVisible()) await hangUp.click();
+    return { trace: record.traces[0] ?? {}, callId: record.calls[0] ?? '' };
+  } finally {
     await context.close();
-    process.stdout.write(`widget call ${i + 1}/${CALLS}: greeting after ${Math.round(ms)} ms\n`);
   }
+}
 
-  const results = {
-    date: new Date().toISOString(),
-    modelLatencyMs: MODEL_LATENCY_MS,
-    pressToFirstGreetingAudioMs: summary(pressToGreetingMs),
-  };
-  const s = results.pressToFirstGreetingAudioMs;
-  const table = [
-    `Chromium on localhost, cold call module per call, model double latency ${MODEL_LATENCY_MS} ms.`,
-    '',
-    '| measure (ms) | n | p50 | p95 |',
-    '| --- | --- | --- | --- |',
-    `| button press → first greeting audio in the page | ${s.n} | ${s.p50} | ${s.p95} |`,
-  ].join('\n');
-  writeResults('widget-call', results, table);
+try {
+  const results: Record<string, unknown> = {};
+  const tables: string[] = [];
+  for (const latency of MODEL_LATENCIES_MS) {
+    stack.double?.setLatency(latency);
+    const byRow: Record<string, Record<string, ReturnType<typeof summary>>> = {};
+    const missed: Record<string, number> = {};
+    const raw: Record<string, Record<string, number>[]> = {};
+    for (const schedule of SCHEDULES) {
+      const traces: Record<string, number>[] = [];
+      const ending: Promise<void>[] = [];
+      for (let i = 0; i < CALLS; i++) {
+        const { trace, callId } = await oneCall(browser, schedule);
+        traces.push(trace);
+        // Back to back: the next visitor presses while this call is still being torn down.
+        if (callId) ending.push(callEnded(callId));
+        process.stdout.write(
+          `model ${latency} ms, ${schedule.name}, call ${i + 1}/${CALLS}: greeting after ${trace['first-audio']} ms, connect ${diff(trace['room-connected'], trace['room-connecting'])} ms\n`,
+        );
+        if (schedule.gapMs) await sleep(schedule.gapMs);
+      }
+      await Promise.all(ending);
+      missed[schedule.name] = traces.filter((t) => t['first-audio'] === undefined).length;
+      raw[schedule.name] = traces;
+      for (const [label, read] of ROWS) {
+        const values = traces.map(read).filter((v): v is number => v !== undefined);
+        byRow[label] = { ...byRow[label], [schedule.name]: summary(values) };
+      }
+    }
+    results[`model ${latency} ms`] = { summary: byRow, noGreeting: missed, traces: raw };
+    tables.push(
+      [
+        `Model double latency ${latency} ms; ${CALLS} calls per column, each in a fresh browser context.`,
+        '',
+        `| measure (ms, p50 / p95) | ${SCHEDULES.map((s) => s.name).join(' | ')} |`,
+        `| --- | ${SCHEDULES.map(() => '---').join(' | ')} |`,
+        ...ROWS.map(
+          ([label]) =>
+            `| ${label} | ${SCHEDULES.map((s) => {
+              const v = byRow[label]?.[s.name];
+              return v ? `${v.p50} / ${v.p95}` : '–';
+            }).join(' | ')} |`,
+        ),
+        `| calls with no greeting within ${GREETING_TIMEOUT_MS / 1000} s (left out above) | ${SCHEDULES.map((s) => missed[s.name] ?? 0).join(' | ')} |`,
+      ].join('\n'),
+    );
+  }
+  writeResults(
+    'widget-call',
+    { date: new Date().toISOString(), calls: CALLS, schedules: SCHEDULES, results },
+    [
+      "Chromium on localhost, button press → first greeting audio, and the steps between (the widget's trace).",
+      '',
+      tables.join('\n\n'),
+    ].join('\n'),
+  );
 } finally {
   await browser.close();
   await host.close();

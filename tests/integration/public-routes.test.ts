@@ -176,6 +176,13 @@ describe('GET /v1/sites/:key/config', () => {
     expect(body).not.toHaveProperty('instructions');
     expect(body).not.toHaveProperty('allowedOrigins');
   });
+  it('says where calls connect, so the widget can warm the connection before the press', async () => {
+    const config = (await (await h.request(`/v1/sites/${h.siteKey}/config`)).json()) as {
+      livekitUrl?: string;
+    };
+    // Minted calls carry the same public URL (this file's rate limit leaves no call to spare).
+    expect(config.livekitUrl).toBe(h.api.deps.livekit.publicUrl);
+  });
   it('404s an unknown key and 400s a malformed one', async () => {
     await expectError(await h.request('/v1/sites/pk_missing_00000/config'), 404, 'site_not_found', 'key');
     await expectError(await h.request('/v1/sites/bad/config'), 400, 'validation_failed', 'key');

@@ -2,6 +2,8 @@ export interface SiteConfig {
   name: string;
   greeting: string;
   open: boolean;
+  /** Where calls connect, so the widget can warm the connection before a press (absent from older APIs). */
+  livekitUrl?: string;
   theme: { buttonLabel: string; color: string; position: 'bottom-right' | 'bottom-left' };
   /** Absent from an API older than recordings. */
   recording?: { enabled: boolean; notice: string | null };
@@ -43,11 +45,12 @@ async function request<T>(url: string, init?: RequestInit): Promise<T> {
 export const fetchSiteConfig = (api: string, key: string) =>
   request<SiteConfig>(`${api}/v1/sites/${encodeURIComponent(key)}/config`);
 
-export const startCall = (api: string, siteKey: string) =>
+/** `msSincePress`: from the visitor's press to this request, so the call's trace starts at the press. */
+export const startCall = (api: string, siteKey: string, msSincePress: number) =>
   request<StartedCall>(`${api}/v1/calls`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ siteKey }),
+    body: JSON.stringify({ siteKey, msSincePress }),
   });
 
 export const endCall = (api: string, call: StartedCall) =>

@@ -9,7 +9,10 @@ import { CallGoneError, joinCall } from './call-session.ts';
  * in (the API releases a call nobody joined: it ends it missed, then deletes its room).
  */
 class RoomDeletedAfterConnect extends EventEmitter {
-  localParticipant = { setMicrophoneEnabled: () => new Promise<void>(() => {}) };
+  localParticipant = {
+    createTracks: async () => [new FakeMicrophone()],
+    publishTrack: () => new Promise<void>(() => {}),
+  };
   remoteParticipants = new Map();
   async connect(): Promise<void> {
     setTimeout(() => this.emit(RoomEvent.Disconnected, DisconnectReason.ROOM_DELETED), 10);
@@ -19,7 +22,16 @@ class RoomDeletedAfterConnect extends EventEmitter {
   unregisterTextStreamHandler(): void {}
 }
 
+/** A microphone track: on until stopped. */
+class FakeMicrophone {
+  on = true;
+  stop() {
+    this.on = false;
+  }
+}
+
 const handlers = {
+  onJoinStep: () => {},
   onRoomState: () => {},
   onConnected: () => {},
   onCaption: () => {},
@@ -47,7 +59,7 @@ describe('joinCall', () => {
 /** A room that joins at once, microphone and all, and whose metadata the test changes. */
 class JoinedRoom extends EventEmitter {
   metadata: string | undefined = undefined;
-  localParticipant = { setMicrophoneEnabled: async () => {} };
+  localParticipant = { createTracks: async () => [new FakeMicrophone()], publishTrack: async () => {} };
   remoteParticipants = new Map();
   async connect(): Promise<void> {}
   async disconnect(): Promise<void> {}
@@ -74,5 +86,62 @@ describe('who the visitor talks to', () => {
     fake.setMetadata(JSON.stringify({ phase: 'human', escalationId, staffName: 'Ana' }));
     fake.setMetadata('garbage');
     expect(seen).toEqual(['ai', 'waiting_human', 'human:Ana', 'ai']);
+  });
+});
+
+/** The steps a join goes through, in order, and how its microphone ends up. */
+class ObservedRoom extends EventEmitter {
+  steps: string[] = [];
+  microphone = new FakeMicrophone();
+  metadata: string | undefined = undefined;
+  remoteParticipants = new Map();
+  constructor(private readonly refuse = false) {
+    super();
+  }
+  localParticipant = {
+    createTracks: async () => {
+      this.steps.push('microphone opened');
+      return [this.microphone];
+    },
+    publishTrack: async () => {
+      this.steps.push('microphone published');
+    },
+  };
+  async connect(): Promise<void> {
+    this.steps.push('connect started');
+    // The room's connection takes longer than opening the microphone (~0.5 s in Chromium).
+    await new Promise((r) => setTimeout(r, 20));
+    if (this.refuse) throw new Error('could not establish signal connection');
+    this.steps.push('connected');
+  }
+  async disconnect(): Promise<void> {}
+  registerTextStreamHandler(): void {}
+  unregisterTextStreamHandler(): void {}
+}
+
+describe('the microphone on joining', () => {
+  it('is opened and published while the room connects, not after', async () => {
+    const room = new ObservedRoom();
+    await joinCall(
+      room as unknown as Room,
+      { livekitUrl: 'ws://lk', token: 't' },
+      {} as HTMLElement,
+      handlers,
+    );
+    expect(room.steps.indexOf('microphone published')).toBeLessThan(room.steps.indexOf('connected'));
+    expect(room.steps.at(-1)).toBe('connected');
+    expect(room.microphone.on).toBe(true);
+  });
+
+  it('is turned off when the room cannot be joined', async () => {
+    const room = new ObservedRoom(true);
+    const joining = joinCall(
+      room as unknown as Room,
+      { livekitUrl: 'ws://lk', token: 't' },
+      {} as HTMLElement,
+      handlers,
+    );
+    await expect(joining).rejects.toThrow('could not establish signal connection');
+    expect(room.microphone.on).toBe(false);
   });
 });

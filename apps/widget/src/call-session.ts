@@ -19,7 +19,11 @@ export interface Caption {
   done: boolean;
 }
 
+/** Steps of joining a room that the widget reports in its call trace. */
+export type JoinStep = 'room-connecting' | 'room-connected';
+
 export interface CallHandlers {
+  onJoinStep(step: JoinStep): void;
   /** Who the visitor talks to changed (the room metadata the API writes; issue 14). */
   onRoomState(state: RoomState): void;
   onConnected(): void;
@@ -70,12 +74,15 @@ const reconnectPolicy = {
 };
 
 /**
- * Warms the signalling connection while the API mints the call. In Chromium on loopback
- * `room.connect()` alone takes ~0.9 s, so a fast press→greeting comes from overlapping steps
- * (mint, warm-up, microphone prompt), not from making any one of them faster.
+ * A room for the next call (or `room` again), its signalling connection warmed (DNS, TCP, TLS)
+ * before the call is minted: the widget prepares one when the page is idle and again when the
+ * visitor heads for the button, so the press does not pay for it. It opens no microphone and
+ * joins nothing.
  */
-export function prepare(url: string): Room {
-  const room = new Room({ adaptiveStream: false, dynacast: false, reconnectPolicy });
+export function prepare(
+  url: string,
+  room = new Room({ adaptiveStream: false, dynacast: false, reconnectPolicy }),
+): Room {
   void room.prepareConnection(url).catch(() => undefined);
   return room;
 }
@@ -182,9 +189,28 @@ export async function joinCall(
     else handlers.onEnded('connection_lost');
   });
 
+  // The microphone opens and is published while the room connects (livekit-client holds the
+  // publication until signalling is up, then negotiates it with the connection): the assistant
+  // greets once it hears the visitor, so publishing after the connect would delay every greeting.
+  const micTrack = room.localParticipant.createTracks({ audio: true }).then(([track]) => {
+    if (!track) throw new Error('no microphone track');
+    return track;
+  });
+  const micPublished = micTrack.then((track) => room.localParticipant.publishTrack(track));
+  micPublished.catch(() => {});
+  // A join that fails turns the microphone off at once (a held publication would keep it 15 s).
+  const releaseMic = () =>
+    micTrack.then(
+      (track) => track.stop(),
+      () => {},
+    );
+
   try {
+    handlers.onJoinStep('room-connecting');
     await room.connect(call.livekitUrl, call.token, { autoSubscribe: true });
+    handlers.onJoinStep('room-connected');
   } catch (err) {
+    await releaseMic();
     // This room is left behind: its handlers must not report a call that never started.
     room.removeAllListeners();
     room.unregisterTextStreamHandler(TRANSCRIPTION_TOPIC);
@@ -194,9 +220,10 @@ export async function joinCall(
     throw err;
   }
   try {
-    await Promise.race([room.localParticipant.setMicrophoneEnabled(true), lostWhileJoining]);
+    await Promise.race([micPublished, lostWhileJoining]);
   } catch (err) {
     await room.disconnect();
+    await releaseMic();
     if (err instanceof CallGoneError || err instanceof JoinInterruptedError) throw err;
     const name = (err as Error).name;
     throw new MicrophoneError(

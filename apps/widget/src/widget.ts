@@ -20,6 +20,12 @@ type Listener = (detail: Record<string, unknown>) => void;
 const script = (document.currentScript ??
   document.querySelector('script[data-site-key]')) as HTMLScriptElement | null;
 
+/** After the host page's own work: Safari has no requestIdleCallback. */
+function whenIdle(fn: () => void) {
+  if ('requestIdleCallback' in window) requestIdleCallback(fn, { timeout: 3_000 });
+  else setTimeout(fn, 1_000);
+}
+
 function mountWidget(tag: HTMLScriptElement) {
   const siteKey = tag.dataset.siteKey ?? '';
   const api = (tag.dataset.apiUrl ?? new URL(tag.src).origin).replace(/\/$/, '');
@@ -70,6 +76,47 @@ function mountWidget(tag: HTMLScriptElement) {
   let session: CallModule.CallSession | undefined;
   let startedAt = 0;
   let ticker: ReturnType<typeof setInterval> | undefined;
+  // The call's setup as `trace` events, each step in ms since the press: where a slow call lost
+  // its time, for the site's own measurements and the bench.
+  let pressedAt = 0;
+  let heard = false;
+  const trace = (step: string) => emit('trace', { step, ms: Math.round(performance.now() - pressedAt) });
+
+  // What a press needs that no call decides (livekit-client, a warmed signalling connection) is
+  // made ready before it: the module when the page is idle, the connection when the visitor
+  // heads for the button. Neither mints a call nor opens the microphone.
+  let callModule: Promise<typeof CallModule> | undefined;
+  const loadCallModule = () => {
+    callModule ??= (import(/* @vite-ignore */ callModuleUrl) as Promise<typeof CallModule>).catch(
+      (err: unknown) => {
+        callModule = undefined; // the press tries again
+        throw err;
+      },
+    );
+    return callModule;
+  };
+  /** Where calls connect, from the site's config (an older API does not say). */
+  let livekitUrl: string | undefined;
+  let prepared: { url: string; room: ReturnType<typeof CallModule.prepare>; at: number } | undefined;
+  const warmUp = () => {
+    loadCallModule().then(
+      (lk) => {
+        const idle = state === 'idle' || state === 'ended' || state === 'error';
+        if (!livekitUrl || !idle) return;
+        // A warm connection idles out; one warmed in the last half minute is still good.
+        if (prepared?.url === livekitUrl && performance.now() - prepared.at < 30_000) return;
+        const room = lk.prepare(livekitUrl, prepared?.url === livekitUrl ? prepared.room : undefined);
+        prepared = { url: livekitUrl, room, at: performance.now() };
+      },
+      () => {},
+    );
+  };
+  /** The room warmed for `url`, or a new one; a prepared room serves one call. */
+  const roomFor = (lk: typeof CallModule, url: string) => {
+    const room = prepared?.url === url ? prepared.room : lk.prepare(url);
+    prepared = undefined;
+    return room;
+  };
 
   const duration = () => {
     const s = Math.floor((Date.now() - startedAt) / 1000);
@@ -115,15 +162,27 @@ function mountWidget(tag: HTMLScriptElement) {
     call = undefined;
     session = undefined;
     timer.textContent = '0:00';
+    pressedAt = performance.now();
+    heard = false;
     setState('requesting-mic');
     status.focus();
     try {
-      const module = import(/* @vite-ignore */ callModuleUrl) as Promise<typeof CallModule>;
-      const minted = startCall(api, siteKey);
+      const module = loadCallModule().then((lk) => {
+        trace('module-ready');
+        return lk;
+      });
+      const mint = () =>
+        startCall(api, siteKey, Math.round(performance.now() - pressedAt)).then((c) => {
+          trace('call-minted');
+          return c;
+        });
+      const minted = mint();
+      trace('request-sent');
       // Ask for the microphone while the call is minted and the call module loads.
       try {
         const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
         for (const t of stream.getTracks()) t.stop();
+        trace('mic-granted');
       } catch (err) {
         // A site that cannot take calls at all is the more useful thing to tell the visitor.
         const apiFailure = await minted.then(
@@ -141,6 +200,7 @@ function mountWidget(tag: HTMLScriptElement) {
       const [lk, first] = await Promise.all([module, minted]);
       let started = first;
       const handlers: CallModule.CallHandlers = {
+        onJoinStep: trace,
         onRoomState: (roomState) => {
           // Who the visitor is talking to: the assistant, someone being found, or a person.
           const text = talkingTo(roomState);
@@ -152,6 +212,7 @@ function mountWidget(tag: HTMLScriptElement) {
           ticker = setInterval(() => {
             timer.textContent = duration();
           }, 1000);
+          trace('mic-live');
           setState('in-call');
           $<HTMLButtonElement>('.hangup').focus();
         },
@@ -170,6 +231,10 @@ function mountWidget(tag: HTMLScriptElement) {
         },
         onAgentLevel: (level) => {
           speaking.classList.toggle('on', level > 0.02);
+          if (level > 0.02 && !heard) {
+            heard = true;
+            trace('first-audio');
+          }
           emit('level', { level });
         },
         onReconnecting: () => {
@@ -185,7 +250,7 @@ function mountWidget(tag: HTMLScriptElement) {
         emit('call', { callId: started.callId });
         try {
           session = await lk.joinCall(
-            lk.prepare(started.livekitUrl),
+            roomFor(lk, started.livekitUrl),
             started,
             root as unknown as HTMLElement,
             handlers,
@@ -196,7 +261,7 @@ function mountWidget(tag: HTMLScriptElement) {
           // released (missed, its room deleted): that is not their error, so call again, once.
           if (!(err instanceof lk.CallGoneError) || attempt > 1) throw err;
           call = undefined;
-          started = await startCall(api, siteKey);
+          started = await mint();
         }
       }
     } catch (err) {
@@ -216,6 +281,10 @@ function mountWidget(tag: HTMLScriptElement) {
   }
 
   launcher.addEventListener('click', () => void open());
+  // Intent: a pointer on its way to press, or keyboard focus, comes a few hundred ms before the press.
+  for (const button of [launcher, again]) {
+    for (const type of ['pointerenter', 'pointerdown', 'focus']) button.addEventListener(type, warmUp);
+  }
   $<HTMLButtonElement>('.hangup').addEventListener('click', () => void close());
   again.addEventListener('click', () => void open());
   const dismiss = () => {
@@ -248,6 +317,7 @@ function mountWidget(tag: HTMLScriptElement) {
   };
   const applyConfig = (config: SiteConfig) => {
     applyTheme(config.theme, config.name);
+    livekitUrl = config.livekitUrl;
     // The site's recording notice: read out with the call button, shown in the call panel.
     const text = config.recording?.enabled ? (config.recording.notice ?? '') : '';
     notice.textContent = text;
@@ -256,9 +326,17 @@ function mountWidget(tag: HTMLScriptElement) {
   };
   applyTheme({});
   document.body.append(host);
-  fetchSiteConfig(api, siteKey).then(applyConfig, (err: unknown) => {
-    emit('error', { code: err instanceof ApiError ? err.code : 'unreachable' });
-  });
+  fetchSiteConfig(api, siteKey).then(
+    (config) => {
+      applyConfig(config);
+      // A visitor who asked to save data downloads the call module only when heading for the button.
+      const saveData = (navigator as { connection?: { saveData?: boolean } }).connection?.saveData;
+      if (!saveData) whenIdle(warmUp);
+    },
+    (err: unknown) => {
+      emit('error', { code: err instanceof ApiError ? err.code : 'unreachable' });
+    },
+  );
   setState('idle');
 
   return {

@@ -12,6 +12,11 @@ const siteConfig = z
     greeting: z.string(),
     language: z.string(),
     open: z.boolean().describe('Whether calls are accepted right now (business hours)'),
+    livekitUrl: z
+      .string()
+      .describe(
+        'Where calls connect (the same URL POST /v1/calls answers with), so the widget can warm the connection before the visitor presses',
+      ),
     theme: z.object({
       buttonLabel: z.string(),
       color: z.string(),
@@ -55,6 +60,7 @@ export const siteConfigEntry = defineRoute({
         greeting: site.greeting,
         language: site.language,
         open: isOpen(site.businessHours, deps.now?.() ?? new Date()),
+        livekitUrl: deps.livekit.publicUrl,
         theme: site.theme,
         recording: {
           enabled: site.recordingEnabled && deps.config.recording.mode !== 'off',

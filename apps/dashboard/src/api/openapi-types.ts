@@ -3938,6 +3938,8 @@ export interface components {
         SiteConfig: {
             greeting: string;
             language: string;
+            /** @description Where calls connect (the same URL POST /v1/calls answers with), so the widget can warm the connection before the visitor presses */
+            livekitUrl: string;
             name: string;
             /** @description Whether calls are accepted right now (business hours) */
             open: boolean;

@@ -12,6 +12,8 @@ export interface WidgetRecord {
   firstAudioAt: number[];
   /** performance.now() of each press that started a call (the 'requesting-mic' state). */
   pressedAt: number[];
+  /** Per press, the widget's `trace` steps: ms since the press of each step of the call's setup. */
+  traces: Record<string, number>[];
 }
 
 const escapeAttr = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -31,13 +33,14 @@ export async function startHostPage() {
 <style>* { all: unset; } head, script, style { display: none; } body { font-size: 40px; display: block; } button { font-size: 60px; }</style></head>
 <body><main><h1>Welcome to the shop.</h1></main>
 <script>
-  window.__vd = { states: [], captions: [], calls: [], errors: [], maxLevel: 0, firstAudioAt: [], pressedAt: [] };
+  window.__vd = { states: [], captions: [], calls: [], errors: [], maxLevel: 0, firstAudioAt: [], pressedAt: [], traces: [] };
   let heard = true;
   function wire() {
     VoiceDesk.on('state', (e) => {
       window.__vd.states.push(e);
-      if (e.state === 'requesting-mic') { window.__vd.pressedAt.push(performance.now()); heard = false; }
+      if (e.state === 'requesting-mic') { window.__vd.pressedAt.push(performance.now()); window.__vd.traces.push({}); heard = false; }
     });
+    VoiceDesk.on('trace', (e) => { const t = window.__vd.traces.at(-1); if (t && !(e.step in t)) t[e.step] = e.ms; });
     VoiceDesk.on('call', (e) => window.__vd.calls.push(e.callId));
     VoiceDesk.on('caption', (e) => window.__vd.captions.push(e.text));
     VoiceDesk.on('level', (e) => {

@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
+import { REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
+import { fakeMicrophoneWav, launchChromium, startHostPage } from '@voicedesk/testkit/browser';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POSTGRES_SERVER_URL } from '../support/api-harness.ts';
+import { fixture } from '../support/fixtures.ts';
+import { eventually } from '../support/poll.ts';
+import { recorded, waitForState } from '../support/widget-page.ts';
+
+/**
+ * The widget gets ready for a call before the press (the call module while the page is idle, the
+ * LiveKit connection when the visitor heads for the button) and still starts nothing a visitor
+ * would notice: no call, no microphone prompt, until the button is pressed. No agent: joining the
+ * room is as far as these calls need to go.
+ */
+const DB = 'voicedesk_e2e_widget_warm_up_test';
+
+let stack: Stack;
+let host: Awaited<ReturnType<typeof startHostPage>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  host = await startHostPage();
+  const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
+  stack = await startStack({
+    databaseUrl,
+    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'widget-warm-up'),
+    siteOrigins: [host.origin],
+    withAgent: false,
+  });
+  host.embed(`${stack.apiUrl}/widget.js`, stack.siteKey);
+  browser = await launchChromium({ wav: fakeMicrophoneWav(fixture('visitor-1.wav'), 8) });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await stack?.stop();
+  await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
+});
+
+/** A page that logs every request it makes and every microphone request (granted or not). */
+async function watchedPage(): Promise<{ page: Page; requests: { method: string; url: string }[] }> {
+  const page = await browser.newPage();
+  const requests: { method: string; url: string }[] = [];
+  page.on('request', (req) => requests.push({ method: req.method(), url: req.url() }));
+  await page.addInitScript(() => {
+    const w = window as unknown as { __micRequests: number };
+    w.__micRequests = 0;
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (c) => {
+      w.__micRequests++;
+      return real(c);
+    };
+  });
+  return { page, requests };
+}
+
+const micRequests = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __micRequests: number }).__micRequests);
+const callModuleLoads = (requests: { url: string }[]) =>
+  requests.filter((r) => /\/voicedesk-call-[\w-]+\.js$/.test(r.url)).length;
+
+async function callCount(): Promise<number> {
+  return (await stack.admin<{ stats: { total: number } }>('/v1/calls?stats=1')).stats.total;
+}
+
+describe('the call button before it is pressed', () => {
+  it('loads the call module and warms the LiveKit connection, mints no call and asks for no microphone', async () => {
+    const { page, requests } = await watchedPage();
+    const livekitHttp = stack.livekit.url.replace(/^ws/, 'http');
+    await page.goto(host.url);
+    const button = page.getByRole('button', { name: /start a voice call/i });
+    await button.waitFor();
+
+    await eventually('the call module to load while the page is idle', async () =>
+      callModuleLoads(requests) === 1 ? true : undefined,
+    );
+    await button.hover();
+    await eventually('the LiveKit connection to be warmed', async () =>
+      requests.some((r) => r.method === 'HEAD' && r.url.startsWith(livekitHttp)) ? true : undefined,
+    );
+    await button.focus();
+
+    expect(requests.filter((r) => r.method === 'POST')).toEqual([]);
+    expect(await callCount()).toBe(0);
+    expect(await micRequests(page)).toBe(0);
+    // Still idle: no panel opened, no state change announced.
+    expect(await page.getByRole('dialog', { name: 'Voice support call' }).isHidden()).toBe(true);
+    expect((await recorded(page)).states).toEqual([]);
+
+    // The press then uses what was warmed: the call connects, with the module loaded once.
+    await button.click();
+    await waitForState(page, 'in-call');
+    expect(await micRequests(page)).toBeGreaterThan(0);
+    expect(callModuleLoads(requests)).toBe(1);
+    expect(await callCount()).toBe(1);
+    const steps = Object.keys((await recorded(page)).traces[0] ?? {});
+    expect(steps).toEqual(
+      expect.arrayContaining(['call-minted', 'room-connecting', 'room-connected', 'mic-live']),
+    );
+
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await waitForState(page, 'ended');
+    await page.close();
+  });
+});
