@@ -9,6 +9,7 @@ node --import tsx bench/widget-size.ts
 BENCH_MODEL_LATENCY_MS=0 node --import tsx bench/call-bench.ts
 BENCH_MODEL_LATENCY_MS=300 node --import tsx bench/call-bench.ts
 node --import tsx bench/widget-call-bench.ts
+node --import tsx bench/capacity-bench.ts
 node --import tsx bench/recording-bench.ts
 node --import tsx bench/dashboard-queries.ts
 node --import tsx bench/dashboard-load.ts
