@@ -39,6 +39,16 @@ function readStat(pid: number): ProcStat | undefined {
   };
 }
 
+/** Proportional set size: shared pages (node's binary, libraries) split among the processes sharing them. */
+function pssBytes(pid: number): number {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function processTable(): Map<number, ProcStat> {
   const table = new Map<number, ProcStat>();
   for (const name of readdirSync('/proc')) {
@@ -77,6 +87,8 @@ export interface GroupUsage {
   cpuPercent: number;
   rssMbMean: number;
   rssMbMax: number;
+  /** At the end of the window; RSS counts the pages job processes share once per process. */
+  pssMb: number;
   processesMax: number;
 }
 
@@ -125,6 +137,13 @@ export function sampleUsage(groups: UsageGroup[], intervalMs = 500) {
     stop(): Record<string, GroupUsage> {
       clearInterval(timer);
       sample();
+      const table = processTable();
+      const pss = groups.map((group) =>
+        (group.withChildren ? tree(group.pid, table) : [table.get(group.pid)].filter((p) => !!p)).reduce(
+          (sum, p) => sum + pssBytes(p.pid),
+          0,
+        ),
+      );
       const seconds = (performance.now() - startedAt) / 1000;
       const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
       return Object.fromEntries(
@@ -136,6 +155,7 @@ export function sampleUsage(groups: UsageGroup[], intervalMs = 500) {
               cpuPercent: Math.round((s.ticks / CLOCK_TICKS / seconds) * 100),
               rssMbMean: mb(s.rssSum / s.samples),
               rssMbMax: mb(s.rssMax),
+              pssMb: mb(pss[i] ?? 0),
               processesMax: s.processesMax,
             },
           ];
