@@ -11,6 +11,7 @@ BENCH_MODEL_LATENCY_MS=300 node --import tsx bench/call-bench.ts
 node --import tsx bench/mint-bench.ts
 node --import tsx bench/webhook-bench.ts
 node --import tsx bench/widget-call-bench.ts
+node --import tsx bench/capacity-bench.ts
 node --import tsx bench/recording-bench.ts
 node --import tsx bench/dashboard-queries.ts
 node --import tsx bench/dashboard-load.ts
