@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { dropTestDatabase, openDatabase, recreateTestDatabase, sites } from '@voicedesk/db';
@@ -40,11 +39,6 @@ const KEEP_GOING = process.env.BENCH_KEEP_GOING === '1';
 const FIXTURES = ['visitor-1.wav', 'visitor-2.wav'].map((f) => join(REPO_ROOT, 'tests', 'fixtures', f));
 
 const benchStarted = Date.now();
-// Raised only where the worker has the setting (a warm pool big enough not to be the bottleneck).
-const hasIdleProcesses = readFileSync(
-  join(REPO_ROOT, 'packages', 'config', 'src', 'agent-config.ts'),
-  'utf8',
-).includes('AGENT_IDLE_PROCESSES');
 const databaseUrl = await recreateTestDatabase(POSTGRES, DB);
 const stack = await startStack({
   databaseUrl,
@@ -56,7 +50,6 @@ const stack = await startStack({
     CALL_RATE_LIMIT_PER_MINUTE: '1000000',
     LOG_LEVEL: 'warn',
     AGENT_MAX_CALLS: String(WORKER_MAX_CALLS),
-    ...(hasIdleProcesses ? { AGENT_IDLE_PROCESSES: '8' } : {}),
   },
 });
 {
@@ -336,7 +329,7 @@ try {
     vadSilenceMs,
     agentFrom: 'built JavaScript, NODE_ENV=production',
     workerMaxCalls: WORKER_MAX_CALLS,
-    idleProcessesSetting: hasIdleProcesses ? 8 : 'framework default (AGENT_IDLE_PROCESSES not in this build)',
+    idleProcessesSetting: 'the worker default (AGENT_IDLE_PROCESSES)',
     idle: { processes: idleProcesses, usage: idle },
     singleCallOverheadP95Ms: singleCallP95,
     limitMs,
@@ -357,7 +350,7 @@ try {
   const ms = (v: number) => (Number.isFinite(v) ? String(v) : '–');
   const cpu = (l: LevelResult, group: string) => l.usage[group]?.cpuPercent ?? 0;
   const table = [
-    `Capacity of one worker, realtime mode, on built JavaScript (NODE_ENV=production); model double latency ${MODEL_LATENCY_MS} ms, server VAD window ${vadSilenceMs} ms; worker AGENT_MAX_CALLS=${WORKER_MAX_CALLS} for the run${hasIdleProcesses ? ', AGENT_IDLE_PROCESSES=8' : ''}; per-IP limit and site caps raised. ${cpus().length} cores shared with the rtc-node visitors, the model double (both in the bench process), livekit-server and the API on one host.`,
+    `Capacity of one worker, realtime mode, on built JavaScript (NODE_ENV=production); model double latency ${MODEL_LATENCY_MS} ms, server VAD window ${vadSilenceMs} ms; worker AGENT_MAX_CALLS=${WORKER_MAX_CALLS} for the run, the default warm pool; per-IP limit and site caps raised. ${cpus().length} cores shared with the rtc-node visitors, the model double (both in the bench process), livekit-server and the API on one host.`,
     '',
     `Idle worker: ${idleProcesses} processes, CPU ${idle.worker?.cpuPercent}% of one core, RSS ${idle.worker?.rssMbMean} MB, PSS ${idle.worker?.pssMb} MB.`,
     '',
