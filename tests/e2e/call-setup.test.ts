@@ -30,8 +30,9 @@ beforeAll(async () => {
     logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'call-setup'),
     script,
     siteOrigins: [TEST_ORIGIN],
-    // Fewer warm processes than the burst below, so some of its calls take freshly started ones.
-    env: { AGENT_IDLE_PROCESSES: '2' },
+    // Fewer warm processes than the burst below, so some of its calls take freshly started ones;
+    // and room for the burst beside the jobs of earlier calls still closing on a 2-core host.
+    env: { AGENT_IDLE_PROCESSES: '2', AGENT_MAX_CALLS: '8' },
   });
   const { items } = await stack.admin<{ items: { id: string; publicKey: string }[] }>('/v1/sites');
   siteId = items.find((s) => s.publicKey === stack.siteKey)?.id ?? '';
@@ -112,6 +113,20 @@ describe("a site's greeting, kept after the model first speaks it", () => {
     await patchSite({ voice: 'verse' });
     expect((await call()).source).toBe('model');
     expect((await call()).source).toBe('cache');
+  });
+});
+
+describe('visitors who hang up while the greeting plays', () => {
+  it("do not hold the worker's slots: ten such calls in a row are each greeted", async () => {
+    // The worker takes 8 calls at once (above); a job held after its visitor left would fill it.
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
+      expect(res.status).toBe(201);
+      const { token, livekitUrl } = (await res.json()) as { token: string; livekitUrl: string };
+      const visitor = await connectVisitor({ url: livekitUrl, token });
+      await visitor.waitForSpeech({ timeoutMs: 20_000 });
+      await visitor.hangUp();
+    }
   });
 });
 

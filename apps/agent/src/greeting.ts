@@ -42,6 +42,7 @@ export class Greeting {
   readonly #key: string;
   readonly #cached: Promise<CachedGreeting | undefined>;
   #saving: Promise<void> = Promise.resolve();
+  #tap: GreetingTap | undefined;
 
   constructor(opts: GreetingOptions) {
     this.#opts = opts;
@@ -90,6 +91,7 @@ export class Greeting {
       return 'model';
     }
     const tap = new GreetingTap();
+    this.#tap = tap;
     agent.tapNextReply(tap);
     const handle = session.generateReply({ instructions: sayExactly(this.#text) });
     this.#saving = this.#keep(handle, tap).catch((error: unknown) =>
@@ -98,9 +100,14 @@ export class Greeting {
     return 'model';
   }
 
-  /** Resolves once a greeting being kept is written (the job waits for it before it exits). */
-  settled(): Promise<void> {
-    return this.#saving;
+  /**
+   * At the job's end: a greeting the model had not finished is dropped at once (waiting for it
+   * would hold the job's process, and a slot of the worker, for nothing); one being written is
+   * waited for.
+   */
+  async close(): Promise<void> {
+    this.#tap?.abandon();
+    await this.#saving;
   }
 
   /**

@@ -413,8 +413,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     cache: new GreetingCache(config.greetingCacheDir),
     logger,
   });
-  // Bounded by the framework's shutdown timeout; a write of a few hundred kB.
-  ctx.addShutdownCallback(() => greeting.settled());
+  ctx.addShutdownCallback(() => greeting.close());
   startedSession.on(voice.AgentSessionEventTypes.SpeechCreated, (ev: voice.SpeechCreatedEvent) =>
     phases.speechCreated(ev.speechHandle),
   );

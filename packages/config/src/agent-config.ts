@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { httpUrl, livekitFields, logLevel, secret } from './fields.ts';
 import { parseEnv } from './parse-env.ts';
@@ -18,7 +19,7 @@ const agentEnvSchema = z.object({
   OPENAI_LLM_MODEL: z.string().default('gpt-4.1-mini'),
   OPENAI_TTS_MODEL: z.string().default('gpt-4o-mini-tts'),
   AGENT_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
-  AGENT_MAX_CALLS: z.coerce.number().int().min(1).max(1000).default(8),
+  AGENT_MAX_CALLS: z.coerce.number().int().min(1).max(1000).optional(),
   AGENT_IDLE_PROCESSES: z.coerce.number().int().min(1).max(64).default(3),
   VISITOR_RECONNECT_GRACE_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
   AGENT_SPOOL_REPLAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
@@ -54,6 +55,16 @@ export interface AgentConfig {
   logLevel: z.infer<typeof logLevel>;
 }
 
+/**
+ * Two calls per core. A talking realtime call costs its job process about a fifth of a core
+ * (bench/capacity-bench.ts: 4 calls held their turn overhead on 2 cores shared with LiveKit, the
+ * API and the test visitors; at 6 every call on the worker slowed to seconds). Past the cap the
+ * worker reports itself full and LiveKit offers calls to other workers.
+ */
+export function defaultMaxCalls(cores: number = availableParallelism()): number {
+  return Math.max(2, 2 * cores);
+}
+
 export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
   const e = parseEnv(agentEnvSchema, env);
   return {
@@ -62,7 +73,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
     internalServiceKey: e.INTERNAL_SERVICE_KEY,
     agentName: e.AGENT_NAME,
     agentPort: e.AGENT_PORT,
-    maxCalls: e.AGENT_MAX_CALLS,
+    maxCalls: e.AGENT_MAX_CALLS ?? defaultMaxCalls(),
     idleProcesses: e.AGENT_IDLE_PROCESSES,
     visitorReconnectGraceSeconds: e.VISITOR_RECONNECT_GRACE_SECONDS,
     spoolReplaySeconds: e.AGENT_SPOOL_REPLAY_SECONDS,

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { defaultMaxCalls, loadAgentConfig } from './agent-config.ts';
+
+const env = {
+  INTERNAL_SERVICE_KEY: 'k'.repeat(32),
+  OPENAI_API_KEY: 'sk-test',
+  LIVEKIT_API_KEY: 'devkey',
+  LIVEKIT_API_SECRET: 'secret'.repeat(6),
+};
+
+describe('a worker’s call limit', () => {
+  it('defaults to two calls per core, at least two', () => {
+    expect(defaultMaxCalls(1)).toBe(2);
+    expect(defaultMaxCalls(2)).toBe(4);
+    expect(defaultMaxCalls(8)).toBe(16);
+    expect(loadAgentConfig(env).maxCalls).toBe(defaultMaxCalls());
+  });
+
+  it('takes AGENT_MAX_CALLS when set, and names it when it is not a number of calls', () => {
+    expect(loadAgentConfig({ ...env, AGENT_MAX_CALLS: '12' }).maxCalls).toBe(12);
+    expect(() => loadAgentConfig({ ...env, AGENT_MAX_CALLS: '0' })).toThrow(/AGENT_MAX_CALLS/);
+  });
+});
