@@ -3,6 +3,7 @@ import { dropTestDatabase, openDatabase, recreateTestDatabase, sites } from '@vo
 import { connectVisitor, REPO_ROOT, startStack } from '@voicedesk/testkit';
 import { eq } from 'drizzle-orm';
 import { BUILT_ENTRYPOINTS } from './built-entrypoints.ts';
+import { primeGreeting } from './prime-greeting.ts';
 import { writeResults } from './results-file.ts';
 import { breakdownTable, type SetupValues, setupBreakdown } from './setup-breakdown.ts';
 import { summary } from './stats.ts';
@@ -81,6 +82,7 @@ async function turnMetrics(callId: string, lastTurn: number): Promise<Map<number
 }
 
 try {
+  await primeGreeting({ apiUrl: stack.apiUrl, siteKey: stack.siteKey, origin: ORIGIN });
   // 1. Call setup: press (POST) → agent joined → first greeting audio heard by the visitor,
   // back to back and then spaced out (the worker's idle processes have time to warm up again).
   const schedules = [

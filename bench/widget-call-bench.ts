@@ -8,6 +8,8 @@ import {
   type WidgetRecord,
 } from '@voicedesk/testkit/browser';
 import type { Browser } from 'playwright-core';
+import { BUILT_ENTRYPOINTS } from './built-entrypoints.ts';
+import { primeGreeting } from './prime-greeting.ts';
 import { writeResults } from './results-file.ts';
 import { summary } from './stats.ts';
 
@@ -61,8 +63,10 @@ const stack = await startStack({
   logDir: join(REPO_ROOT, 'bench', 'results', 'logs-widget'),
   modelLatencyMs: MODEL_LATENCIES_MS[0] ?? 0,
   siteOrigins: [host.origin],
+  entrypoints: BUILT_ENTRYPOINTS,
   env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' },
 });
+await primeGreeting({ apiUrl: stack.apiUrl, siteKey: stack.siteKey, origin: host.origin });
 host.embed(`${stack.apiUrl}/widget.js`, stack.siteKey);
 // The visitor stays quiet for the whole measurement.
 const browser = await launchChromium({
