@@ -32,7 +32,8 @@ beforeAll(async () => {
     siteOrigins: [TEST_ORIGIN],
     // Fewer warm processes than the burst below, so some of its calls take freshly started ones;
     // and room for the burst beside the jobs of earlier calls still closing on a 2-core host.
-    env: { AGENT_IDLE_PROCESSES: '2', AGENT_MAX_CALLS: '8' },
+    // About twenty calls from one address in two minutes: past the per-address default.
+    env: { AGENT_IDLE_PROCESSES: '2', AGENT_MAX_CALLS: '8', CALL_RATE_LIMIT_PER_MINUTE: '1000' },
   });
   const { items } = await stack.admin<{ items: { id: string; publicKey: string }[] }>('/v1/sites');
   siteId = items.find((s) => s.publicKey === stack.siteKey)?.id ?? '';

@@ -1,15 +1,33 @@
 import { createServer } from 'node:net';
 
-/** Asks the kernel for a free loopback port; good enough for test processes started right after. */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Below Linux's ephemeral range (32768–60999 by default). A port the kernel hands out for
+ * `listen(0)` comes from that range, where any outgoing connection made before our process
+ * binds it can take it (an API once failed to start with EADDRINUSE that way).
+ */
+const LOW = 20_000;
+const HIGH = 32_000;
+
+function tryListen(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : undefined;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/** A TCP port free on 127.0.0.1 right now, outside the range outgoing connections use. */
+export async function findFreePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await tryListen(LOW + Math.floor(Math.random() * (HIGH - LOW)));
+    if (port) return port;
+  }
+  const any = await tryListen(0);
+  if (!any) throw new Error('no free TCP port on 127.0.0.1');
+  return any;
 }
