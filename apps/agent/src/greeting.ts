@@ -116,6 +116,8 @@ export class Greeting {
    * later call's greeting).
    */
   async #keep(handle: voice.SpeechHandle, tap: GreetingTap): Promise<void> {
+    const disarm = () => this.#opts.agent.untap(tap);
+    void handle.waitForPlayout().then(disarm, disarm);
     const timer = setTimeout(() => tap.abandon(), TAP_SETTLE_MS);
     const reply = await tap.done;
     clearTimeout(timer);

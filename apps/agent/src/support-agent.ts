@@ -53,6 +53,12 @@ export class SupportAgent extends voice.Agent {
     this.#tap = tap;
   }
 
+  /** Disarms `tap` if its reply never came (a failed generation must not hand the next one to it). */
+  untap(tap: GreetingTap): void {
+    if (this.#tap === tap) this.#tap = undefined;
+    if (this.#textTap === tap) this.#textTap = undefined;
+  }
+
   override async realtimeAudioOutputNode(
     audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>,
     settings: voice.ModelSettings,
