@@ -4,6 +4,7 @@ import {
   callEvents,
   type DatabaseHandle,
   dropTestDatabase,
+  escalations,
   newId,
   openDatabase,
   recreateTestDatabase,
@@ -83,7 +84,7 @@ afterAll(async () => {
   await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
 });
 
-async function connectedCall(): Promise<{ id: string; at: number }> {
+async function connectedCall(): Promise<{ id: string; siteId: string; at: number }> {
   const siteId = newId();
   await database.db.insert(sites).values({
     id: siteId,
@@ -116,7 +117,7 @@ async function connectedCall(): Promise<{ id: string; at: number }> {
       payload: {},
     });
   }
-  return { id, at };
+  return { id, siteId, at };
 }
 
 const rowOf = async (id: string) =>
@@ -251,5 +252,53 @@ describe('a call’s phase, through the event log', () => {
         payload: { escalationId: 'esc-2', cause: 'staff_left' },
       },
     ]);
+  });
+
+  it('a hand-back ends the staff member’s turn in the same step, so the assistant may ask again at once', async () => {
+    const call = await connectedCall();
+    const taken = newId();
+    await database.db.insert(escalations).values({
+      id: taken,
+      callId: call.id,
+      siteId: call.siteId,
+      status: 'accepted',
+      reason: 'billing',
+      summary: 'Wants a refund.',
+      expiresAt: new Date(call.at + 60_000),
+      acceptedBy: newId(),
+      acceptedAt: new Date(call.at + 5_000),
+    });
+    await applyPhaseEvent(deps, call.id, {
+      type: 'escalation_requested',
+      at: call.at + 2_000,
+      escalationId: taken,
+    });
+    await applyPhaseEvent(deps, call.id, {
+      type: 'escalation_accepted',
+      at: call.at + 5_000,
+      escalationId: taken,
+    });
+    const handedBackAt = call.at + 30_000;
+    await applyPhaseEvent(deps, call.id, {
+      type: 'handed_back',
+      at: handedBackAt,
+      escalationId: taken,
+      cause: 'staff_left',
+    });
+
+    const [row] = await database.db
+      .select({ endedAt: escalations.endedAt })
+      .from(escalations)
+      .where(eq(escalations.id, taken));
+    expect(row?.endedAt?.getTime()).toBe(handedBackAt);
+    // One open escalation per call: a new offer fits only because the last turn is over.
+    await database.db.insert(escalations).values({
+      id: newId(),
+      callId: call.id,
+      siteId: call.siteId,
+      reason: 'billing',
+      summary: 'Still wants a refund.',
+      expiresAt: new Date(call.at + 90_000),
+    });
   });
 });

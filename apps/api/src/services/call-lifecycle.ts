@@ -17,7 +17,7 @@ import {
   voiceCalls,
 } from '@voicedesk/db';
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
-import { closeEscalationsOfEndedCall } from './escalations/close.ts';
+import { closeEscalationsOfEndedCall, endHandedBackEscalation } from './escalations/close.ts';
 import { notifyCallChanged } from './live/notify.ts';
 
 export interface CallEventInput {
@@ -215,6 +215,9 @@ export async function recordCallEvent(
           .onConflictDoNothing({ target: [callJobs.callId, callJobs.kind] }),
         closeEscalationsOfEndedCall(tx, call.id, options.now),
       );
+    }
+    if (lifecycle.type === 'handed_back' && projection.phase === 'ai' && call.phase === 'human') {
+      writes.push(endHandedBackEscalation(tx, call.id, lifecycle.escalationId, new Date(lifecycle.at)));
     }
     // The Live view hears of it at commit; a redelivered or no-op event changes nothing it shows.
     if (projection.status !== call.status || projection.phase !== call.phase) {

@@ -1,5 +1,5 @@
 import { type Db, escalations } from '@voicedesk/db';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { notifyEscalationChanged } from '../live/notify.ts';
 
 /**
@@ -23,5 +23,30 @@ export async function closeEscalationsOfEndedCall(
     .set({ endedAt: now })
     .where(
       and(eq(escalations.callId, callId), eq(escalations.status, 'accepted'), isNull(escalations.endedAt)),
+    );
+}
+
+/**
+ * The staff member's turn is over (`handed_back`): the escalation ends in the transaction that
+ * stored the step, so the call is never `ai` while its escalation still counts as open (which
+ * would refuse the assistant's next request for a person, one open escalation per call). The id
+ * is compared as text: the log's escalation id is whatever the step carried.
+ */
+export async function endHandedBackEscalation(
+  tx: Pick<Db, 'update'>,
+  callId: string,
+  escalationId: string,
+  at: Date,
+): Promise<void> {
+  await tx
+    .update(escalations)
+    .set({ endedAt: at })
+    .where(
+      and(
+        eq(escalations.callId, callId),
+        sql`${escalations.id}::text = ${escalationId}`,
+        eq(escalations.status, 'accepted'),
+        isNull(escalations.endedAt),
+      ),
     );
 }

@@ -51,9 +51,10 @@ function assertMayAct(staff: StaffScope, held: HeldEscalation | undefined): void
 }
 
 /**
- * A staff member's turn ends with the call still going: the assistant answers again. The phase
- * step comes first, so the room says `ai` before the escalation is closed; the staff member is
- * then sent out of the room (they hold nothing there any more).
+ * A staff member's turn ends with the call still going: the assistant answers again. The
+ * `handed_back` step moves the phase and ends the escalation in one transaction
+ * (call-lifecycle.ts); the staff member is then sent out of the room (they hold nothing there
+ * any more).
  */
 export async function endStaffTurn(
   deps: AppDeps,
@@ -68,10 +69,6 @@ export async function endStaffTurn(
     escalationId: held.id,
     cause,
   });
-  await deps.database.db
-    .update(escalations)
-    .set({ endedAt: now })
-    .where(and(eq(escalations.id, held.id), isNull(escalations.endedAt)));
   if (held.acceptedBy) {
     await deps.livekit
       .removeParticipant(call.roomName, `${STAFF_IDENTITY_PREFIX}${held.acceptedBy}`)
