@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,9 +21,8 @@ import {
   sites,
   voiceCalls,
 } from '@voicedesk/db';
-import { findFreePort, REPO_ROOT, startStack } from '@voicedesk/testkit';
+import { findFreePort, REPO_ROOT, signWebhook, startStack } from '@voicedesk/testkit';
 import { count, eq } from 'drizzle-orm';
-import { AccessToken } from 'livekit-server-sdk';
 import { profileTable, summariseProfile } from './cpu-profile.ts';
 import { connectProfiler } from './inspector-profiler.ts';
 import { httpClient, type LoadResult, loadRow, runLoad } from './load.ts';
@@ -65,9 +63,7 @@ const { apiKey, apiSecret } = stack.livekit;
 /** What livekit-server sends: protobuf JSON, `Authorization` a JWT whose sha256 claim is the body's. */
 async function sign(event: WebhookEvent): Promise<Delivery> {
   const body = event.toJsonString();
-  const token = new AccessToken(apiKey, apiSecret, { ttl: 600 });
-  token.sha256 = createHash('sha256').update(body).digest('base64');
-  return { body, authorization: await token.toJwt(), eventId: event.id };
+  return { body, authorization: await signWebhook(body, { apiKey, apiSecret }), eventId: event.id };
 }
 
 /** A call's webhooks as livekit-server sends them: room, two joins, two tracks, two leaves, room closed. */

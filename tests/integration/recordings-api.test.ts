@@ -5,13 +5,12 @@
  * signed webhooks. Real Postgres and a real file store; LiveKit's room service and the recorder
  * are local stand-ins that record what the API sends them.
  */
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { auditLog, recordings, sites, voiceCalls } from '@voicedesk/db';
+import { signWebhook } from '@voicedesk/testkit';
 import { eq } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
-import { AccessToken } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention, eraseCall } from '../../apps/api/src/services/call-erasure.ts';
 import { createLivekitGateway } from '../../apps/api/src/services/livekit-gateway.ts';
@@ -397,11 +396,10 @@ describe('LiveKit Egress', () => {
 
   async function webhook(event: Record<string, unknown>, secret = LIVEKIT.apiSecret) {
     const body = JSON.stringify(event);
-    const token = new AccessToken(LIVEKIT.apiKey, secret);
-    token.sha256 = createHash('sha256').update(body).digest('base64');
+    const authorization = await signWebhook(body, { apiKey: LIVEKIT.apiKey, apiSecret: secret });
     return t.request('/v1/livekit/webhook', {
       method: 'POST',
-      headers: { authorization: await token.toJwt(), 'content-type': 'application/webhook+json' },
+      headers: { authorization, 'content-type': 'application/webhook+json' },
       body,
     });
   }

@@ -1,5 +1,6 @@
 import { Room } from '@livekit/rtc-node';
 import { callEvents, callParticipants, voiceCalls } from '@voicedesk/db';
+import { signWebhook } from '@voicedesk/testkit';
 import { asc, count, eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
@@ -188,9 +189,11 @@ describe('POST /v1/livekit/webhook rejects what LiveKit did not sign', () => {
 
   it('rejects a token signed with another secret', async () => {
     const body = sample().body.replace(/"id":\s*"[^"]+"/, '"id":"EV_forged_2"');
-    const forged = new AccessToken(h.livekit.apiKey, 'not-the-real-secret-at-all');
-    forged.sha256 = await sha(body);
-    await expectRejected(body, await forged.toJwt());
+    const forged = await signWebhook(body, {
+      apiKey: h.livekit.apiKey,
+      apiSecret: 'not-the-real-secret-at-all',
+    });
+    await expectRejected(body, forged);
   });
 
   it('rejects a tampered body under a genuine signature', async () => {

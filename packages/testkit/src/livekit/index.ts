@@ -4,3 +4,4 @@ export * from './cluster.ts';
 export * from './livekit-process.ts';
 export * from './ports.ts';
 export * from './redis.ts';
+export * from './webhook-signature.ts';
