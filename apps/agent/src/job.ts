@@ -279,6 +279,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   });
   ctx.room.on(RoomEvent.ParticipantConnected, (participant: RemoteParticipant) => {
     if (participant.identity !== visitorId) return;
+    trace.mark('visitorJoined');
     visitorSeen = true;
     if (!reconnectTimer) return;
     // The session's room input is bound to the identity and links the new session's microphone
@@ -300,7 +301,11 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
       (error: unknown) => ({ ok: false as const, error }),
     ),
     // Joining in parallel: the visitor is usually still granting microphone access.
-    ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY).then(() => trace.mark('connected')),
+    ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY).then(() => {
+      trace.mark('connected');
+      // Already there: they joined first, and this is when the assistant can know it.
+      if (visitorInRoom()) trace.mark('visitorJoined');
+    }),
   ]);
   if (!assistantResult.ok) {
     logger.error(errorFacts(assistantResult.error), 'no assistant settings, the call cannot be answered');
@@ -452,7 +457,6 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     return;
   }
   visitorSeen = true;
-  trace.mark('visitorJoined');
   // The API counts the call's length from here (assistant and visitor both present).
   const bothPresentAt = Date.now();
 
