@@ -1,11 +1,7 @@
 import { join } from 'node:path';
-import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
-import { REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
-import { fakeMicrophoneWav, launchChromium, startHostPage } from '@voicedesk/testkit/browser';
+import type { Stack } from '@voicedesk/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POSTGRES_SERVER_URL } from '../support/api-harness.ts';
-import { fixture } from '../support/fixtures.ts';
 import { eventually } from '../support/poll.ts';
 import {
   captureState,
@@ -15,8 +11,8 @@ import {
   statusText,
   waitForState,
 } from '../support/widget-page.ts';
+import { type HostPage, startWidgetStack, type WidgetStack } from '../support/widget-stack.ts';
 
-const DB = 'voicedesk_e2e_widget_test';
 const script = {
   greeting: { text: 'Hi, thanks for calling VoiceDesk support. How can I help you today?' },
   turns: [
@@ -27,8 +23,9 @@ const script = {
   ],
 };
 
+let world: WidgetStack;
 let stack: Stack;
-let host: Awaited<ReturnType<typeof startHostPage>>;
+let host: HostPage;
 let browser: Browser;
 
 /** Waits for the call as the dashboard will show it: completed, with every one of `texts` in its transcript. */
@@ -44,24 +41,13 @@ async function storedCall(callId: string | undefined, texts: string[]) {
 }
 
 beforeAll(async () => {
-  host = await startHostPage();
-  const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
-  stack = await startStack({
-    databaseUrl,
-    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'widget-call'),
-    script,
-    siteOrigins: [host.origin],
-  });
-  host.embed(`${stack.apiUrl}/widget.js`, stack.siteKey);
   // Eight seconds of quiet first, so the whole greeting plays before the visitor asks.
-  browser = await launchChromium({ wav: fakeMicrophoneWav(fixture('visitor-1.wav'), 8) });
+  world = await startWidgetStack({ name: 'widget-call', quietSeconds: 8, stack: { script } });
+  ({ stack, host, browser } = world);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await stack?.stop();
-  await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
+  await world?.stop();
 });
 
 describe('the call button on a customer site', () => {

@@ -1,23 +1,21 @@
-import { join } from 'node:path';
-import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
-import { REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
-import { fakeMicrophoneWav, launchChromium, startHostPage } from '@voicedesk/testkit/browser';
+import type { Stack } from '@voicedesk/testkit';
+import { fakeMicrophoneWav, launchChromium } from '@voicedesk/testkit/browser';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POSTGRES_SERVER_URL } from '../support/api-harness.ts';
 import { fixture } from '../support/fixtures.ts';
 import { eventually } from '../support/poll.ts';
 import { captionText, holdMicrophonePrompt, recorded, waitForState } from '../support/widget-page.ts';
+import { type HostPage, startWidgetStack, type WidgetStack } from '../support/widget-stack.ts';
 
-const DB = 'voicedesk_e2e_widget_captions_test';
 /** Short, so a visitor held at the microphone prompt outlasts it within the test's waits. */
 const JOIN_WINDOW_SECONDS = 4;
 const GREETING = 'Hi, thanks for calling VoiceDesk support. How can I help you today?';
 const script = { greeting: { text: GREETING }, turns: [] };
 
+let world: WidgetStack;
 let stack: Stack;
-let host: Awaited<ReturnType<typeof startHostPage>>;
+let host: HostPage;
 let browser: Browser;
 
 interface CallSummary {
@@ -42,25 +40,20 @@ async function sampleCaption(page: Page, final: string, timeoutMs = 20_000): Pro
 }
 
 beforeAll(async () => {
-  host = await startHostPage();
-  const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
-  stack = await startStack({
-    databaseUrl,
-    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'widget-captions'),
-    script,
-    siteOrigins: [host.origin],
-    env: { VISITOR_JOIN_WINDOW_SECONDS: String(JOIN_WINDOW_SECONDS), SWEEP_INTERVAL_MS: '500' },
+  world = await startWidgetStack({
+    name: 'widget-captions',
+    // The visitor stays quiet for the whole test, so nothing interrupts the greeting.
+    quietSeconds: 30,
+    stack: {
+      script,
+      env: { VISITOR_JOIN_WINDOW_SECONDS: String(JOIN_WINDOW_SECONDS), SWEEP_INTERVAL_MS: '500' },
+    },
   });
-  host.embed(`${stack.apiUrl}/widget.js`, stack.siteKey);
-  // The visitor stays quiet for the whole test, so nothing interrupts the greeting.
-  browser = await launchChromium({ wav: fakeMicrophoneWav(fixture('visitor-1.wav'), 30) });
+  ({ stack, host, browser } = world);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await stack?.stop();
-  await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
+  await world?.stop();
 });
 
 describe('captions and the join window', () => {

@@ -1,44 +1,33 @@
 import { join } from 'node:path';
-import {
-  type DatabaseHandle,
-  dropTestDatabase,
-  newId,
-  openDatabase,
-  recreateTestDatabase,
-  sites,
-} from '@voicedesk/db';
+import { type DatabaseHandle, newId, openDatabase, sites } from '@voicedesk/db';
 import {
   findFreePort,
   type LivekitServer,
   REPO_ROOT,
   type Stack,
   startLivekitServer,
-  startStack,
 } from '@voicedesk/testkit';
-import { fakeMicrophoneWav, launchChromium, startHostPage } from '@voicedesk/testkit/browser';
+import { launchChromium, startHostPage } from '@voicedesk/testkit/browser';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POSTGRES_SERVER_URL } from '../support/api-harness.ts';
-import { fixture } from '../support/fixtures.ts';
 import { eventually } from '../support/poll.ts';
 import { captureState, recorded, statusText, waitForState } from '../support/widget-page.ts';
+import { type HostPage, startWidgetStack, type WidgetStack } from '../support/widget-stack.ts';
 
 /**
  * Every way a call can fail to start or end badly, produced for real: a real browser, a real
  * API and livekit-server, real permission settings. This file has its own stack because its
  * last tests stop livekit-server and exhaust the rate limit.
  */
-const DB = 'voicedesk_e2e_widget_errors_test';
 const CLOSED_SITE_KEY = 'pk_closed_shop_0001';
 
+let world: WidgetStack;
 let stack: Stack;
 let database: DatabaseHandle;
-let host: Awaited<ReturnType<typeof startHostPage>>;
+let host: HostPage;
 let browser: Browser;
 let restartedLivekit: LivekitServer | undefined;
-
-type HostPage = Awaited<ReturnType<typeof startHostPage>>;
 
 /** Opens `pageHost`, presses the call button and waits for the error state, which it records. */
 async function pressAndFail(b: { newPage(): Promise<Page> }, pageHost: HostPage, shot: string) {
@@ -70,17 +59,14 @@ async function withHostPage<T>(
 }
 
 beforeAll(async () => {
-  host = await startHostPage();
-  const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
-  stack = await startStack({
-    databaseUrl,
-    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'widget-errors'),
-    siteOrigins: [host.origin],
+  world = await startWidgetStack({
+    name: 'widget-errors',
+    quietSeconds: 30,
     // Short, so the sweep that notices the crashed server's lost room runs within the test.
-    env: { ROOM_LOST_GRACE_SECONDS: '5', SETTLE_GRACE_SECONDS: '3' },
+    stack: { env: { ROOM_LOST_GRACE_SECONDS: '5', SETTLE_GRACE_SECONDS: '3' } },
   });
-  host.embed(`${stack.apiUrl}/widget.js`, stack.siteKey);
-  database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { maxConnections: 2 });
+  ({ stack, host, browser } = world);
+  database = await openDatabase({ kind: 'postgres', url: world.databaseUrl }, { maxConnections: 2 });
   await database.db.insert(sites).values({
     id: newId(),
     publicKey: CLOSED_SITE_KEY,
@@ -92,16 +78,12 @@ beforeAll(async () => {
     businessHours: { timeZone: 'UTC', days: { sun: [{ open: '00:00', close: '00:00' }] } },
     theme: { buttonLabel: 'Call us', color: '#7c3aed', position: 'bottom-left' },
   });
-  browser = await launchChromium({ wav: fakeMicrophoneWav(fixture('visitor-1.wav'), 30) });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await stack?.stop();
-  await restartedLivekit?.stop();
   await database?.close();
-  await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
+  await world?.stop();
+  await restartedLivekit?.stop();
 });
 
 describe('the call button tells the visitor what went wrong', () => {

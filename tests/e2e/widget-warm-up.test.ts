@@ -1,13 +1,9 @@
-import { join } from 'node:path';
-import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
-import { REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
-import { fakeMicrophoneWav, launchChromium, startHostPage } from '@voicedesk/testkit/browser';
+import type { Stack } from '@voicedesk/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POSTGRES_SERVER_URL } from '../support/api-harness.ts';
-import { fixture } from '../support/fixtures.ts';
 import { eventually } from '../support/poll.ts';
 import { recorded, waitForState } from '../support/widget-page.ts';
+import { type HostPage, startWidgetStack, type WidgetStack } from '../support/widget-stack.ts';
 
 /**
  * The widget gets ready for a call before the press (the call module while the page is idle, the
@@ -15,30 +11,18 @@ import { recorded, waitForState } from '../support/widget-page.ts';
  * would notice: no call, no microphone prompt, until the button is pressed. No agent: joining the
  * room is as far as these calls need to go.
  */
-const DB = 'voicedesk_e2e_widget_warm_up_test';
-
+let world: WidgetStack;
 let stack: Stack;
-let host: Awaited<ReturnType<typeof startHostPage>>;
+let host: HostPage;
 let browser: Browser;
 
 beforeAll(async () => {
-  host = await startHostPage();
-  const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
-  stack = await startStack({
-    databaseUrl,
-    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'widget-warm-up'),
-    siteOrigins: [host.origin],
-    withAgent: false,
-  });
-  host.embed(`${stack.apiUrl}/widget.js`, stack.siteKey);
-  browser = await launchChromium({ wav: fakeMicrophoneWav(fixture('visitor-1.wav'), 8) });
+  world = await startWidgetStack({ name: 'widget-warm-up', quietSeconds: 8, stack: { withAgent: false } });
+  ({ stack, host, browser } = world);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await stack?.stop();
-  await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
+  await world?.stop();
 });
 
 /** A page that logs every request it makes and every microphone request (granted or not). */
