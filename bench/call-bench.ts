@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { dropTestDatabase, openDatabase, recreateTestDatabase, sites } from '@voicedesk/db';
+import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, startStack } from '@voicedesk/testkit';
-import { eq } from 'drizzle-orm';
+import { BENCH_ORIGIN, callMetrics, createCall, raiseSiteCaps } from './bench-call.ts';
 import { BUILT_ENTRYPOINTS } from './built-entrypoints.ts';
 import { primeGreeting } from './prime-greeting.ts';
 import { writeResults } from './results-file.ts';
@@ -15,7 +15,6 @@ import { summary } from './stats.ts';
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = 'voicedesk_bench_test';
-const ORIGIN = 'https://bench.example.test';
 const MODEL_LATENCY_MS = Number(process.env.BENCH_MODEL_LATENCY_MS ?? 300);
 const SETUP_CALLS = Number(process.env.BENCH_CALLS ?? 20);
 /** The second run of setup calls waits this long between calls (the first runs them back to back). */
@@ -30,59 +29,28 @@ const stack = await startStack({
   databaseUrl,
   logDir: join(REPO_ROOT, 'bench', 'results', 'logs'),
   modelLatencyMs: MODEL_LATENCY_MS,
-  siteOrigins: [ORIGIN],
+  siteOrigins: [BENCH_ORIGIN],
   entrypoints: FROM_SOURCES ? undefined : BUILT_ENTRYPOINTS,
   env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' },
 });
-// The per-IP limit (above) and the site's caps on calls waiting and in progress would refuse a
-// run of calls from one address; they are raised here, and the tables say so.
-{
-  const database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { maxConnections: 1 });
-  await database.db
-    .update(sites)
-    .set({ maxPendingCalls: 1_000_000, maxActiveCalls: 1_000_000 })
-    .where(eq(sites.publicKey, stack.siteKey));
-  await database.close();
-}
+// The per-IP limit (above) and the site's caps would refuse a run of calls from one address.
+await raiseSiteCaps(databaseUrl, stack.siteKey);
 
-async function createCall(extraHeaders: Record<string, string> = {}) {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: ORIGIN, ...extraHeaders },
-    body: JSON.stringify({ siteKey: stack.siteKey }),
-  });
-  if (res.status !== 201) throw new Error(`POST /v1/calls answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as { callId: string; token: string; livekitUrl: string };
-}
-
-/** The worker reports the setup trace once the greeting is out; it may land just after the hang-up. */
-async function setupTrace(callId: string): Promise<SetupValues | undefined> {
-  for (let i = 0; i < 50; i++) {
-    const detail = await stack.admin<{ metrics: { kind: string; values: SetupValues }[] }>(
-      `/v1/calls/${callId}`,
-    );
-    const setup = detail.metrics.find((m) => m.kind === 'setup');
-    if (setup) return setup.values;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return undefined;
-}
+/** The worker reports the setup trace once the greeting is out. */
+const setupTrace = (callId: string) =>
+  callMetrics(stack, callId, (metrics) => metrics.find((m) => m.kind === 'setup')?.values);
 
 /** The worker's `turn` metrics by turn number, once the call's last turn is in. */
 async function turnMetrics(callId: string, lastTurn: number): Promise<Map<number, SetupValues>> {
-  for (let i = 0; i < 50; i++) {
-    const detail = await stack.admin<{ metrics: { turn: number; kind: string; values: SetupValues }[] }>(
-      `/v1/calls/${callId}`,
-    );
-    const turns = new Map(detail.metrics.filter((m) => m.kind === 'turn').map((m) => [m.turn, m.values]));
-    if (turns.has(lastTurn)) return turns;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return new Map();
+  const turns = await callMetrics(stack, callId, (metrics) => {
+    const byTurn = new Map(metrics.filter((m) => m.kind === 'turn').map((m) => [m.turn, m.values]));
+    return byTurn.has(lastTurn) ? byTurn : undefined;
+  });
+  return turns ?? new Map();
 }
 
 try {
-  await primeGreeting({ apiUrl: stack.apiUrl, siteKey: stack.siteKey, origin: ORIGIN });
+  await primeGreeting(stack);
   // 1. Call setup: press (POST) → agent joined → first greeting audio heard by the visitor,
   // back to back and then spaced out (the worker's idle processes have time to warm up again).
   const schedules = [
@@ -97,7 +65,7 @@ try {
     for (let i = 0; i < SETUP_CALLS; i++) {
       if (i > 0 && schedule.gapMs) await new Promise((r) => setTimeout(r, schedule.gapMs));
       const t0 = Date.now();
-      const call = await createCall();
+      const call = await createCall(stack);
       mintMs.push(Date.now() - t0);
       const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
       const greeting = await visitor.waitForSpeech({ after: t0, timeoutMs: 20_000 });
@@ -126,7 +94,7 @@ try {
   const agentMs: number[] = [];
   const toVisitorMs: number[] = [];
   for (let i = 0; i < TURN_CALLS; i++) {
-    const call = await createCall();
+    const call = await createCall(stack);
     const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
     const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
     await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });

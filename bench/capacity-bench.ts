@@ -1,8 +1,8 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { dropTestDatabase, openDatabase, recreateTestDatabase, sites } from '@voicedesk/db';
+import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, type SimulatedVisitor, startStack } from '@voicedesk/testkit';
-import { eq } from 'drizzle-orm';
+import { BENCH_ORIGIN, createCall, raiseSiteCaps } from './bench-call.ts';
 import { BUILT_ENTRYPOINTS } from './built-entrypoints.ts';
 import { silenceAfter, speechAfter } from './heard-speech.ts';
 import { type GroupUsage, processCount, sampleUsage } from './process-usage.ts';
@@ -21,7 +21,6 @@ import { summary } from './stats.ts';
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = 'voicedesk_capacity_bench_test';
-const ORIGIN = 'https://bench.example.test';
 const MODEL_LATENCY_MS = Number(process.env.BENCH_MODEL_LATENCY_MS ?? 300);
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,5,10,15,20,25,30,40').split(',').map(Number);
 const TARGET = 25;
@@ -44,7 +43,7 @@ const stack = await startStack({
   databaseUrl,
   logDir: join(REPO_ROOT, 'bench', 'results', 'logs-capacity'),
   modelLatencyMs: MODEL_LATENCY_MS,
-  siteOrigins: [ORIGIN],
+  siteOrigins: [BENCH_ORIGIN],
   entrypoints: BUILT_ENTRYPOINTS,
   env: {
     CALL_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -52,20 +51,8 @@ const stack = await startStack({
     AGENT_MAX_CALLS: String(WORKER_MAX_CALLS),
   },
 });
-{
-  const database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { maxConnections: 1 });
-  await database.db
-    .update(sites)
-    // Calls wait silent, connected, while the next level's calls open: no idle ending meanwhile.
-    .set({
-      maxPendingCalls: 1_000_000,
-      maxActiveCalls: 1_000_000,
-      idleTimeoutSeconds: 3_600,
-      maxCallSeconds: 3_600,
-    })
-    .where(eq(sites.publicKey, stack.siteKey));
-  await database.close();
-}
+// Calls wait silent, connected, while the next level's calls open: no idle ending meanwhile.
+await raiseSiteCaps(databaseUrl, stack.siteKey, { idleTimeoutSeconds: 3_600, maxCallSeconds: 3_600 });
 const vadSilenceMs = stack.double?.vadSilenceMs ?? 500;
 const workerPid = stack.agent?.pid;
 if (workerPid === undefined) throw new Error('the stack started no agent worker');
@@ -77,16 +64,6 @@ const usageGroups = [
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function createCall() {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: ORIGIN },
-    body: JSON.stringify({ siteKey: stack.siteKey }),
-  });
-  if (res.status !== 201) throw new Error(`POST /v1/calls answered ${res.status}`);
-  return (await res.json()) as { callId: string; token: string; livekitUrl: string };
-}
 
 interface OpenCall {
   callId: string;
@@ -115,7 +92,7 @@ async function openCall(
   let visitor: SimulatedVisitor | undefined;
   try {
     const t0 = Date.now();
-    const call = await createCall();
+    const call = await createCall(stack);
     callIds.push(call.callId);
     visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
     // Unhandled, rtc-node logs a debug line for every transcription stream the worker sends.

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { cpuMsOf } from './process-usage.ts';
 import { percentile } from './stats.ts';
 
 export interface LoadResult {
@@ -12,13 +12,6 @@ export interface LoadResult {
   maxMs: number;
   /** CPU the measured process spent per request (user + system): steadier than wall time on a busy machine. */
   cpuMsPerRequest?: number;
-}
-
-/** User + system CPU a process has used so far, in ms (Linux /proc; clock ticks of 10 ms). */
-export function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { dropTestDatabase, openDatabase, recreateTestDatabase, sites, voiceCalls } from '@voicedesk/db';
+import { dropTestDatabase, openDatabase, recreateTestDatabase, voiceCalls } from '@voicedesk/db';
 import { findFreePort, REPO_ROOT, startStack } from '@voicedesk/testkit';
-import { count, eq } from 'drizzle-orm';
+import { count } from 'drizzle-orm';
 import { AccessToken, RoomAgentDispatch, RoomServiceClient, TrackSource } from 'livekit-server-sdk';
+import { BENCH_ORIGIN, raiseSiteCaps } from './bench-call.ts';
 import { profileTable, summariseProfile } from './cpu-profile.ts';
 import { connectProfiler } from './inspector-profiler.ts';
 import { httpClient, type LoadResult, loadRow, runLoad } from './load.ts';
@@ -17,7 +18,6 @@ import { writeResults } from './results-file.ts';
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = 'voicedesk_mint_bench_test';
-const ORIGIN = 'https://bench.example.test';
 const MINTS = Number(process.env.BENCH_MINTS ?? 1000);
 const LEVELS = (process.env.BENCH_MINT_CONCURRENCY ?? '10,50,100').split(',').map(Number);
 const WARMUP = 200;
@@ -30,17 +30,13 @@ const inspectPort = await findFreePort();
 const stack = await startStack({
   databaseUrl,
   logDir: join(REPO_ROOT, 'bench', 'results', 'logs-mint'),
-  siteOrigins: [ORIGIN],
+  siteOrigins: [BENCH_ORIGIN],
   withAgent: false,
   env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL },
 });
+// The per-IP limit (above) and the site's caps would refuse a throughput run from one address.
+await raiseSiteCaps(databaseUrl, stack.siteKey);
 const database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { maxConnections: 1 });
-// The per-IP limit (above) and the site's caps on calls waiting and in progress would refuse a
-// throughput run from one address; they are raised here, and the table says so.
-await database.db
-  .update(sites)
-  .set({ maxPendingCalls: 1_000_000, maxActiveCalls: 1_000_000 })
-  .where(eq(sites.publicKey, stack.siteKey));
 
 const client = httpClient(stack.apiUrl, Math.max(...LEVELS));
 const body = JSON.stringify({ siteKey: stack.siteKey });
@@ -49,7 +45,7 @@ let unavailable = 0;
 async function createCall(extraHeaders: Record<string, string> = {}) {
   const res = await client.post(
     '/v1/calls',
-    { 'content-type': 'application/json', origin: ORIGIN, ...extraHeaders },
+    { 'content-type': 'application/json', origin: BENCH_ORIGIN, ...extraHeaders },
     body,
   );
   // An overloaded livekit-server times out CreateRoom (5 s): the API answers 503 and keeps no

@@ -39,6 +39,17 @@ function readStat(pid: number): ProcStat | undefined {
   };
 }
 
+/** User + system CPU a process has used so far, in ms; 0 once it has exited. */
+export function cpuMsOf(pid: number): number {
+  return ((readStat(pid)?.ticks ?? 0) * 1000) / CLOCK_TICKS;
+}
+
+/** One process alone (not its children): CPU seconds used so far and resident memory in MB. */
+export function usageOf(pid: number): { cpuSeconds: number; rssMb: number } {
+  const stat = readStat(pid);
+  return { cpuSeconds: (stat?.ticks ?? 0) / CLOCK_TICKS, rssMb: (stat?.rssBytes ?? 0) / 1024 / 1024 };
+}
+
 /** Proportional set size: shared pages (node's binary, libraries) split among the processes sharing them. */
 function pssBytes(pid: number): number {
   try {

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dropTestDatabase, openDatabase, recreateTestDatabase, sites } from '@voicedesk/db';
+import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, type SimulatedVisitor, startStack } from '@voicedesk/testkit';
+import { BENCH_ORIGIN, createCall, raiseSiteCaps } from './bench-call.ts';
+import { usageOf } from './process-usage.ts';
 import { writeResults } from './results-file.ts';
 import { summary } from './stats.ts';
 
@@ -13,43 +14,22 @@ import { summary } from './stats.ts';
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = 'voicedesk_bench_recording_test';
-const ORIGIN = 'https://bench.example.test';
 const LEVELS = (process.env.BENCH_RECORDING_CALLS ?? '1,5,10').split(',').map(Number);
 const WINDOW_SECONDS = Number(process.env.BENCH_RECORDING_SECONDS ?? 30);
-const TICK = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
-
-/** CPU seconds (user + system) and resident memory (MB) of a process, from /proc. */
-function usage(pid: number): { cpuSeconds: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICK;
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return { cpuSeconds, rssMb: Number(rss ?? 0) / 1024 };
-}
 
 const databaseUrl = await recreateTestDatabase(POSTGRES, DB);
 const stack = await startStack({
   databaseUrl,
   dataDir: join(REPO_ROOT, 'bench', 'results', 'recording-data'),
   logDir: join(REPO_ROOT, 'bench', 'results', 'logs-recording'),
-  siteOrigins: [ORIGIN],
+  siteOrigins: [BENCH_ORIGIN],
   recording: {},
   env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', AGENT_MAX_CALLS: '50', LOG_LEVEL: 'warn' },
 });
-{
-  const database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { maxConnections: 1 });
-  await database.db.update(sites).set({ maxPendingCalls: 1_000, maxActiveCalls: 1_000 });
-  await database.close();
-}
+await raiseSiteCaps(databaseUrl, stack.siteKey);
 
 async function startCall(): Promise<{ callId: string; visitor: SimulatedVisitor }> {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: ORIGIN },
-    body: JSON.stringify({ siteKey: stack.siteKey }),
-  });
-  if (res.status !== 201) throw new Error(`POST /v1/calls answered ${res.status}`);
-  const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+  const call = await createCall(stack);
   return { callId: call.callId, visitor: await connectVisitor({ url: call.livekitUrl, token: call.token }) };
 }
 
@@ -98,16 +78,16 @@ try {
         ),
       ),
     );
-    const before = usage(recorderPid);
+    const before = usageOf(recorderPid);
     const t0 = Date.now();
     let peakRss = before.rssMb;
     const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, usage(recorderPid).rssMb);
+      peakRss = Math.max(peakRss, usageOf(recorderPid).rssMb);
     }, 500);
     const stopAt = t0 + WINDOW_SECONDS * 1000;
     await Promise.all(started.map(({ visitor }) => converse(visitor, () => Date.now() >= stopAt)));
     clearInterval(sampler);
-    const after = usage(recorderPid);
+    const after = usageOf(recorderPid);
     const wall = (Date.now() - t0) / 1000;
     const cpuPct = ((after.cpuSeconds - before.cpuSeconds) / wall) * 100;
     const ends = await Promise.all(
@@ -160,3 +140,5 @@ try {
   await stack.stop();
   await dropTestDatabase(POSTGRES, DB).catch(() => {});
 }
+// The visitors' rtc-node handles keep the event loop alive after they hung up.
+process.exit(0);

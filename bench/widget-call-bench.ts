@@ -66,7 +66,7 @@ const stack = await startStack({
   entrypoints: BUILT_ENTRYPOINTS,
   env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' },
 });
-await primeGreeting({ apiUrl: stack.apiUrl, siteKey: stack.siteKey, origin: host.origin });
+await primeGreeting({ ...stack, origin: host.origin });
 host.embed(`${stack.apiUrl}/widget.js`, stack.siteKey);
 // The visitor stays quiet for the whole measurement.
 const browser = await launchChromium({
