@@ -1,4 +1,4 @@
-import { initializeLogger, type llm, type metrics } from '@livekit/agents';
+import { initializeLogger, llm, type metrics } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import OpenAI from 'openai';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +182,31 @@ describe('model double against the real OpenAI Realtime plugin', () => {
     expect(first.text).toBe("I'm back with you.");
     // Past the list: the generic reply, never the last turn's tool call again.
     expect(second.text).toBe('Sure, I can help with that. Could you tell me a little more?');
+  });
+
+  it('answers what the agent asks for, not a tool reply it never requested (the hold cut it off)', async () => {
+    const transfer = { ...(script.turns[1] as Reply), afterTool: 'Finding someone for you.' };
+    double = await startModelDouble({
+      script: { greeting: transfer, turns: [], asked: [{ text: "I'm back with you." }] },
+    });
+    const session = realtimeSession(double.url);
+    const gen = await session.generateReply('hi');
+    const reader = gen.functionStream.getReader();
+    const { value: call } = await reader.read();
+    expect(call?.name).toBe('end_call');
+    // The tool's output goes in, but the reply after it is never asked for: staff took the call.
+    const ctx = session.chatCtx.copy();
+    ctx.insert(
+      new llm.FunctionCallOutput({
+        callId: call?.callId ?? '',
+        name: 'end_call',
+        output: 'ok',
+        isError: false,
+      }),
+    );
+    await session.updateChatCtx(ctx);
+    const heard = await drain(await session.generateReply('Tell the caller you are back.'));
+    expect(heard.text).toBe("I'm back with you.");
   });
 
   it('holds the first audio back by the configured model latency', async () => {

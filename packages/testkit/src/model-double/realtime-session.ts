@@ -175,6 +175,13 @@ export class RealtimeSession {
 
   private nextClientReply(instructions?: string): { reply: Reply; audio: string } {
     const script = this.controls.script();
+    // A request with instructions is the agent asking for something of its own: a tool reply
+    // owed before it was never asked for (the framework interrupted it, as when staff take the
+    // call), and a real model answers what is asked now.
+    if (instructions !== undefined && this.pendingToolOutput) {
+      this.pendingToolOutput = false;
+      this.pendingTool = undefined;
+    }
     if (this.pendingToolOutput && this.pendingTool) {
       const text = this.pendingTool.afterTool ?? 'Thank you for calling. Goodbye!';
       this.pendingToolOutput = false;
