@@ -5,6 +5,7 @@ import { ConfigError } from '@voicedesk/config';
 import { type JobProcessData, runJob } from './job.ts';
 import { dropFrameworkPii, frameworkLogger } from './logger.ts';
 import { loadSileroVad } from './model.ts';
+import { quietNativeLogs } from './native-logs.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from './runtime-config.ts';
 import { installShutdownWatchdog } from './shutdown-watchdog.ts';
 import { startSpoolReplayer } from './spool.ts';
@@ -36,6 +37,12 @@ const selfPath = fileURLToPath(import.meta.url);
 // The framework loads the agent as the module's default export: the one default export here.
 export default defineAgent<JobProcessData>({
   prewarm: async (proc: JobProcess<JobProcessData>) => {
+    if ((await quietNativeLogs()) === 'unavailable') {
+      frameworkLogger().warn(
+        {},
+        "rtc-node's native log capture could not be turned off; calls cost more CPU",
+      );
+    }
     if (config.voice.mode === 'pipeline') proc.userData.vad = await loadSileroVad();
     // Launchers wait for this line: a worker is only ready once a warm job process can take a call.
     frameworkLogger().info({ mode: config.voice.mode }, 'job process ready');

@@ -1,4 +1,5 @@
 import { ConfigError, loadRecorderConfig, type RecorderConfig } from '@voicedesk/config';
+import { quietNativeLogs } from '../native-logs.ts';
 import { createRecorderLogger } from './recorder-logger.ts';
 import { startRecorder } from './recorder-service.ts';
 
@@ -24,6 +25,9 @@ function loadConfigOrExit(): RecorderConfig {
 
 const config = loadConfigOrExit();
 const logger = createRecorderLogger(config.logLevel);
+if ((await quietNativeLogs()) === 'unavailable') {
+  logger.warn({}, "rtc-node's native log capture could not be turned off; recordings cost more CPU");
+}
 const running = await startRecorder(config, logger);
 
 let stopping = false;
