@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cli, defineAgent, type JobContext, type JobProcess, ServerOptions } from '@livekit/agents';
 import { ConfigError } from '@voicedesk/config';
+import { warmHttpClient } from './http-warmup.ts';
 import { type JobProcessData, runJob } from './job.ts';
 import { dropFrameworkPii, frameworkLogger } from './logger.ts';
 import { loadSileroVad } from './model.ts';
@@ -44,6 +45,7 @@ export default defineAgent<JobProcessData>({
       );
     }
     if (config.voice.mode === 'pipeline') proc.userData.vad = await loadSileroVad();
+    await warmHttpClient(config.apiUrl);
     // Launchers wait for this line: a worker is only ready once a warm job process can take a call.
     frameworkLogger().info({ mode: config.voice.mode }, 'job process ready');
   },
