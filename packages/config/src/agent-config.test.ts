@@ -9,10 +9,10 @@ const env = {
 };
 
 describe('a worker’s call limit', () => {
-  it('defaults to two calls per core, at least two', () => {
-    expect(defaultMaxCalls(1)).toBe(2);
-    expect(defaultMaxCalls(2)).toBe(4);
-    expect(defaultMaxCalls(8)).toBe(16);
+  it('defaults to three calls per core', () => {
+    expect(defaultMaxCalls(1)).toBe(3);
+    expect(defaultMaxCalls(2)).toBe(6);
+    expect(defaultMaxCalls(8)).toBe(24);
     expect(loadAgentConfig(env).maxCalls).toBe(defaultMaxCalls());
   });
 

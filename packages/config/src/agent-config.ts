@@ -56,13 +56,13 @@ export interface AgentConfig {
 }
 
 /**
- * Two calls per core. A talking realtime call costs its job process about a fifth of a core
- * (bench/capacity-bench.ts: 4 calls held their turn overhead on 2 cores shared with LiveKit, the
- * API and the test visitors; at 6 every call on the worker slowed to seconds). Past the cap the
+ * Three calls per core. A talking realtime call costs the worker about 15 % of a core
+ * (bench/capacity-bench.ts: 6 calls held their turn overhead on 2 cores shared with LiveKit, the
+ * API and the test visitors; at 8 it went past twice the single-call figure). Past the cap the
  * worker reports itself full and LiveKit offers calls to other workers.
  */
 export function defaultMaxCalls(cores: number = availableParallelism()): number {
-  return Math.max(2, 2 * cores);
+  return 3 * cores;
 }
 
 export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
