@@ -38,7 +38,7 @@ const BODY_KEYS = { segments: 'segments', metrics: 'metrics', witness: 'events' 
  */
 class Lane<R extends LaneRoute> {
   pending: Item[R][] = [];
-  queue: SpooledBatch[] = [];
+  queue: Spooled[] = [];
   running: Promise<void> | null = null;
   idle: Array<() => void> = [];
 
@@ -46,6 +46,12 @@ class Lane<R extends LaneRoute> {
 }
 
 const empty = (): Promise<void> => Promise.resolve();
+
+/** A batch and the write that puts it in the spool, which its first send waits for. */
+interface Spooled {
+  batch: SpooledBatch;
+  written: Promise<void>;
+}
 
 /**
  * Sends a call's transcript segments, metrics and what it witnessed in the room to the API:
@@ -149,9 +155,9 @@ export class Reporter {
   }
 
   #enqueue(lane: Lane<LaneRoute>, body: SpoolBody): void {
-    const batch = this.#spoolBatch(lane.route, body);
-    if (!batch) return;
-    lane.queue.push(batch);
+    const spooled = this.#spoolBatch(lane.route, body);
+    if (!spooled) return;
+    lane.queue.push(spooled);
     this.#unsettled++;
     lane.running ??= this.#drain(lane).finally(() => {
       lane.running = null;
@@ -159,7 +165,7 @@ export class Reporter {
     });
   }
 
-  #spoolBatch(route: SpoolRoute, body: SpoolBody): SpooledBatch | null {
+  #spoolBatch(route: SpoolRoute, body: SpoolBody): Spooled | null {
     if (!isValidBody(route, body)) {
       this.#opts.logger.error({ callId: this.#opts.callId, route }, 'dropping batch that fails the contract');
       return null;
@@ -172,15 +178,14 @@ export class Reporter {
       route,
       body,
     };
-    this.#spool.append(batch);
-    return batch;
+    return { batch, written: this.#spool.append(batch) };
   }
 
   async #drain(lane: Lane<LaneRoute>): Promise<void> {
     while (lane.queue.length > 0 && !this.#stop.signal.aborted) {
-      const batch = lane.queue[0];
-      if (!batch) break;
-      const delivered = await this.#deliver(batch);
+      const spooled = lane.queue[0];
+      if (!spooled) break;
+      const delivered = await this.#deliver(spooled);
       if (!delivered) break; // stopped while retrying: the batch stays in the spool
       lane.queue.shift();
       this.#unsettled--;
@@ -188,11 +193,12 @@ export class Reporter {
   }
 
   /** Retries until the API accepts or rejects for good; false only when stopped first. */
-  async #deliver(batch: SpooledBatch, signal: AbortSignal = this.#stop.signal): Promise<boolean> {
+  async #deliver({ batch, written }: Spooled, signal: AbortSignal = this.#stop.signal): Promise<boolean> {
+    await written;
     for (let attempt = 1; !signal.aborted; attempt++) {
       const outcome = await sendInternal(this.#opts, batch.callId, batch.route, batch.body, signal);
       if (outcome.kind === 'ok') {
-        this.#spool.markDone(batch.id, 'acked');
+        void this.#spool.markDone(batch.id, 'acked');
         return true;
       }
       const base = { callId: batch.callId, route: batch.route, items: itemCount(batch.body) };
@@ -207,7 +213,7 @@ export class Reporter {
           },
           'API rejected a batch for good, dropping it',
         );
-        this.#spool.markDone(batch.id, 'dropped');
+        void this.#spool.markDone(batch.id, 'dropped');
         return true;
       }
       const delay = Math.min(
@@ -251,10 +257,10 @@ export class Reporter {
   async #sendEnd(reason: AgentEndCall['reason'], timeoutMs: number): Promise<boolean> {
     const deadline = AbortSignal.timeout(timeoutMs);
     await Promise.race([this.flush(), sleep(timeoutMs * 0.6, deadline)]);
-    const batch = this.#spoolBatch('end', { reason });
-    if (!batch) return false;
+    const spooled = this.#spoolBatch('end', { reason });
+    if (!spooled) return false;
     const signal = AbortSignal.any([deadline, this.#stop.signal]);
-    const delivered = await this.#deliver(batch, signal);
+    const delivered = await this.#deliver(spooled, signal);
     if (!delivered) {
       this.#opts.logger.error(
         { callId: this.#opts.callId, reason },
@@ -281,10 +287,10 @@ export class Reporter {
     this.#stop.abort();
     await Promise.all(this.#lanes.map((lane) => lane.running));
     if (this.#unsettled === 0 && !endPending) {
-      this.#spool.remove();
+      await this.#spool.remove();
       return;
     }
-    this.#spool.release();
+    await this.#spool.release();
     this.#opts.logger.warn(
       { callId: this.#opts.callId, batches: this.#unsettled, endPending },
       'API unreachable at job end, batches left in the spool for replay',

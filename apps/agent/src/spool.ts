@@ -1,16 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  appendFileSync,
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   type AgentEndCall,
@@ -88,9 +78,15 @@ export function parseSpoolFileName(name: string): { callId: string; pid: number 
   return { callId: match[1], pid: Number(match[2]) };
 }
 
+/**
+ * Lines are written in the order they are asked for, one after another, off the event loop: a
+ * job process's loop also carries the call's audio, which an fsync on a busy disk would stall.
+ */
 export class SpoolFile {
   #broken = false;
   #durableEntry = false;
+  /** The last write asked for; never rejects (a failed write marks the file broken). */
+  #tail: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly path: string,
@@ -125,17 +121,21 @@ export class SpoolFile {
     return new SpoolFile(path, logger);
   }
 
-  append(batch: SpooledBatch): void {
-    this.#write(batch);
+  /**
+   * Resolves once the line is on disk: the batch's request must not be sent before (a crash
+   * would lose what the API never got).
+   */
+  append(batch: SpooledBatch): Promise<void> {
+    return this.#enqueue(batch);
   }
 
-  markDone(id: string, outcome: DoneLine['outcome']): void {
-    this.#write({ v: 1, type: 'done', id, outcome } satisfies DoneLine);
+  markDone(id: string, outcome: DoneLine['outcome']): Promise<void> {
+    return this.#enqueue({ v: 1, type: 'done', id, outcome } satisfies DoneLine);
   }
 
-  /** Deletes the file: call only when nothing in it is still owed. */
-  remove(): void {
-    this.release();
+  /** Deletes the file once the lines asked for are written: call only when nothing is owed. */
+  async remove(): Promise<void> {
+    await this.release();
     try {
       rmSync(this.path, { force: true });
     } catch (error) {
@@ -143,40 +143,46 @@ export class SpoolFile {
     }
   }
 
-  /** Leaves the file on disk for a later replay. */
-  release(): void {
+  /** Leaves the file on disk for a later replay, once the lines asked for are written. */
+  async release(): Promise<void> {
+    await this.#tail;
     activePaths.delete(this.path);
   }
 
-  #write(line: SpooledBatch | DoneLine): void {
+  #enqueue(line: SpooledBatch | DoneLine): Promise<void> {
+    const text = `${JSON.stringify(line)}\n`;
+    this.#tail = this.#tail.then(() => this.#write(text));
+    return this.#tail;
+  }
+
+  async #write(text: string): Promise<void> {
     if (this.#broken) return;
-    let fd: number | undefined;
+    let file: FileHandle | undefined;
     try {
-      // Synchronous on purpose: the line must be on disk before the request it protects is sent,
-      // hence the fsync too (a written line may otherwise sit in the page cache through a crash).
-      fd = openSync(this.path, 'a', 0o600);
-      appendFileSync(fd, `${JSON.stringify(line)}\n`);
-      fsyncSync(fd);
+      file = await open(this.path, 'a', 0o600);
+      await file.appendFile(text);
+      // A written line may otherwise sit in the page cache through a crash.
+      await file.sync();
     } catch (error) {
       this.#fail(error);
     } finally {
-      if (fd !== undefined) closeQuietly(fd);
+      await file?.close().catch(() => undefined);
     }
-    if (!this.#broken && !this.#durableEntry) this.#syncDirectory();
+    if (!this.#broken && !this.#durableEntry) await this.#syncDirectory();
   }
 
   /** A new file's name is only crash-safe once its directory is synced too. */
-  #syncDirectory(): void {
+  async #syncDirectory(): Promise<void> {
     // Once, even if it fails: not worth a warning on every line.
     this.#durableEntry = true;
-    let fd: number | undefined;
+    let dir: FileHandle | undefined;
     try {
-      fd = openSync(dirname(this.path), 'r');
-      fsyncSync(fd);
+      dir = await open(dirname(this.path), 'r');
+      await dir.sync();
     } catch (error) {
       this.logger.warn({ path: this.path, error: errorName(error) }, 'could not sync the spool directory');
     } finally {
-      if (fd !== undefined) closeQuietly(fd);
+      await dir?.close().catch(() => undefined);
     }
   }
 
@@ -188,14 +194,6 @@ export class SpoolFile {
       { path: this.path, error: errorName(error) },
       'spool directory not writable, continuing without crash protection',
     );
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Nothing to do: the data was synced or the write already failed.
   }
 }
 
@@ -321,10 +319,10 @@ async function replayFile(path: string, options: ReplayOptions) {
       result[outcome]++;
     }
   }
-  if (result.remaining === 0) file.remove();
+  if (result.remaining === 0) await file.remove();
   else {
     logger.warn({ path, remaining: result.remaining }, 'spooled batches still undelivered, will retry');
-    file.release();
+    await file.release();
   }
   return result;
 }
@@ -340,14 +338,14 @@ async function replayBatch(
       { callId: batch.callId, route: batch.route },
       'dropping spooled batch that fails the contract',
     );
-    file.markDone(batch.id, 'dropped');
+    void file.markDone(batch.id, 'dropped');
     return 'dropped';
   }
   const attempts = options.attemptsPerBatch ?? 4;
   for (let attempt = 1; attempt <= attempts && !options.signal?.aborted; attempt++) {
     const outcome = await sendInternal(options.api, batch.callId, batch.route, batch.body, options.signal);
     if (outcome.kind === 'ok') {
-      file.markDone(batch.id, 'acked');
+      void file.markDone(batch.id, 'acked');
       return 'acked';
     }
     if (outcome.kind === 'drop') {
@@ -362,7 +360,7 @@ async function replayBatch(
         },
         'API rejected a spooled batch for good, dropping it',
       );
-      file.markDone(batch.id, 'dropped');
+      void file.markDone(batch.id, 'dropped');
       return 'dropped';
     }
     if (attempt < attempts) {
