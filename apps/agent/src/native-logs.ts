@@ -37,9 +37,10 @@ export type NativeLogsResult = 'quiet' | 'unavailable';
  * Call once per process before joining any room. If a later rtc-node moves its client, this does
  * nothing and says so: the logs are then captured as before, which costs CPU, not correctness.
  */
-export async function quietNativeLogs(env: NodeJS.ProcessEnv = process.env): Promise<NativeLogsResult> {
-  // Read once, when the native logger is built (on rtc-node's first native call, just below).
-  env.RUST_LOG ??= 'off';
+export async function quietNativeLogs(): Promise<NativeLogsResult> {
+  // Read once, from the process's environment, when the native logger is built (on rtc-node's
+  // first native call, just below).
+  process.env.RUST_LOG ??= 'off';
   // rtc-node initialises the native part on its first native call; it must go first, or it would
   // turn capture back on.
   const probe = new AudioSource(48_000, 1);
