@@ -15,14 +15,15 @@ afterEach(async () => {
 
 async function serve(answer: (path: string) => number | 'never'): Promise<{ url: string; paths: string[] }> {
   const paths: string[] = [];
-  server = createServer((req, res) => {
+  const listening = createServer((req, res) => {
     paths.push(`${req.method} ${req.url}`);
     const status = answer(req.url ?? '');
     if (status === 'never') return;
     res.writeHead(status, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server?.address() as AddressInfo).port}`, paths };
+  server = listening;
+  await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(listening.address() as AddressInfo).port}`, paths };
 }
 
 it("asks the API's liveness route once", async () => {
