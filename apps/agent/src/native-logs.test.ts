@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { expect, it } from 'vitest';
+import { rtcNodeManifest } from './native-logs.ts';
 
 // native-logs.ts starts rtc-node's native part again through @livekit/rtc-ffi-bindings, which
 // must be the very copy rtc-node uses (its events decoded by the same classes, one native
@@ -13,10 +14,9 @@ const manifest = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Rec
 it('pins @livekit/rtc-ffi-bindings to the version rtc-node depends on, so npm keeps one copy', () => {
   const agent = manifest(new URL('../package.json', import.meta.url).pathname);
   const rtcNodeEntry = require.resolve('@livekit/rtc-node');
-  const rtcNode = manifest(rtcNodeEntry.replace(/dist[/\\][^/\\]+$/, 'package.json'));
   const ours = (agent.dependencies as Record<string, string>)['@livekit/rtc-ffi-bindings'];
   expect(ours).toBeDefined();
-  expect(ours).toBe((rtcNode.dependencies as Record<string, string>)['@livekit/rtc-ffi-bindings']);
+  expect(ours).toBe(rtcNodeManifest().dependencies['@livekit/rtc-ffi-bindings']);
   expect(require.resolve('@livekit/rtc-ffi-bindings', { paths: [rtcNodeEntry] })).toBe(
     require.resolve('@livekit/rtc-ffi-bindings'),
   );

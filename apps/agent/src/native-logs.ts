@@ -13,13 +13,11 @@ function ffiClient(): FfiClientLike | undefined {
   return typeof client.emit === 'function' ? (client as FfiClientLike) : undefined;
 }
 
-/** The version rtc-node reports to LiveKit when it joins a room; the same string is kept. */
-function rtcNodeVersion(): string {
+/** rtc-node's own package.json: its exports leave it out, and its entry sits in dist/. */
+export function rtcNodeManifest(): { version: string; dependencies: Record<string, string> } {
   const require = createRequire(import.meta.url);
-  // The package's exports do not include its package.json; its entry sits in dist/.
   const entry = require.resolve('@livekit/rtc-node');
-  const pkg = require(entry.replace(/dist[/\\][^/\\]+$/, 'package.json')) as { version: string };
-  return pkg.version;
+  return require(entry.replace(/dist[/\\][^/\\]+$/, 'package.json'));
 }
 
 export type NativeLogsResult = 'quiet' | 'unavailable';
@@ -47,6 +45,11 @@ export async function quietNativeLogs(): Promise<NativeLogsResult> {
   await probe.close();
   const client = ffiClient();
   if (!client) return 'unavailable';
-  livekitInitialize((data) => client.emit('ffi_event', FfiEvent.fromBinary(data)), false, rtcNodeVersion());
+  // rtc-node's version, as rtc-node itself reports it to LiveKit when it joins a room.
+  livekitInitialize(
+    (data) => client.emit('ffi_event', FfiEvent.fromBinary(data)),
+    false,
+    rtcNodeManifest().version,
+  );
   return 'quiet';
 }
