@@ -11,20 +11,9 @@ import {
   TrackSource,
 } from '@livekit/rtc-node';
 import { readWav, resample, rms } from '../audio/wav.ts';
+import { type HeardFrame, heardFrom, type SpeakerFilter, speechOnset } from './speech-onset.ts';
 
-export interface HeardFrame {
-  at: number;
-  rms: number;
-  /** The identity of the participant whose track it came from. */
-  from: string;
-}
-
-/** Which speakers a wait listens to: an identity prefix (`staff-`), or everyone when absent. */
-export type SpeakerFilter = string | undefined;
-
-function heardFrom(frame: HeardFrame, from: SpeakerFilter): boolean {
-  return from === undefined || frame.from.startsWith(from);
-}
+export type { HeardFrame, SpeakerFilter } from './speech-onset.ts';
 
 export interface SimulatedVisitor {
   room: Room;
@@ -172,15 +161,8 @@ export async function connectVisitor(opts: {
     },
     waitForSpeech({ after = 0, from, minRms = SPEECH_RMS, minDurationMs = 150, timeoutMs }) {
       return until(from ? `speech from ${from}…` : 'remote speech', timeoutMs, () => {
-        let runStart: number | undefined;
-        for (const f of heard) {
-          if (f.at < after || !heardFrom(f, from)) continue;
-          if (f.rms > minRms) {
-            runStart ??= f.at;
-            if (f.at - runStart + FRAME_MS >= minDurationMs) return { startedAt: runStart };
-          } else runStart = undefined;
-        }
-        return undefined;
+        const startedAt = speechOnset(heard, { after, from, minRms, minDurationMs, frameMs: FRAME_MS });
+        return startedAt === undefined ? undefined : { startedAt };
       });
     },
     waitForSilence({ after = 0, silenceMs = 700, timeoutMs }) {
