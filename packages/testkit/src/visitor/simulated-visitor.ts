@@ -44,6 +44,8 @@ export const SPEECH_RMS = 300;
 /** Threshold for where an utterance the visitor plays begins and ends (the double's VAD level). */
 export const SPEECH_EDGE_RMS = 150;
 const FRAME_MS = 20;
+/** Quiet inside a word (a stop consonant's closure) that does not end the speech heard. */
+const SPEECH_GAP_MS = 80;
 
 async function until<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -161,7 +163,14 @@ export async function connectVisitor(opts: {
     },
     waitForSpeech({ after = 0, from, minRms = SPEECH_RMS, minDurationMs = 150, timeoutMs }) {
       return until(from ? `speech from ${from}…` : 'remote speech', timeoutMs, () => {
-        const startedAt = speechOnset(heard, { after, from, minRms, minDurationMs, frameMs: FRAME_MS });
+        const startedAt = speechOnset(heard, {
+          after,
+          from,
+          minRms,
+          minDurationMs,
+          maxGapMs: SPEECH_GAP_MS,
+          frameMs: FRAME_MS,
+        });
         return startedAt === undefined ? undefined : { startedAt };
       });
     },

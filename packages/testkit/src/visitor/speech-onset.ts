@@ -18,18 +18,28 @@ export interface OnsetOptions {
   from: SpeakerFilter;
   minRms: number;
   minDurationMs: number;
+  /**
+   * Quiet this short inside speech does not end it. Words have such gaps (the closure of a stop
+   * consonant, as in "I can…"), and a run broken at the first of them would date the speech from
+   * its second syllable.
+   */
+  maxGapMs: number;
   frameMs: number;
 }
 
-/** When speech began: the first frame of a loud run lasting at least `minDurationMs`. */
+/**
+ * When speech began: the first loud frame of a run that lasts at least `minDurationMs`, where
+ * quiet no longer than `maxGapMs` does not break the run (a click or a short noise alone never
+ * makes one).
+ */
 export function speechOnset(frames: readonly HeardFrame[], opts: OnsetOptions): number | undefined {
   let runStart: number | undefined;
+  let lastLoud = Number.NEGATIVE_INFINITY;
   for (const f of frames) {
-    if (f.at < opts.after || !heardFrom(f, opts.from)) continue;
-    if (f.rms > opts.minRms) {
-      runStart ??= f.at;
-      if (f.at - runStart + opts.frameMs >= opts.minDurationMs) return runStart;
-    } else runStart = undefined;
+    if (f.at < opts.after || !heardFrom(f, opts.from) || f.rms <= opts.minRms) continue;
+    if (runStart === undefined || f.at - lastLoud - opts.frameMs > opts.maxGapMs) runStart = f.at;
+    lastLoud = f.at;
+    if (f.at - runStart + opts.frameMs >= opts.minDurationMs) return runStart;
   }
   return undefined;
 }
