@@ -2,6 +2,7 @@ import type { VAD, voice } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AgentConfig } from '@voicedesk/config';
 import type { AssistantConfig, Segment } from '@voicedesk/core';
+import { RealtimeModel } from './realtime-model.ts';
 import type { VoiceMode } from './turn-tracker.ts';
 
 /**
@@ -54,7 +55,7 @@ export function buildVoiceModel(
   const language = baseLanguage(assistant.language);
 
   if (voiceConfig.mode === 'realtime') {
-    const model = new openai.realtime.RealtimeModel({
+    const model = new RealtimeModel({
       baseURL,
       apiKey,
       model: assistant.model ?? voiceConfig.realtimeModel,

@@ -17,6 +17,8 @@ export interface RealtimeSessionInfo {
   instructions: string[];
   userTurns: number;
   responses: number;
+  /** How much audio each `input_audio_buffer.append` carried (ms), in arrival order. */
+  appendedMs: number[];
 }
 
 type Json = Record<string, unknown>;
@@ -67,7 +69,7 @@ export class RealtimeSession {
     private controls: DoubleControls,
     model: string | null,
   ) {
-    this.info = { id: id('sess'), model, instructions: [], userTurns: 0, responses: 0 };
+    this.info = { id: id('sess'), model, instructions: [], userTurns: 0, responses: 0, appendedMs: [] };
     this.vad = new EnergyVad(controls.defaultSilenceMs);
     ws.on('message', (data) => {
       let event: Json;
@@ -107,6 +109,7 @@ export class RealtimeSession {
       case 'input_audio_buffer.append': {
         const bytes = Buffer.from(String(event.audio ?? ''), 'base64');
         const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 2));
+        this.info.appendedMs.push((pcm.length * 1000) / REALTIME_RATE);
         for (const v of this.vad.push(pcm)) {
           if (v.type === 'speech_started') {
             this.send({

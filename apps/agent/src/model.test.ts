@@ -1,0 +1,76 @@
+import { initializeLogger, type llm } from '@livekit/agents';
+import { AudioFrame } from '@livekit/rtc-node';
+import type { AgentConfig } from '@voicedesk/config';
+import type { AssistantConfig } from '@voicedesk/core';
+import { type ModelDouble, startModelDouble } from '@voicedesk/testkit';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildVoiceModel } from './model.ts';
+
+const RATE = 24_000;
+const assistant: AssistantConfig = {
+  callId: '018f0000-0000-7000-8000-000000000000',
+  siteId: 'site_1',
+  instructions: 'You help customers of Acme Bikes.',
+  greeting: 'Hi, this is Acme Bikes!',
+  voice: 'marin',
+  language: 'en',
+  model: null,
+  maxCallSeconds: 600,
+  idleSeconds: 30,
+  seqBase: 0,
+  resumed: false,
+  history: [],
+  callerName: null,
+};
+
+const voiceConfig = (baseUrl: string): AgentConfig['voice'] => ({
+  mode: 'realtime',
+  apiKey: 'sk-test',
+  baseUrl,
+  realtimeModel: 'gpt-realtime',
+  sttModel: 'gpt-4o-mini-transcribe',
+  llmModel: 'gpt-4.1-mini',
+  ttsModel: 'gpt-4o-mini-tts',
+});
+
+/** 10 ms of the visitor's microphone, as the room hands it to the session. */
+const tenMs = () => new AudioFrame(new Int16Array(RATE / 100).fill(1_000), RATE, 1, RATE / 100);
+
+async function until<T>(check: () => T | undefined, timeoutMs = 3_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+beforeAll(() => {
+  initializeLogger({ pretty: false, level: 'warn' });
+});
+
+describe('the realtime voice model', () => {
+  let double: ModelDouble;
+  let session: llm.RealtimeSession | undefined;
+
+  beforeEach(async () => {
+    double = await startModelDouble();
+  });
+  afterEach(async () => {
+    await session?.close();
+    await double.close();
+  });
+
+  it("sends the visitor's audio on every 20 ms, so the model hears the end of speech without waiting for a 100 ms chunk", async () => {
+    const voice = buildVoiceModel(voiceConfig(double.url), assistant, undefined);
+    const model = voice.session.llm as llm.RealtimeModel;
+    session = model.session();
+    for (let i = 0; i < 10; i++) session.pushAudio(tenMs());
+    const appended = await until(() => {
+      const ms = double.sessions[0]?.appendedMs ?? [];
+      return ms.reduce((a, b) => a + b, 0) >= 100 ? ms : undefined;
+    });
+    expect(appended).toEqual([20, 20, 20, 20, 20]);
+  });
+});
