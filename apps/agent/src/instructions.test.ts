@@ -1,22 +1,8 @@
-import type { AssistantConfig } from '@voicedesk/core';
 import { describe, expect, it } from 'vitest';
 import { buildInstructions, SAFETY_PREAMBLE, sanitizeCallerName, sayExactly } from './instructions.ts';
+import { testAssistant } from './testing/assistant-config.ts';
 
-const assistant: AssistantConfig = {
-  callId: '018f0000-0000-7000-8000-000000000000',
-  siteId: 'site_1',
-  instructions: 'You help customers of Acme Bikes with orders and repairs.',
-  greeting: 'Hi, this is Acme Bikes!',
-  voice: 'marin',
-  language: 'en',
-  model: null,
-  maxCallSeconds: 600,
-  idleSeconds: 30,
-  seqBase: 0,
-  resumed: false,
-  history: [],
-  callerName: null,
-};
+const assistant = testAssistant();
 
 describe('buildInstructions', () => {
   it("puts the safety preamble before the site's own instructions", () => {

@@ -1,27 +1,13 @@
 import { initializeLogger, type llm } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import type { AgentConfig } from '@voicedesk/config';
-import type { AssistantConfig } from '@voicedesk/core';
 import { type ModelDouble, startModelDouble } from '@voicedesk/testkit';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildVoiceModel } from './model.ts';
+import { testAssistant } from './testing/assistant-config.ts';
 
 const RATE = 24_000;
-const assistant: AssistantConfig = {
-  callId: '018f0000-0000-7000-8000-000000000000',
-  siteId: 'site_1',
-  instructions: 'You help customers of Acme Bikes.',
-  greeting: 'Hi, this is Acme Bikes!',
-  voice: 'marin',
-  language: 'en',
-  model: null,
-  maxCallSeconds: 600,
-  idleSeconds: 30,
-  seqBase: 0,
-  resumed: false,
-  history: [],
-  callerName: null,
-};
+const assistant = testAssistant();
 
 const voiceConfig = (baseUrl: string): AgentConfig['voice'] => ({
   mode: 'realtime',
