@@ -48,7 +48,7 @@ describe('the realtime voice model', () => {
     await double.close();
   });
 
-  it("sends the visitor's audio on every 20 ms, so the model hears the end of speech without waiting for a 100 ms chunk", async () => {
+  it("sends the visitor's audio every 20 ms, so the model hears the end of speech without waiting for a 100 ms chunk", async () => {
     const voice = buildVoiceModel(voiceConfig(double.url), assistant, undefined);
     const model = voice.session.llm as llm.RealtimeModel;
     session = model.session();

@@ -9,7 +9,7 @@ const SAMPLE_RATE = 24_000;
  * How much of the visitor's audio each `input_audio_buffer.append` carries. The plugin holds the
  * audio back until it has 100 ms, so the model's server VAD heard the visitor stop up to 100 ms
  * late (bench/call-bench.ts: the hop in went from 55 / 131 ms to 46 / 63). 20 ms is one WebRTC
- * packet, what OpenAI's own telephony examples forward per event.
+ * (and telephony) audio packet.
  */
 export const INPUT_CHUNK_MS = 20;
 

@@ -33,7 +33,7 @@ function fixtureLevels(name: string): number[] {
 
 describe('speechOnset', () => {
   it('dates a reply from its first syllable, across the stop that follows it', () => {
-    // "I can help…": the "I" is 90 ms loud, then the "c" is 30 ms of closure before the voice returns.
+    // "I can help…": the "I" is 90 ms loud, then the "c" is 40 ms of closure before the voice returns.
     const heard = frames([...silence(300), ...fixtureLevels('ai-reply-1.wav')], 1_000);
     expect(speechOnset(heard, opts)).toBe(1_300);
   });
