@@ -2,7 +2,7 @@ import { initializeLogger, type llm } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import type { AgentConfig } from '@voicedesk/config';
 import { type ModelDouble, startModelDouble } from '@voicedesk/testkit';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildVoiceModel } from './model.ts';
 import { testAssistant } from './testing/assistant-config.ts';
 
@@ -21,16 +21,6 @@ const voiceConfig = (baseUrl: string): AgentConfig['voice'] => ({
 
 /** 10 ms of the visitor's microphone, as the room hands it to the session. */
 const tenMs = () => new AudioFrame(new Int16Array(RATE / 100).fill(1_000), RATE, 1, RATE / 100);
-
-async function until<T>(check: () => T | undefined, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 beforeAll(() => {
   initializeLogger({ pretty: false, level: 'warn' });
@@ -53,10 +43,14 @@ describe('the realtime voice model', () => {
     const model = voice.session.llm as llm.RealtimeModel;
     session = model.session();
     for (let i = 0; i < 10; i++) session.pushAudio(tenMs());
-    const appended = await until(() => {
-      const ms = double.sessions[0]?.appendedMs ?? [];
-      return ms.reduce((a, b) => a + b, 0) >= 100 ? ms : undefined;
-    });
+    const appended = await vi.waitFor(
+      () => {
+        const ms = double.sessions[0]?.appendedMs ?? [];
+        if (ms.reduce((a, b) => a + b, 0) < 100) throw new Error('the model has not had the 100 ms yet');
+        return ms;
+      },
+      { timeout: 3_000, interval: 10 },
+    );
     expect(appended).toEqual([20, 20, 20, 20, 20]);
   });
 });

@@ -11,7 +11,7 @@ const SAMPLE_RATE = 24_000;
  * late (bench/call-bench.ts: the hop in went from 55 / 131 ms to 46 / 63). 20 ms is one WebRTC
  * (and telephony) audio packet.
  */
-export const INPUT_CHUNK_MS = 20;
+const INPUT_CHUNK_MS = 20;
 
 /** The plugin's realtime model, with its sessions sending the visitor's audio every 20 ms. */
 export class RealtimeModel extends openai.realtime.RealtimeModel {
