@@ -1,17 +1,25 @@
 import { REPO_ROOT } from '@voicedesk/testkit';
 
+const DIST_CONDITION = '--conditions=voicedesk-dist';
+
 /**
  * The API and the worker as production runs them: node on the built JavaScript (`npm run build`),
  * workspace packages resolved to their dist/, NODE_ENV=production. Under tsx every job process
  * the worker forks compiles the agent's sources again, which production never pays.
+ * `nodeOptions` adds to NODE_OPTIONS (a bench's `--inspect`, say), which these set themselves.
  */
-const built = (args: string[]) => ({
+const built = (args: string[], nodeOptions = '') => ({
   args,
   cwd: REPO_ROOT,
-  env: { NODE_ENV: 'production', NODE_OPTIONS: '--conditions=voicedesk-dist' },
+  env: { NODE_ENV: 'production', NODE_OPTIONS: `${DIST_CONDITION} ${nodeOptions}`.trim() },
 });
 
 export const BUILT_ENTRYPOINTS = {
   api: built(['apps/api/dist/main.js']),
   agent: built(['apps/agent/dist/main.js', 'start']),
 };
+
+/** The built API alone, with more Node options; for the benches that run no worker. */
+export function builtApiEntrypoints(nodeOptions: string) {
+  return { ...BUILT_ENTRYPOINTS, api: built(['apps/api/dist/main.js'], nodeOptions) };
+}

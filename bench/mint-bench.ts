@@ -5,6 +5,7 @@ import { findFreePort, REPO_ROOT, startStack } from '@voicedesk/testkit';
 import { count } from 'drizzle-orm';
 import { AccessToken, RoomAgentDispatch, RoomServiceClient, TrackSource } from 'livekit-server-sdk';
 import { BENCH_ORIGIN, raiseSiteCaps } from './bench-call.ts';
+import { builtApiEntrypoints } from './built-entrypoints.ts';
 import { profileTable, summariseProfile } from './cpu-profile.ts';
 import { connectProfiler } from './inspector-profiler.ts';
 import { httpClient, type LoadResult, loadRow, runLoad } from './load.ts';
@@ -32,6 +33,8 @@ const stack = await startStack({
   logDir: join(REPO_ROOT, 'bench', 'results', 'logs-mint'),
   siteOrigins: [BENCH_ORIGIN],
   withAgent: false,
+  // As production runs it. The inspector is open for the profile below; unattached, it costs nothing.
+  entrypoints: builtApiEntrypoints(`--inspect=127.0.0.1:${inspectPort}`),
   env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL },
 });
 // The per-IP limit (above) and the site's caps would refuse a throughput run from one address.
@@ -89,10 +92,9 @@ try {
   );
 
   // Behind a proxy: TRUST_PROXY=1 (one hop), each request from its own client address in
-  // X-Forwarded-For, so the address is resolved and counted on every request. The inspector is
-  // opened for the profile below; unattached, it costs nothing.
+  // X-Forwarded-For, so the address is resolved and counted on every request.
   await stack.stopApi();
-  await stack.startApi({ TRUST_PROXY: '1', NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}` });
+  await stack.startApi({ TRUST_PROXY: '1' });
   const forwarded = (i: number) => ({ 'x-forwarded-for': `203.0.113.${i % 250}` });
   await runLoad(10, WARMUP, (i) => createCall(forwarded(i)));
   const proxied = await runLoad(best.concurrency, MINTS, (i) => createCall(forwarded(i)), stack.api.pid);

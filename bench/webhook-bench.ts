@@ -23,6 +23,7 @@ import {
 } from '@voicedesk/db';
 import { findFreePort, REPO_ROOT, signWebhook, startStack } from '@voicedesk/testkit';
 import { count, eq } from 'drizzle-orm';
+import { builtApiEntrypoints } from './built-entrypoints.ts';
 import { profileTable, summariseProfile } from './cpu-profile.ts';
 import { connectProfiler } from './inspector-profiler.ts';
 import { httpClient, type LoadResult, loadRow, runLoad } from './load.ts';
@@ -55,7 +56,9 @@ const stack = await startStack({
   databaseUrl,
   logDir: join(REPO_ROOT, 'bench', 'results', 'logs-webhook'),
   withAgent: false,
-  env: { LOG_LEVEL, NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}` },
+  // As production runs it, with the inspector open for the profile below.
+  entrypoints: builtApiEntrypoints(`--inspect=127.0.0.1:${inspectPort}`),
+  env: { LOG_LEVEL },
 });
 const database = await openDatabase({ kind: 'postgres', url: databaseUrl }, { maxConnections: 2 });
 const { apiKey, apiSecret } = stack.livekit;
