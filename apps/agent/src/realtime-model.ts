@@ -1,6 +1,7 @@
 import { AudioByteStream } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import { frameworkLogger } from './logger.ts';
+import { PcmChunker } from './pcm-chunker.ts';
 
 /** The Realtime API's input audio: PCM16 mono at 24 kHz. */
 const SAMPLE_RATE = 24_000;
@@ -13,18 +14,17 @@ const SAMPLE_RATE = 24_000;
  */
 const INPUT_CHUNK_MS = 20;
 
-/** The plugin's realtime model, with its sessions sending the visitor's audio every 20 ms. */
+/**
+ * The plugin's realtime model, with its sessions sending the visitor's audio every 20 ms, cut by a
+ * chunker that copies each byte once (pcm-chunker.ts).
+ */
 export class RealtimeModel extends openai.realtime.RealtimeModel {
   override session(): openai.realtime.RealtimeSession {
     const session = super.session();
     // agents-plugin-openai 1.9.0 (pinned exactly) keeps its chunker in a private field that each
     // push reads. model.test.ts fails if a later plugin moves it; a worker then says so here.
     if (Reflect.get(session, 'bstream') instanceof AudioByteStream) {
-      Reflect.set(
-        session,
-        'bstream',
-        new AudioByteStream(SAMPLE_RATE, 1, (SAMPLE_RATE * INPUT_CHUNK_MS) / 1000),
-      );
+      Reflect.set(session, 'bstream', new PcmChunker(SAMPLE_RATE, 1, (SAMPLE_RATE * INPUT_CHUNK_MS) / 1000));
     } else {
       frameworkLogger().warn(
         {},
