@@ -121,6 +121,51 @@ describe('TimelineMixer', () => {
     ]);
   });
 
+  it('keeps frames contiguous when a long hold-up drains slowly (a starved process catching up)', () => {
+    const { mix, channels } = mixer();
+    const visitor = mix.addTrack('left');
+    const assistant = mix.addTrack('right');
+    // Both tracks' frames interleave in arrival order, as two AudioStreams would deliver them.
+    const both = (left: number, right: number, at: number) => {
+      visitor.push(constant(left), at);
+      assistant.push(constant(right), at);
+    };
+    for (let t = 0; t < 500; t += FRAME_MS) both(100, 1, t);
+    // Held up 400 ms, longer than the mixing latency, then handed over twice as fast as real
+    // time until caught up: the frames of 800 ms over 400 ms, both tracks alike.
+    for (let i = 0; i < 80; i++) both(200, 2, 900 + i * 5);
+    for (let t = 1_300; t < 1_800; t += FRAME_MS) both(300, 3, t);
+    const end = mix.finish();
+
+    expect(end.totalSamples).toBe(ms(1_800));
+    expect(runs(channels().left)).toEqual([
+      [100, ms(500)],
+      [200, ms(800)],
+      [300, ms(500)],
+    ]);
+    expect(runs(channels().right)).toEqual([
+      [1, ms(500)],
+      [2, ms(800)],
+      [3, ms(500)],
+    ]);
+  });
+
+  it('still finds a pause when the frames after it arrive with jitter', () => {
+    const { mix, channels } = mixer();
+    const visitor = mix.addTrack('left');
+    play(visitor, 100, 0, 500);
+    const jitter = [0, 25, 3, 40, 12, 0, 30, 8];
+    // 400 ms with nothing, then real time again with the jitter of a network.
+    for (let i = 0; i < 50; i++) visitor.push(constant(300), 900 + i * FRAME_MS + (jitter[i % 8] ?? 0));
+    mix.finish();
+
+    expect(runs(channels().left)).toEqual([
+      [100, ms(500)],
+      [0, ms(400)],
+      [300, ms(500)],
+    ]);
+  });
+
   it('does not drift: jittery arrivals of a continuous track stay back to back', () => {
     const { mix, channels } = mixer();
     const visitor = mix.addTrack('left');

@@ -9,8 +9,10 @@ export interface TimelineMixerOptions {
   /** A track whose frames arrive this much later than where they would go continues after silence. */
   gapMs?: number;
   /**
-   * How long that lateness must last before it counts as a gap. Frames held up in our process
-   * (a busy event loop) arrive late in a burst and then catch up: they stay contiguous.
+   * How long that lateness must hold, without shrinking, before it counts as a gap. Frames held
+   * up in our process (a busy event loop) arrive late in a burst and catch up, their lateness
+   * shrinking with every frame, however slowly a starved process drains them: they stay
+   * contiguous.
    */
   confirmMs?: number;
   /** How far behind the newest frame the timeline is mixed, so that every track's frames are in. */
@@ -45,15 +47,25 @@ interface PlacedFrame {
 /** A run of frames that arrived later than their place, not yet known to be a gap or a stall. */
 interface Suspect {
   first: PlacedFrame;
+  /** When it opened: past MAX_SUSPECT_MS it is decided on what arrived. */
+  opened: number;
+  /** When its lateness last reached a new low: the frames were still catching up then. */
   since: number;
   minLateness: number;
 }
+
+/**
+ * A hold-up drained this slowly is decided anyway, so the recording's memory and its lag behind
+ * the call stay bounded.
+ */
+const MAX_SUSPECT_MS = 5_000;
 
 class Lane {
   frames: PlacedFrame[] = [];
   next: number | null = null;
   suspect: Suspect | null = null;
   closed = false;
+  lastArrival = 0;
 
   constructor(readonly side: Side) {}
 
@@ -126,25 +138,29 @@ export class TimelineMixer {
     lane.frames.push(frame);
     lane.next = at + samples.length;
 
+    lane.lastArrival = arrivedAt;
+
     const lateness = arrival - at;
-    if (lane.suspect) {
+    const suspect = lane.suspect;
+    if (suspect) {
       if (lateness <= this.#gap)
         lane.suspect = null; // caught up: it was a stall
-      else {
-        lane.suspect.minLateness = Math.min(lane.suspect.minLateness, lateness);
-        if (arrivedAt - lane.suspect.since >= this.#confirmMs) lane.resolveSuspect(this.#gap);
-      }
+      else if (lateness < suspect.minLateness) {
+        // Still catching up: only a lateness that stops shrinking is a pause.
+        suspect.minLateness = lateness;
+        suspect.since = arrivedAt;
+      } else if (arrivedAt - suspect.since >= this.#confirmMs) lane.resolveSuspect(this.#gap);
     } else if (lateness > this.#gap) {
-      lane.suspect = { first: frame, since: arrivedAt, minLateness: lateness };
+      lane.suspect = { first: frame, opened: arrivedAt, since: arrivedAt, minLateness: lateness };
     }
-    this.#mixUpTo(Math.min(arrival - this.#latency, this.#end()));
+    this.#mixUpTo(Math.min(arrival - this.#latency, this.#end()), arrivedAt);
   }
 
   /** Mixes everything that is left and pads the timeline's end to whole samples. */
   finish(): MixerEnd {
     for (const lane of this.#lanes) lane.resolveSuspect(this.#gap);
     const end = this.#end();
-    this.#mixUpTo(end);
+    this.#mixUpTo(end, Number.POSITIVE_INFINITY);
     const tailSamples = Math.max(0, end - this.#mixed);
     const tail = new Int16Array(tailSamples * CHANNELS);
     if (tailSamples > 0) {
@@ -162,12 +178,17 @@ export class TimelineMixer {
     return end;
   }
 
-  #mixUpTo(horizon: number): void {
+  /** `now`: the newest arrival, for deciding suspects that the timeline has reached. */
+  #mixUpTo(horizon: number, now: number): void {
     while (this.#mixed + FRAME_SAMPLES <= horizon) {
-      // A suspect about to be mixed is decided now, on what arrived so far.
+      // The timeline waits at a suspect that is still catching up (where its frames go is not
+      // known yet). One whose track went quiet, or that has waited too long, is decided now.
       for (const lane of this.#lanes) {
-        if (lane.suspect && lane.suspect.first.at < this.#mixed + FRAME_SAMPLES)
-          lane.resolveSuspect(this.#gap);
+        const suspect = lane.suspect;
+        if (!suspect || suspect.first.at >= this.#mixed + FRAME_SAMPLES) continue;
+        const quiet = now - lane.lastArrival >= this.#confirmMs;
+        if (!quiet && now - suspect.opened < MAX_SUSPECT_MS) return;
+        lane.resolveSuspect(this.#gap);
       }
       this.#onFrame(this.#mixFrame());
       this.#mixed += FRAME_SAMPLES;
