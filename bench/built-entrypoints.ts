@@ -19,7 +19,7 @@ export const BUILT_ENTRYPOINTS = {
   agent: built(['apps/agent/dist/main.js', 'start']),
 };
 
-/** The built API alone, with more Node options; for the benches that run no worker. */
+/** The same, the API with more Node options (the worker's entry unchanged). */
 export function builtApiEntrypoints(nodeOptions: string) {
   return { ...BUILT_ENTRYPOINTS, api: built(['apps/api/dist/main.js'], nodeOptions) };
 }
