@@ -46,6 +46,9 @@ function runs(samples: number[]): [number, number][] {
 
 const ms = (n: number) => n * 48;
 
+/** How late each frame of a continuous track arrives, in turn: a network's jitter, under the gap. */
+const NETWORK_JITTER_MS = [0, 25, 3, 40, 12, 0, 30, 8];
+
 describe('TimelineMixer', () => {
   it('starts the timeline at the first frame of any track and places a late track at its arrival', () => {
     const { mix, channels } = mixer();
@@ -154,9 +157,12 @@ describe('TimelineMixer', () => {
     const { mix, channels } = mixer();
     const visitor = mix.addTrack('left');
     play(visitor, 100, 0, 500);
-    const jitter = [0, 25, 3, 40, 12, 0, 30, 8];
     // 400 ms with nothing, then real time again with the jitter of a network.
-    for (let i = 0; i < 50; i++) visitor.push(constant(300), 900 + i * FRAME_MS + (jitter[i % 8] ?? 0));
+    for (let i = 0; i < 50; i++)
+      visitor.push(
+        constant(300),
+        900 + i * FRAME_MS + (NETWORK_JITTER_MS[i % NETWORK_JITTER_MS.length] ?? 0),
+      );
     mix.finish();
 
     expect(runs(channels().left)).toEqual([
@@ -169,9 +175,8 @@ describe('TimelineMixer', () => {
   it('does not drift: jittery arrivals of a continuous track stay back to back', () => {
     const { mix, channels } = mixer();
     const visitor = mix.addTrack('left');
-    const jitter = [0, 25, 3, 40, 12, 0, 30, 8];
     for (let i = 0; i < 1_000; i++)
-      visitor.push(constant(1), i * FRAME_MS + (jitter[i % jitter.length] ?? 0));
+      visitor.push(constant(1), i * FRAME_MS + (NETWORK_JITTER_MS[i % NETWORK_JITTER_MS.length] ?? 0));
     const end = mix.finish();
 
     expect(end.totalSamples).toBe(1_000 * FRAME);
