@@ -353,9 +353,12 @@ describe('Reporter', () => {
         : { status: 200 },
     );
     const reporter = newReporter(api.url);
+    const witness = () => api?.requests.filter((r) => r.path === `/internal/calls/${callId}/witness`) ?? [];
     reporter.addWitness(joined('PA_v1'));
     reporter.addSegment(segment(0));
-    await waitFor(() => api?.stored.length === 1);
+    // Each batch's first send waits for its own fsynced spool line, so on a slow disk the segment
+    // can be stored before the witness batch is first sent: wait for the refusal as well.
+    await waitFor(() => api?.stored.length === 1 && witness().length > 0);
     witnessUp = true;
     reporter.addWitness({
       ...joined('PA_v1'),
@@ -365,10 +368,9 @@ describe('Reporter', () => {
     });
     await reporter.flush();
 
-    const witness = api.requests.filter((r) => r.path === `/internal/calls/${callId}/witness`);
-    expect(witness.length).toBeGreaterThan(2);
-    expect(witness.at(-2)?.body).toEqual({ events: [joined('PA_v1')] });
-    expect(witness.at(-1)?.body).toMatchObject({
+    expect(witness().length).toBeGreaterThan(2);
+    expect(witness().at(-2)?.body).toEqual({ events: [joined('PA_v1')] });
+    expect(witness().at(-1)?.body).toMatchObject({
       events: [{ type: 'participant_left', cause: 'self' }],
     });
     await reporter.close();
