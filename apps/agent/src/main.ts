@@ -10,6 +10,7 @@ import { quietNativeLogs } from './native-logs.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from './runtime-config.ts';
 import { installShutdownWatchdog } from './shutdown-watchdog.ts';
 import { startSpoolReplayer } from './spool.ts';
+import { SERVER_TARGET_LOAD, workerLoad } from './worker-load.ts';
 
 /**
  * Two kinds of process run this file: the worker (`node --import tsx main.ts start|dev`), and
@@ -89,9 +90,10 @@ async function startWorker(): Promise<void> {
       port: config.agentPort,
       // Capacity in calls, not host CPU: the framework's CPU measure spikes past its threshold
       // while job processes warm up on small hosts, and a call dispatched while every worker
-      // reports itself full is offered to nobody and ends up missed.
-      loadFunc: async (worker) => worker.activeJobs.length / config.maxCalls,
-      loadThreshold: 1,
+      // reports itself full is offered to nobody and ends up missed. Reported on
+      // livekit-server's scale (see worker-load.ts), or it stops offering calls at 70 % of them.
+      loadFunc: async (worker) => workerLoad(worker.activeJobs.length, config.maxCalls),
+      loadThreshold: SERVER_TARGET_LOAD,
       // The framework hands each call a process of its own and starts a replacement at once; the
       // pool absorbs a burst of calls that would otherwise wait for processes to start.
       numIdleProcesses: config.idleProcesses,

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
+import { connectVisitor, REPO_ROOT, type SimulatedVisitor, type Stack, startStack } from '@voicedesk/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+
+const DB = 'voicedesk_e2e_worker_capacity_test';
+const MAX_CALLS = 4;
+/**
+ * The framework tells livekit-server its worker's load every 2.5 s (agents 1.9.0, not a
+ * setting); each call waits for a report that counts the calls before it.
+ */
+const LOAD_REPORTED_MS = 3_500;
+
+let stack: Stack;
+const visitors: SimulatedVisitor[] = [];
+
+beforeAll(async () => {
+  const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
+  stack = await startStack({
+    databaseUrl,
+    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'worker-capacity'),
+    script: { greeting: { text: 'Hi, thanks for calling Acme Bikes. How can I help you today?' }, turns: [] },
+    siteOrigins: [TEST_ORIGIN],
+    // One warm process: the calls come seconds apart, and the host has two cores.
+    env: { AGENT_MAX_CALLS: String(MAX_CALLS), AGENT_IDLE_PROCESSES: '1' },
+  });
+});
+
+afterAll(async () => {
+  await Promise.allSettled(visitors.map((v) => v.hangUp()));
+  await stack?.stop();
+  await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
+});
+
+describe('one worker', () => {
+  it('answers as many calls at once as AGENT_MAX_CALLS allows', async () => {
+    for (let i = 0; i < MAX_CALLS; i++) {
+      if (i > 0) await sleep(LOAD_REPORTED_MS);
+      const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
+      expect(res.status).toBe(201);
+      const { token, livekitUrl } = (await res.json()) as { token: string; livekitUrl: string };
+      const visitor = await connectVisitor({ url: livekitUrl, token });
+      visitors.push(visitor);
+      // Every earlier visitor is still on the line.
+      await expect(
+        visitor.waitForSpeech({ timeoutMs: 15_000 }),
+        `call ${i + 1} greeted`,
+      ).resolves.toBeDefined();
+    }
+  });
+});
