@@ -21,13 +21,27 @@ function tryListen(port: number): Promise<number | undefined> {
   });
 }
 
+/**
+ * Ports this process has handed out. A caller binds its port later (livekit-server takes four
+ * at once, a stack's API starts after livekit-server), and until then the port still looks free:
+ * most likely how livekit-server once found its HTTP port taken as it started.
+ */
+const handedOut = new Set<number>();
+
 /** A TCP port free on 127.0.0.1 right now, outside the range outgoing connections use. */
 export async function findFreePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await tryListen(LOW + Math.floor(Math.random() * (HIGH - LOW)));
-    if (port) return port;
+    const candidate = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (handedOut.has(candidate)) continue;
+    const port = await tryListen(candidate);
+    if (port) return handOut(port);
   }
   const any = await tryListen(0);
   if (!any) throw new Error('no free TCP port on 127.0.0.1');
-  return any;
+  return handOut(any);
+}
+
+function handOut(port: number): number {
+  handedOut.add(port);
+  return port;
 }
