@@ -23,8 +23,9 @@ beforeAll(async () => {
     logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'worker-capacity'),
     script: { greeting: { text: 'Hi, thanks for calling Acme Bikes. How can I help you today?' }, turns: [] },
     siteOrigins: [TEST_ORIGIN],
-    // One warm process: the calls come seconds apart, and the host has two cores.
-    env: { AGENT_MAX_CALLS: String(MAX_CALLS), AGENT_IDLE_PROCESSES: '1' },
+    // One warm process: the calls come seconds apart, and the host has two cores. The join
+    // timeout well past the waits below, so a call that waits for a slot is not ended first.
+    env: { AGENT_MAX_CALLS: String(MAX_CALLS), AGENT_IDLE_PROCESSES: '1', AGENT_JOIN_TIMEOUT_SECONDS: '60' },
   });
 });
 
@@ -49,5 +50,29 @@ describe('one worker', () => {
         `call ${i + 1} greeted`,
       ).resolves.toBeDefined();
     }
+  });
+
+  // Goes on from the test above: the worker holds its maximum.
+  it('answers a call that found it full as soon as one of its calls ends', async () => {
+    await sleep(LOAD_REPORTED_MS);
+    const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
+    expect(res.status).toBe(201);
+    const { token, livekitUrl } = (await res.json()) as { token: string; livekitUrl: string };
+    const waiting = await connectVisitor({ url: livekitUrl, token });
+    visitors.push(waiting);
+    await expect(waiting.waitForSpeech({ timeoutMs: 4_000 }), 'answered past the maximum').rejects.toThrow();
+
+    await visitors[0]?.hangUp();
+    await expect(
+      waiting.waitForSpeech({ timeoutMs: 15_000 }),
+      'greeted once a slot freed',
+    ).resolves.toBeDefined();
+
+    // What tells an operator that calls arrive while every worker is full.
+    const metrics = await fetch(`${stack.apiUrl}/metrics`, {
+      headers: { authorization: `Bearer ${stack.internalServiceKey}` },
+    }).then((r) => r.text());
+    const redispatches = Number(/^voicedesk_assistant_redispatches_total (\d+)$/m.exec(metrics)?.[1]);
+    expect(redispatches).toBeGreaterThanOrEqual(1);
   });
 });

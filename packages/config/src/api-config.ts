@@ -42,6 +42,8 @@ const apiEnvSchema = z.object({
   AGENT_NAME: z.string().min(1).default('voicedesk-support'),
   VISITOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(600),
   AGENT_JOIN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
+  /** A call whose dispatch got no job this long is dispatched again (every worker was full). */
+  AGENT_REDISPATCH_SECONDS: z.coerce.number().int().min(1).max(300).default(3),
   CALL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   /** A staff session ends this long after its last request (sliding). */
   STAFF_SESSION_TTL_SECONDS: z.coerce
@@ -156,6 +158,7 @@ export interface ApiConfig {
   agentName: string;
   visitorTokenTtlSeconds: number;
   agentJoinTimeoutSeconds: number;
+  agentRedispatchSeconds: number;
   callRateLimitPerMinute: number;
   staff: {
     sessionTtlSeconds: number;
@@ -206,6 +209,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     agentName: e.AGENT_NAME,
     visitorTokenTtlSeconds: e.VISITOR_TOKEN_TTL_SECONDS,
     agentJoinTimeoutSeconds: e.AGENT_JOIN_TIMEOUT_SECONDS,
+    agentRedispatchSeconds: e.AGENT_REDISPATCH_SECONDS,
     callRateLimitPerMinute: e.CALL_RATE_LIMIT_PER_MINUTE,
     staff: {
       sessionTtlSeconds: e.STAFF_SESSION_TTL_SECONDS,

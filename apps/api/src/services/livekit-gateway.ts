@@ -7,6 +7,7 @@ import {
 } from '@livekit/protocol';
 import {
   AccessToken,
+  AgentDispatchClient,
   EgressClient,
   RoomServiceClient,
   TrackSource,
@@ -30,6 +31,10 @@ export interface LivekitGateway {
     opts: { emptyTimeoutSeconds: number; agentName: string; dispatchMetadata: string },
   ): Promise<void>;
   deleteRoom(roomName: string): Promise<void>;
+  /** The room's agent dispatches, or null when the media server has no such room; rejects when it cannot be asked. */
+  agentDispatches(roomName: string): Promise<AgentDispatchState[] | null>;
+  /** One more dispatch of the agent into an existing room (it never creates the room). */
+  dispatchAgent(roomName: string, opts: { agentName: string; dispatchMetadata: string }): Promise<void>;
   /** Which of these rooms the media server holds now; rejects when it cannot be asked. */
   existingRooms(roomNames: string[]): Promise<Set<string>>;
   /** Who is in the room now, or null when the media server has no such room; rejects when it cannot be asked. */
@@ -47,6 +52,13 @@ export interface LivekitGateway {
   startAudioEgress(request: AudioEgressRequest): Promise<string>;
   receiveWebhook(body: string, authorization: string | undefined): Promise<WebhookEvent>;
   ping(): Promise<void>;
+}
+
+export interface AgentDispatchState {
+  agentName: string;
+  createdAtMs: number;
+  /** Jobs livekit-server handed to a worker for it: none when every worker refused or was full. */
+  jobs: number;
 }
 
 export interface AudioEgressRequest {
@@ -129,6 +141,10 @@ export function createLivekitGateway(opts: {
     opts.urls,
     (url) => new EgressClient(url, opts.apiKey, opts.apiSecret, { requestTimeout }),
   );
+  const dispatchOnAnyNode = nodeFailover(
+    opts.urls,
+    (url) => new AgentDispatchClient(url, opts.apiKey, opts.apiSecret, { requestTimeout }),
+  );
   const receiver = new WebhookReceiver(opts.apiKey, opts.apiSecret);
   // One room, listening, and at most the microphone: no data, metadata or admin grant.
   const mintRoomToken = (
@@ -197,6 +213,25 @@ export function createLivekitGateway(opts: {
         if (/not found|404|does not exist/i.test(String(err))) return null;
         throw err;
       }
+    },
+    async agentDispatches(roomName) {
+      try {
+        const list = await dispatchOnAnyNode((dispatches) => dispatches.listDispatch(roomName));
+        return list.map((d) => ({
+          agentName: d.agentName,
+          // Nanoseconds since the epoch, as livekit-server stamps a dispatch.
+          createdAtMs: Number((d.state?.createdAt ?? 0n) / 1_000_000n),
+          jobs: d.state?.jobs.length ?? 0,
+        }));
+      } catch (err) {
+        if (/not found|404|does not exist/i.test(String(err))) return null;
+        throw err;
+      }
+    },
+    async dispatchAgent(roomName, { agentName, dispatchMetadata }) {
+      await dispatchOnAnyNode((dispatches) =>
+        dispatches.createDispatch(roomName, agentName, { metadata: dispatchMetadata }),
+      );
     },
     async setRoomMetadata(roomName, metadata) {
       await onAnyNode((rooms) => rooms.updateRoomMetadata(roomName, metadata));

@@ -1,7 +1,7 @@
 import { CALL_STATUSES } from '@voicedesk/core';
 import { callJobs, type DatabaseHandle, voiceCalls } from '@voicedesk/db';
 import { count, isNull } from 'drizzle-orm';
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The API's Prometheus metrics, one registry per AppDeps: prom-client's default registry is
@@ -12,6 +12,7 @@ export interface ApiMetrics {
   registry: Registry;
   requestSeconds: Histogram<'method' | 'route' | 'status_class'>;
   webhookLagSeconds: Histogram;
+  assistantRedispatches: Counter;
 }
 
 export function createApiMetrics(database: DatabaseHandle): ApiMetrics {
@@ -80,5 +81,12 @@ export function createApiMetrics(database: DatabaseHandle): ApiMetrics {
     collect,
   });
 
-  return { registry, requestSeconds, webhookLagSeconds };
+  // Counted by the instance that sweeps: a rising rate means calls arrive while every worker is full.
+  const assistantRedispatches = new Counter({
+    name: 'voicedesk_assistant_redispatches_total',
+    help: "Calls whose assistant was dispatched again because no worker took the call's dispatch",
+    registers: [registry],
+  });
+
+  return { registry, requestSeconds, webhookLagSeconds, assistantRedispatches };
 }

@@ -68,6 +68,11 @@ async function insertWithinCaps(deps: AppDeps, site: SiteRow, call: NewCallRow):
   );
 }
 
+/** What the assistant's job is dispatched with: which call it answers (apps/agent/src/dispatch.ts). */
+export function dispatchMetadataFor(callId: string): string {
+  return JSON.stringify({ callId });
+}
+
 /**
  * Creates the row, then the room with its agent dispatch. The agent is dispatched now,
  * not when the visitor joins, so the worker is in the room with its greeting ready by the
@@ -103,7 +108,7 @@ export async function startCall(
     await deps.livekit.createCallRoom(roomName, {
       emptyTimeoutSeconds: ttl,
       agentName: deps.config.agentName,
-      dispatchMetadata: JSON.stringify({ callId }),
+      dispatchMetadata: dispatchMetadataFor(callId),
     });
   } catch (err) {
     // No half-written call: without a room and an assistant there is no call to keep.

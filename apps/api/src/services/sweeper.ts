@@ -13,6 +13,7 @@ import { acquireLease } from './leases.ts';
 import type { RoomParticipant } from './livekit-gateway.ts';
 import { pruneRateLimits } from './rate-limiter.ts';
 import { closeStalledRecordings } from './recordings.ts';
+import { redispatchUnanswered } from './redispatch.ts';
 
 const RETENTION_INTERVAL_MS = 60_000;
 
@@ -185,7 +186,8 @@ async function settleCalls(deps: AppDeps, now: Date): Promise<number> {
 }
 
 /**
- * Ends calls that no webhook will ever end, settles calls nobody explained, expires offers and
+ * Ends calls that no webhook will ever end, settles calls nobody explained, dispatches again the
+ * assistants of calls no worker took, expires offers and
  * gives calls whose staff member left back to the assistant, closes recordings
  * whose recorder fell silent, and runs the work calls still owe (room deletes, transcript
  * freezes, recordings to start or join) that failed the first time.
@@ -194,6 +196,7 @@ export async function sweepOnce(deps: AppDeps): Promise<number> {
   const now = deps.now?.() ?? new Date();
   const swept =
     (await sweepDeadlines(deps, now)) + (await sweepLostRooms(deps, now)) + (await settleCalls(deps, now));
+  await redispatchUnanswered(deps, now);
   await expireEscalations(deps, now);
   await handBackAbandonedCalls(deps, now);
   await closeStalledRecordings(deps);

@@ -48,6 +48,8 @@ export const fakeLivekit: LivekitGateway = {
   publicUrl: 'ws://127.0.0.1:7880',
   createCallRoom: async () => {},
   deleteRoom: async () => {},
+  agentDispatches: async () => [],
+  dispatchAgent: async () => {},
   existingRooms: async (names) => new Set(names),
   roomParticipants: async () => [],
   setRoomMetadata: async () => {},

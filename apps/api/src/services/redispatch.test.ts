@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentDispatchState } from './livekit-gateway.ts';
+import { needsRedispatch } from './redispatch.ts';
+
+const AGENT = 'voicedesk-support';
+const NOW = 1_800_000_000_000;
+const WAIT_MS = 3_000;
+
+/** A dispatch made `ageMs` before now, with `jobs` jobs handed to workers. */
+const made = (ageMs: number, jobs: number, agentName = AGENT): AgentDispatchState => ({
+  agentName,
+  createdAtMs: NOW - ageMs,
+  jobs,
+});
+const decide = (...dispatches: AgentDispatchState[]) => needsRedispatch(dispatches, AGENT, NOW, WAIT_MS);
+
+describe('needsRedispatch', () => {
+  it('dispatches again once every dispatch of the assistant has gone unassigned for the wait', () => {
+    expect(decide(made(3_000, 0))).toBe(true);
+    expect(decide(made(9_000, 0), made(4_000, 0))).toBe(true);
+  });
+
+  it('waits while the newest dispatch may still be on its way to a worker', () => {
+    expect(decide(made(9_000, 0), made(1_000, 0))).toBe(false);
+  });
+
+  it('leaves a call alone once any dispatch of its assistant got a job', () => {
+    expect(decide(made(9_000, 1), made(4_000, 0))).toBe(false);
+  });
+
+  it("counts only this platform's assistant: another agent's job in the room does not answer the call", () => {
+    expect(decide(made(9_000, 1, 'someone-else'), made(4_000, 0))).toBe(true);
+  });
+});
