@@ -4,6 +4,7 @@ import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, type SimulatedVisitor, type Stack, startStack } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { eventually } from '../support/poll.ts';
 
 const DB = 'voicedesk_e2e_worker_capacity_test';
 const MAX_CALLS = 4;
@@ -15,6 +16,22 @@ const LOAD_REPORTED_MS = 3_500;
 
 let stack: Stack;
 const visitors: SimulatedVisitor[] = [];
+
+async function metric(name: string): Promise<number> {
+  const text = await fetch(`${stack.apiUrl}/metrics`, {
+    headers: { authorization: `Bearer ${stack.internalServiceKey}` },
+  }).then((r) => r.text());
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+}
+
+async function placeCall(): Promise<SimulatedVisitor> {
+  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
+  expect(res.status).toBe(201);
+  const { token, livekitUrl } = (await res.json()) as { token: string; livekitUrl: string };
+  const visitor = await connectVisitor({ url: livekitUrl, token });
+  visitors.push(visitor);
+  return visitor;
+}
 
 beforeAll(async () => {
   const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
@@ -39,11 +56,7 @@ describe('one worker', () => {
   it('answers as many calls at once as AGENT_MAX_CALLS allows', async () => {
     for (let i = 0; i < MAX_CALLS; i++) {
       if (i > 0) await sleep(LOAD_REPORTED_MS);
-      const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-      expect(res.status).toBe(201);
-      const { token, livekitUrl } = (await res.json()) as { token: string; livekitUrl: string };
-      const visitor = await connectVisitor({ url: livekitUrl, token });
-      visitors.push(visitor);
+      const visitor = await placeCall();
       // Every earlier visitor is still on the line.
       await expect(
         visitor.waitForSpeech({ timeoutMs: 15_000 }),
@@ -55,11 +68,7 @@ describe('one worker', () => {
   // Goes on from the test above: the worker holds its maximum.
   it('answers a call that found it full as soon as one of its calls ends', async () => {
     await sleep(LOAD_REPORTED_MS);
-    const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-    expect(res.status).toBe(201);
-    const { token, livekitUrl } = (await res.json()) as { token: string; livekitUrl: string };
-    const waiting = await connectVisitor({ url: livekitUrl, token });
-    visitors.push(waiting);
+    const waiting = await placeCall();
     await expect(waiting.waitForSpeech({ timeoutMs: 4_000 }), 'answered past the maximum').rejects.toThrow();
 
     await visitors[0]?.hangUp();
@@ -69,10 +78,27 @@ describe('one worker', () => {
     ).resolves.toBeDefined();
 
     // What tells an operator that calls arrive while every worker is full.
-    const metrics = await fetch(`${stack.apiUrl}/metrics`, {
-      headers: { authorization: `Bearer ${stack.internalServiceKey}` },
-    }).then((r) => r.text());
-    const redispatches = Number(/^voicedesk_assistant_redispatches_total (\d+)$/m.exec(metrics)?.[1]);
-    expect(redispatches).toBeGreaterThanOrEqual(1);
+    expect(await metric('voicedesk_assistant_redispatches_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('takes no more than its maximum from a burst that comes between two load reports', async () => {
+    await Promise.allSettled(visitors.splice(0).map((v) => v.hangUp()));
+    await eventually('every call to end', async () =>
+      (await metric('voicedesk_calls_in_progress')) + (await metric('voicedesk_calls_pending')) === 0
+        ? true
+        : undefined,
+    );
+    // The worker has told livekit-server it is empty: every call of the burst is offered to it.
+    await sleep(LOAD_REPORTED_MS);
+    const burst = await Promise.all(Array.from({ length: MAX_CALLS + 1 }, () => placeCall()));
+    const greeted = await Promise.allSettled(burst.map((v) => v.waitForSpeech({ timeoutMs: 12_000 })));
+    expect(greeted.filter((g) => g.status === 'fulfilled')).toHaveLength(MAX_CALLS);
+
+    const refused = burst[greeted.findIndex((g) => g.status === 'rejected')];
+    await burst[greeted.findIndex((g) => g.status === 'fulfilled')]?.hangUp();
+    await expect(
+      refused?.waitForSpeech({ timeoutMs: 15_000 }),
+      'greeted once a slot freed',
+    ).resolves.toBeDefined();
   });
 });

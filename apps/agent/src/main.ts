@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cli, defineAgent, type JobContext, type JobProcess, ServerOptions } from '@livekit/agents';
 import { ConfigError } from '@voicedesk/config';
+import { Admission } from './admission.ts';
 import { warmHttpClient } from './http-warmup.ts';
 import { type JobProcessData, runJob } from './job.ts';
 import { dropFrameworkPii, frameworkLogger } from './logger.ts';
@@ -64,6 +65,8 @@ function isWorkerEntry(): boolean {
 }
 
 const WORKER_COMMANDS = new Set(['start', 'dev', 'connect']);
+/** Often enough that no call starts and ends unseen between two looks. */
+const ADMISSION_OBSERVE_MS = 250;
 
 async function startWorker(): Promise<void> {
   if (config.voice.mode === 'pipeline') {
@@ -72,6 +75,10 @@ async function startWorker(): Promise<void> {
       fail(error instanceof Error ? error.message : String(error)),
     );
   }
+  const admission = new Admission(config.maxCalls);
+  // The framework hands its worker to loadFunc only: kept from there to see which jobs run.
+  let runningJobIds: () => ReadonlySet<string> = () => new Set();
+  setInterval(() => admission.observe(runningJobIds()), ADMISSION_OBSERVE_MS).unref();
   cli.runApp(
     new ServerOptions({
       agent: selfPath,
@@ -92,8 +99,21 @@ async function startWorker(): Promise<void> {
       // while job processes warm up on small hosts, and a call dispatched while every worker
       // reports itself full is offered to nobody and ends up missed. Reported on
       // livekit-server's scale (see worker-load.ts), or it stops offering calls at 70 % of them.
-      loadFunc: async (worker) => workerLoad(worker.activeJobs.length, config.maxCalls),
+      loadFunc: async (worker) => {
+        runningJobIds = () => new Set(worker.activeJobs.map((running) => running.job.id));
+        return workerLoad(worker.activeJobs.length, config.maxCalls);
+      },
       loadThreshold: SERVER_TARGET_LOAD,
+      // Between two load reports the server still offers every call: past the maximum, a job is
+      // refused here, and the API dispatches it again once a worker has a slot.
+      requestFunc: async (request) => {
+        if (admission.admit(request.id, runningJobIds())) return request.accept();
+        frameworkLogger().info(
+          { jobId: request.id, maxCalls: config.maxCalls },
+          'worker full, refusing a call',
+        );
+        return request.reject();
+      },
       // The framework hands each call a process of its own and starts a replacement at once; the
       // pool absorbs a burst of calls that would otherwise wait for processes to start.
       numIdleProcesses: config.idleProcesses,
