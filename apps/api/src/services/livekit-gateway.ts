@@ -123,6 +123,11 @@ function nodeFailover<C>(urls: string[], client: (url: string) => C) {
   };
 }
 
+/** LiveKit's answer when the room (or what was asked of it) is not on the server. */
+function roomMissing(err: unknown): boolean {
+  return /not found|404|does not exist/i.test(String(err));
+}
+
 export function createLivekitGateway(opts: {
   /** Every node's URL (one for a single server); each call tries them in turn. */
   urls: string[];
@@ -210,7 +215,7 @@ export function createLivekitGateway(opts: {
           joinedAtMs: Number(p.joinedAtMs) || Number(p.joinedAt) * 1000,
         }));
       } catch (err) {
-        if (/not found|404|does not exist/i.test(String(err))) return null;
+        if (roomMissing(err)) return null;
         throw err;
       }
     },
@@ -224,7 +229,7 @@ export function createLivekitGateway(opts: {
           jobs: d.state?.jobs.length ?? 0,
         }));
       } catch (err) {
-        if (/not found|404|does not exist/i.test(String(err))) return null;
+        if (roomMissing(err)) return null;
         throw err;
       }
     },
@@ -241,7 +246,7 @@ export function createLivekitGateway(opts: {
         await onAnyNode((rooms) => rooms.removeParticipant(roomName, identity));
       } catch (err) {
         // Already gone (left, or the room closed) is the outcome we wanted.
-        if (!/not found|404|does not exist/i.test(String(err))) throw err;
+        if (!roomMissing(err)) throw err;
       }
     },
     // A visitor and the staff member who takes the call get the same rights.

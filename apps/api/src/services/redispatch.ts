@@ -1,8 +1,9 @@
-import { callParticipants, voiceCalls } from '@voicedesk/db';
-import { and, asc, eq, inArray, lt, notExists } from 'drizzle-orm';
+import { voiceCalls } from '@voicedesk/db';
+import { and, asc, inArray, lt } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import type { AgentDispatchState } from './livekit-gateway.ts';
+import { noAssistantJoined } from './no-assistant.ts';
 import { dispatchMetadataFor } from './start-call.ts';
 
 const PAGE = 100;
@@ -39,12 +40,7 @@ export async function redispatchUnanswered(deps: AppDeps, now: Date): Promise<nu
       and(
         inArray(voiceCalls.status, ['pending', 'ringing']),
         lt(voiceCalls.createdAt, new Date(now.getTime() - afterMs)),
-        notExists(
-          db
-            .select({ id: callParticipants.id })
-            .from(callParticipants)
-            .where(and(eq(callParticipants.callId, voiceCalls.id), eq(callParticipants.kind, 'ai'))),
-        ),
+        noAssistantJoined(db),
       ),
     )
     .orderBy(asc(voiceCalls.createdAt))

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { participantKindOf } from '@voicedesk/core';
-import { callParticipants, sites, voiceCalls } from '@voicedesk/db';
-import { and, asc, eq, gt, inArray, isNotNull, lt, notExists, or, sql } from 'drizzle-orm';
+import { sites, voiceCalls } from '@voicedesk/db';
+import { and, asc, eq, gt, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import { applyCallEvent } from './apply-call-event.ts';
@@ -11,6 +11,7 @@ import { expireEscalations } from './escalations/respond.ts';
 import { handBackAbandonedCalls } from './escalations/staff-left.ts';
 import { acquireLease } from './leases.ts';
 import type { RoomParticipant } from './livekit-gateway.ts';
+import { noAssistantJoined } from './no-assistant.ts';
 import { pruneRateLimits } from './rate-limiter.ts';
 import { closeStalledRecordings } from './recordings.ts';
 import { redispatchUnanswered } from './redispatch.ts';
@@ -76,12 +77,7 @@ async function sweepDeadlines(deps: AppDeps, now: Date): Promise<number> {
   const { db } = deps.database;
   const assistantDeadline = new Date(now.getTime() - deps.config.agentJoinTimeoutSeconds * 1000);
   const joinDeadline = new Date(now.getTime() - deps.config.visitorJoinWindowSeconds * 1000);
-  const noAssistant = notExists(
-    db
-      .select({ id: callParticipants.id })
-      .from(callParticipants)
-      .where(and(eq(callParticipants.callId, voiceCalls.id), eq(callParticipants.kind, 'ai'))),
-  );
+  const noAssistant = noAssistantJoined(db);
   const overdue = await db
     .select({ id: voiceCalls.id, roomName: voiceCalls.roomName, createdAt: voiceCalls.createdAt })
     .from(voiceCalls)
