@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Multi-stage image for VoiceDesk. Targets:
 #   api    node apps/api/dist/main.js        (the compose `migrate` service runs apps/api/dist/migrate.js)
-#   agent  node apps/agent/dist/main.js start
+#   agent  node apps/agent/dist/bundle/main.mjs start   (the worker and its job processes, one bundle)
 # The build stage compiles everything with `npm run build`; the runtime images hold the built
 # JavaScript and the production dependencies of their one workspace, on Node 22 LTS, no tsx.
 # tests/e2e/built-dist.test.ts replays the deps stages, the runtime COPYs, ENV and CMD below.
@@ -77,4 +77,4 @@ USER node
 # cache (kept in the agent's data volume) spares every later process compiling it again.
 ENV AGENT_PORT=8081 NODE_COMPILE_CACHE=/app/.data/node-compile-cache
 EXPOSE 8081
-CMD ["node", "apps/agent/dist/main.js", "start"]
+CMD ["node", "apps/agent/dist/bundle/main.mjs", "start"]

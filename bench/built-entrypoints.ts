@@ -16,7 +16,7 @@ const built = (args: string[], nodeOptions = '') => ({
 
 export const BUILT_ENTRYPOINTS = {
   api: built(['apps/api/dist/main.js']),
-  agent: built(['apps/agent/dist/main.js', 'start']),
+  agent: built(['apps/agent/dist/bundle/main.mjs', 'start']),
 };
 
 /** The same, the API with more Node options (the worker's entry unchanged). */

@@ -129,7 +129,7 @@ describe('the Dockerfile', () => {
       /^ARG NODE_IMAGE=node:22-bookworm-slim$/m,
     );
     expect(stageOf(stages, 'api').cmd).toEqual(['node', 'apps/api/dist/main.js']);
-    expect(stageOf(stages, 'agent').cmd).toEqual(['node', 'apps/agent/dist/main.js', 'start']);
+    expect(stageOf(stages, 'agent').cmd).toEqual(['node', 'apps/agent/dist/bundle/main.mjs', 'start']);
     for (const target of ['api', 'agent'] as const) {
       const { dir, entry } = images[target];
       expect(entry.env?.NODE_ENV).toBe('production');

@@ -100,9 +100,11 @@ export async function startClusterStack(opts: ClusterStackOptions): Promise<Clus
       ...(opts.runtime === 'built' ? { NODE_OPTIONS: '--conditions=voicedesk-dist' } : {}),
       ...opts.env,
     };
+    // Built, the worker runs from its bundle, as the agent image does (apps/agent/scripts/bundle-worker.ts).
+    const builtMain = { api: join('dist', 'main.js'), agent: join('dist', 'bundle', 'main.mjs') };
     const entry = (app: 'api' | 'agent', args: string[] = []) =>
       opts.runtime === 'built'
-        ? [join(REPO_ROOT, 'apps', app, 'dist', 'main.js'), ...args]
+        ? [join(REPO_ROOT, 'apps', app, builtMain[app]), ...args]
         : ['--import', 'tsx', join(REPO_ROOT, 'apps', app, 'src', 'main.ts'), ...args];
     const nodeUrls = livekit.nodes.map((n) => n.url);
 
