@@ -19,7 +19,6 @@ const BUNDLE = join(WORK, 'bundle');
 
 // Runs in Node's loader thread of every process, job processes included (NODE_OPTIONS).
 const HOOK = `
-import { appendFileSync } from 'node:fs';
 import { register } from 'node:module';
 register('data:text/javascript,' + encodeURIComponent(\`
   import { appendFileSync } from 'node:fs';

@@ -41,7 +41,8 @@ const EXTERNAL = [
   'sharp',
 ];
 
-// CommonJS code inside an ES module bundle calls require, and reads __dirname of its own file.
+// CommonJS code inside an ES module bundle still calls require (for Node's built-ins and the
+// packages left external above).
 const BANNER = [
   "import { createRequire as __bundleCreateRequire } from 'node:module';",
   'const require = __bundleCreateRequire(import.meta.url);',
@@ -65,7 +66,8 @@ export async function bundleWorker(outdir: string = WORKER_BUNDLE_DIR): Promise<
     target: 'node20',
     external: EXTERNAL,
     banner: { js: BANNER },
-    // Error names and class names in logs stay what they are in the sources.
+    // The framework derives an agent's id and the error types it logs from class names, which a
+    // bundle would otherwise rename where two modules use the same one.
     keepNames: true,
     sourcemap: 'linked',
     logLevel: 'warning',
