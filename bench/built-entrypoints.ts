@@ -14,9 +14,15 @@ const built = (args: string[], nodeOptions = '') => ({
   env: { NODE_ENV: 'production', NODE_OPTIONS: `${DIST_CONDITION} ${nodeOptions}`.trim() },
 });
 
+/**
+ * `BENCH_AGENT_NODE_FLAGS` (space-separated) go before the worker's entry, and its job processes
+ * inherit them: for V8 flags such as `--no-lazy`, which NODE_OPTIONS refuses.
+ */
+const agentFlags = (process.env.BENCH_AGENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
 export const BUILT_ENTRYPOINTS = {
   api: built(['apps/api/dist/main.js']),
-  agent: built(['apps/agent/dist/bundle/main.mjs', 'start']),
+  agent: built([...agentFlags, 'apps/agent/dist/bundle/main.mjs', 'start']),
 };
 
 /** The same, the API with more Node options (the worker's entry unchanged). */
