@@ -1,4 +1,4 @@
-import { REPO_ROOT } from '@voicedesk/testkit';
+import { BUILT_MAIN, REPO_ROOT } from '@voicedesk/testkit';
 
 const DIST_CONDITION = '--conditions=voicedesk-dist';
 
@@ -21,11 +21,11 @@ const built = (args: string[], nodeOptions = '') => ({
 const agentFlags = (process.env.BENCH_AGENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 export const BUILT_ENTRYPOINTS = {
-  api: built(['apps/api/dist/main.js']),
-  agent: built([...agentFlags, 'apps/agent/dist/bundle/main.mjs', 'start']),
+  api: built([BUILT_MAIN.api]),
+  agent: built([...agentFlags, BUILT_MAIN.agent, 'start']),
 };
 
 /** The same, the API with more Node options (the worker's entry unchanged). */
 export function builtApiEntrypoints(nodeOptions: string) {
-  return { ...BUILT_ENTRYPOINTS, api: built(['apps/api/dist/main.js'], nodeOptions) };
+  return { ...BUILT_ENTRYPOINTS, api: built([BUILT_MAIN.api], nodeOptions) };
 }

@@ -5,7 +5,7 @@ import { type LivekitCluster, startLivekitCluster } from '../livekit/cluster.ts'
 import { findFreePort } from '../livekit/ports.ts';
 import { type DoubleScript, type ModelDouble, startModelDouble } from '../model-double/index.ts';
 import { type ManagedChild, spawnManaged } from './child-process.ts';
-import { REPO_ROOT } from './stack.ts';
+import { BUILT_MAIN, REPO_ROOT } from './stack.ts';
 
 export interface ClusterStackOptions {
   /** Postgres URL shared by every API (a cluster cannot run on per-process PGlite). */
@@ -100,11 +100,9 @@ export async function startClusterStack(opts: ClusterStackOptions): Promise<Clus
       ...(opts.runtime === 'built' ? { NODE_OPTIONS: '--conditions=voicedesk-dist' } : {}),
       ...opts.env,
     };
-    // Built, the worker runs from its bundle, as the agent image does (apps/agent/scripts/bundle-worker.ts).
-    const builtMain = { api: join('dist', 'main.js'), agent: join('dist', 'bundle', 'main.mjs') };
     const entry = (app: 'api' | 'agent', args: string[] = []) =>
       opts.runtime === 'built'
-        ? [join(REPO_ROOT, 'apps', app, builtMain[app]), ...args]
+        ? [join(REPO_ROOT, BUILT_MAIN[app]), ...args]
         : ['--import', 'tsx', join(REPO_ROOT, 'apps', app, 'src', 'main.ts'), ...args];
     const nodeUrls = livekit.nodes.map((n) => n.url);
 

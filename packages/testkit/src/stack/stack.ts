@@ -8,6 +8,13 @@ import { type ManagedChild, spawnManaged } from './child-process.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
+/**
+ * What the images run after `npm run build`, relative to the repository (the Dockerfile's CMDs;
+ * tests/e2e/built-dist.test.ts holds the Dockerfile to them): the API from tsc's output, the
+ * worker from its bundle (apps/agent/scripts/bundle-worker.ts).
+ */
+export const BUILT_MAIN = { api: 'apps/api/dist/main.js', agent: 'apps/agent/dist/bundle/main.mjs' } as const;
+
 /** How to start one built process, as an image would: `node <args>` in `cwd` with `env` added. */
 export interface BuiltEntrypoint {
   cwd: string;
