@@ -11,6 +11,7 @@ import { quietNativeLogs } from './native-logs.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from './runtime-config.ts';
 import { installShutdownWatchdog } from './shutdown-watchdog.ts';
 import { startSpoolReplayer } from './spool.ts';
+import { paceWarmups } from './warmup-pacing.ts';
 import { SERVER_TARGET_LOAD, workerLoad } from './worker-load.ts';
 
 /**
@@ -73,6 +74,12 @@ async function startWorker(): Promise<void> {
     // A worker that cannot hear must not take jobs: check the VAD before registering.
     await loadSileroVad().catch((error: unknown) =>
       fail(error instanceof Error ? error.message : String(error)),
+    );
+  }
+  if (paceWarmups(config.warmupHoldMs) === 'unavailable') {
+    frameworkLogger().warn(
+      {},
+      "the framework's process pool was not found: replacement job processes start at once, beside the calls setting up",
     );
   }
   const admission = new Admission(config.maxCalls);

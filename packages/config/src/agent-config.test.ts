@@ -21,3 +21,11 @@ describe('a worker’s call limit', () => {
     expect(() => loadAgentConfig({ ...env, AGENT_MAX_CALLS: '0' })).toThrow(/AGENT_MAX_CALLS/);
   });
 });
+
+describe('how long a replacement job process waits while a call sets up', () => {
+  it('defaults to one second, takes AGENT_WARMUP_HOLD_MS (0 turns it off), and names it when out of range', () => {
+    expect(loadAgentConfig(env).warmupHoldMs).toBe(1000);
+    expect(loadAgentConfig({ ...env, AGENT_WARMUP_HOLD_MS: '0' }).warmupHoldMs).toBe(0);
+    expect(() => loadAgentConfig({ ...env, AGENT_WARMUP_HOLD_MS: '60000' })).toThrow(/AGENT_WARMUP_HOLD_MS/);
+  });
+});

@@ -21,6 +21,7 @@ const agentEnvSchema = z.object({
   AGENT_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
   AGENT_MAX_CALLS: z.coerce.number().int().min(1).max(1000).optional(),
   AGENT_IDLE_PROCESSES: z.coerce.number().int().min(1).max(64).default(3),
+  AGENT_WARMUP_HOLD_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
   VISITOR_RECONNECT_GRACE_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
   AGENT_SPOOL_REPLAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   LOG_LEVEL: logLevel,
@@ -39,6 +40,12 @@ export interface AgentConfig {
    * seconds for a process to start and load the voice stack.
    */
   idleProcesses: number;
+  /**
+   * How long the replacement for a job process a call just took waits to start, while other warm
+   * processes are still waiting: starting a process takes most of a core for half a second, which
+   * the call's own setup needs on a small host. 0 starts it at once.
+   */
+  warmupHoldMs: number;
   /** How long a visitor whose connection dropped (not a hang-up) has to come back before the call ends as visitor_lost. */
   visitorReconnectGraceSeconds: number;
   /** How often the worker retries what ended jobs could not deliver to the API. */
@@ -75,6 +82,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
     agentPort: e.AGENT_PORT,
     maxCalls: e.AGENT_MAX_CALLS ?? defaultMaxCalls(),
     idleProcesses: e.AGENT_IDLE_PROCESSES,
+    warmupHoldMs: e.AGENT_WARMUP_HOLD_MS,
     visitorReconnectGraceSeconds: e.VISITOR_RECONNECT_GRACE_SECONDS,
     spoolReplaySeconds: e.AGENT_SPOOL_REPLAY_SECONDS,
     voice: {
