@@ -41,7 +41,7 @@ beforeAll(async () => {
   stack = await startStack({
     databaseUrl,
     logDir: LOG_DIR,
-    script: { greeting: { text: 'Hi, thanks for calling Acme Bikes. How can I help you today?' } },
+    script: { greeting: { text: 'Hi, thanks for calling Acme Bikes. How can I help you today?' }, turns: [] },
     siteOrigins: [TEST_ORIGIN],
     env: { AGENT_IDLE_PROCESSES: '2', AGENT_WARMUP_HOLD_MS: String(HOLD_MS) },
     entrypoints,
