@@ -20,9 +20,14 @@ const built = (args: string[], nodeOptions = '') => ({
  */
 const agentFlags = (process.env.BENCH_AGENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
+/** `AGENT_WARMUP_HOLD_MS` set for a bench reaches the worker (0 compares against no pacing). */
+const agentHold = process.env.AGENT_WARMUP_HOLD_MS;
+const agent = built([...agentFlags, BUILT_MAIN.agent, 'start']);
+
 export const BUILT_ENTRYPOINTS = {
   api: built([BUILT_MAIN.api]),
-  agent: built([...agentFlags, BUILT_MAIN.agent, 'start']),
+  agent:
+    agentHold === undefined ? agent : { ...agent, env: { ...agent.env, AGENT_WARMUP_HOLD_MS: agentHold } },
 };
 
 /** The same, the API with more Node options (the worker's entry unchanged). */

@@ -121,8 +121,9 @@ async function startWorker(): Promise<void> {
         );
         return request.reject();
       },
-      // The framework hands each call a process of its own and starts a replacement at once; the
-      // pool absorbs a burst of calls that would otherwise wait for processes to start.
+      // The framework hands each call a process of its own and starts a replacement (held back
+      // while the call sets up, see warmup-pacing.ts); the pool absorbs a burst of calls that
+      // would otherwise wait for processes to start.
       numIdleProcesses: config.idleProcesses,
       logLevel: config.logLevel,
     }),
