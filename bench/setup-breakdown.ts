@@ -5,8 +5,8 @@ export type SetupValues = Record<string, number | string | boolean | null>;
 
 const STEPS: [string, string][] = [
   ['jobAt', 'job reached a worker process'],
-  ['connectedAt', 'assistant joined the room'],
   ['assistantAt', 'site settings fetched'],
+  ['connectedAt', 'assistant joined the room'],
   ['sessionAt', 'voice session started'],
   ['visitorJoinedAt', 'visitor seen in the room'],
   ['visitorAudioAt', "visitor's microphone subscribed"],

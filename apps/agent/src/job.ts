@@ -1,4 +1,4 @@
-import { AutoSubscribe, type JobContext, type VAD, voice } from '@livekit/agents';
+import { type JobContext, type VAD, voice } from '@livekit/agents';
 import {
   ConnectionState,
   DisconnectReason,
@@ -292,21 +292,23 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   // The room deleted (by the API on any end) or the worker cut off from LiveKit.
   ctx.room.on(RoomEvent.Disconnected, () => void finish('left the room'));
 
-  const [assistantResult] = await Promise.all([
-    fetchAssistantConfig(api, callId, { logger }).then(
-      (assistant): { ok: true; assistant: AssistantConfig } => {
-        trace.mark('assistant');
-        return { ok: true, assistant };
-      },
-      (error: unknown) => ({ ok: false as const, error }),
-    ),
-    // Joining in parallel: the visitor is usually still granting microphone access.
-    ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY).then(() => {
-      trace.mark('connected');
-      // Already there: they joined first, and this is when the assistant can know it.
-      if (visitorInRoom()) trace.mark('visitorJoined');
-    }),
-  ]);
+  // The voice session joins the room as it starts (below), while it connects to the model. The
+  // framework's join subscribes to every track: the API's tokens publish microphones only.
+  const onJoined = (state: ConnectionState) => {
+    if (state !== ConnectionState.CONN_CONNECTED) return;
+    ctx.room.off(RoomEvent.ConnectionStateChanged, onJoined);
+    trace.mark('connected');
+    // Already there: they joined first, and this is when the assistant can know it.
+    if (visitorInRoom()) trace.mark('visitorJoined');
+  };
+  ctx.room.on(RoomEvent.ConnectionStateChanged, onJoined);
+  const assistantResult = await fetchAssistantConfig(api, callId, { logger }).then(
+    (assistant): { ok: true; assistant: AssistantConfig } => {
+      trace.mark('assistant');
+      return { ok: true, assistant };
+    },
+    (error: unknown) => ({ ok: false as const, error }),
+  );
   if (!assistantResult.ok) {
     logger.error(errorFacts(assistantResult.error), 'no assistant settings, the call cannot be answered');
     requestEnd('assistant_unavailable');
@@ -320,7 +322,6 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     void ctx.room.localParticipant
       ?.setAttributes({ [ASSISTANT_JOB_ATTRIBUTE]: String(myJob) })
       .catch((error: unknown) => logger.warn(errorFacts(error), 'could not publish the job number'));
-  publishJob();
   // A full reconnect is a new session: publish again, so a newer job in the room sees it.
   ctx.room.on(RoomEvent.Reconnected, publishJob);
   const claim = watchForNewerAssistant(ctx.room, myJob, (theirJob) => {
@@ -442,6 +443,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     return;
   }
   trace.mark('session');
+  publishJob();
 
   // The phase the API wrote into the room (a restarted job may join a call staff already hold).
   const phaseWatch = watchRoomPhase(ctx.room, (state, initial) => void phases.apply(state, initial));

@@ -18,8 +18,8 @@ export interface CallSetup {
 /** The worker's setup steps (apps/agent/src/setup-trace.ts), in order, as admins read them. */
 const STEPS: [key: string, label: string][] = [
   ['jobAt', 'A worker process took the call'],
-  ['connectedAt', 'Assistant joined the room'],
   ['assistantAt', 'Site settings loaded'],
+  ['connectedAt', 'Assistant joined the room'],
   ['sessionAt', 'Voice session started'],
   ['visitorJoinedAt', 'Visitor joined'],
   ['visitorAudioAt', "Visitor's microphone connected"],
