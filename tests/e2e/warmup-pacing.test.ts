@@ -2,9 +2,8 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import {
-  BUILT_MAIN,
-  type BuiltEntrypoint,
   connectVisitor,
+  entrypointsUnderNpmTest,
   REPO_ROOT,
   type SimulatedVisitor,
   type Stack,
@@ -21,20 +20,6 @@ const HOLD_MS = 8_000;
 
 let stack: Stack;
 
-/**
- * Under `npm test` (VOICEDESK_BUILT=1, after its build) the worker runs from its bundle, as the
- * image does: the pool paced there is the bundle's own copy of the framework.
- */
-const built = (args: string[]): BuiltEntrypoint => ({
-  cwd: REPO_ROOT,
-  args,
-  env: { NODE_ENV: 'production', NODE_OPTIONS: '--conditions=voicedesk-dist' },
-});
-const entrypoints =
-  process.env.VOICEDESK_BUILT === '1'
-    ? { api: built([BUILT_MAIN.api]), agent: built([BUILT_MAIN.agent, 'start']) }
-    : undefined;
-
 beforeAll(async () => {
   rmSync(LOG_DIR, { recursive: true, force: true });
   const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
@@ -44,7 +29,9 @@ beforeAll(async () => {
     script: { greeting: { text: 'Hi, thanks for calling Acme Bikes. How can I help you today?' }, turns: [] },
     siteOrigins: [TEST_ORIGIN],
     env: { AGENT_IDLE_PROCESSES: '2', AGENT_WARMUP_HOLD_MS: String(HOLD_MS) },
-    entrypoints,
+    // Under npm test, from the bundle as the image runs it: the pool paced there is the bundle's
+    // own copy of the framework.
+    entrypoints: entrypointsUnderNpmTest(),
   });
   // Both warm before the first call, so the first call leaves one waiting.
   await eventually(

@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
-import { connectVisitor, REPO_ROOT, type SimulatedVisitor, type Stack, startStack } from '@voicedesk/testkit';
+import {
+  connectVisitor,
+  entrypointsUnderNpmTest,
+  REPO_ROOT,
+  type SimulatedVisitor,
+  type Stack,
+  startStack,
+} from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { eventually } from '../support/poll.ts';
@@ -43,6 +50,10 @@ beforeAll(async () => {
     // One warm process: the calls come seconds apart, and the host has two cores. The join
     // timeout well past the waits below, so a call that waits for a slot is not ended first.
     env: { AGENT_MAX_CALLS: String(MAX_CALLS), AGENT_IDLE_PROCESSES: '1', AGENT_JOIN_TIMEOUT_SECONDS: '60' },
+    // The burst's calls wait for job processes started one after another: under tsx each start
+    // compiles the agent again (4–6 s each on a slow host, past the burst's wait), which the
+    // image's bundle does not.
+    entrypoints: entrypointsUnderNpmTest(),
   });
 });
 

@@ -24,6 +24,29 @@ export interface BuiltEntrypoint {
   env?: Record<string, string>;
 }
 
+/**
+ * One process as the images start it: `node` with the workspace packages resolved to their dist/
+ * and NODE_ENV=production. `nodeOptions` adds to NODE_OPTIONS (a bench's `--inspect`, say).
+ */
+export function builtEntrypoint(args: string[], nodeOptions = ''): BuiltEntrypoint {
+  return {
+    cwd: REPO_ROOT,
+    args,
+    env: { NODE_ENV: 'production', NODE_OPTIONS: `--conditions=voicedesk-dist ${nodeOptions}`.trim() },
+  };
+}
+
+/**
+ * Under `npm test` (VOICEDESK_BUILT=1, after its build) the API and the worker as the images run
+ * them; otherwise undefined, and a stack runs the sources under tsx. For tests whose calls wait
+ * for job processes to start: under tsx each start compiles the agent again, which took 4–6 s
+ * on a slow 2-core host and is not what production does.
+ */
+export function entrypointsUnderNpmTest(): StackOptions['entrypoints'] {
+  if (process.env.VOICEDESK_BUILT !== '1') return undefined;
+  return { api: builtEntrypoint([BUILT_MAIN.api]), agent: builtEntrypoint([BUILT_MAIN.agent, 'start']) };
+}
+
 export interface StackOptions {
   /** Postgres URL; when absent the API uses embedded PGlite under dataDir. */
   databaseUrl?: string | undefined;
