@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropTestDatabase, openDatabase, recreateTestDatabase } from '@voicedesk/db';
-import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
+import {
+  connectVisitor,
+  entrypointsUnderNpmTest,
+  REPO_ROOT,
+  type Stack,
+  startStack,
+} from '@voicedesk/testkit';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
@@ -50,6 +56,10 @@ beforeAll(async () => {
     env: { AGENT_JOIN_TIMEOUT_SECONDS: '4', SWEEP_INTERVAL_MS: '500', LOG_LEVEL: 'debug' },
     // Started by the test once the sweeper has met an assistant-less call.
     withAgent: false,
+    // The conversation's call must be answered within the 4 s join timeout, after the lone
+    // call's two jobs took the first processes: under tsx each start took 4–6 s on a slow host
+    // (the call was missed), under the image's bundle well under one.
+    entrypoints: entrypointsUnderNpmTest(),
   });
 }, 90_000);
 
