@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import {
+  builtByNpmTest,
   type ClusterStack,
   connectVisitor,
   type LivekitServer,
@@ -74,7 +75,7 @@ beforeAll(async () => {
     siteOrigins: [TEST_ORIGIN],
     // From dist/ when npm test has just built it: job processes then start without tsx, which
     // on two cores keeps the workers' process pools from timing out while calls arrive.
-    runtime: process.env.VOICEDESK_BUILT === '1' ? 'built' : 'source',
+    runtime: builtByNpmTest() ? 'built' : 'source',
     env: {
       // This stack runs no recorder: calls here are not recorded.
       RECORDING_MODE: 'off',

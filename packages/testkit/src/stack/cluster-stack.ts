@@ -5,7 +5,7 @@ import { type LivekitCluster, startLivekitCluster } from '../livekit/cluster.ts'
 import { findFreePort } from '../livekit/ports.ts';
 import { type DoubleScript, type ModelDouble, startModelDouble } from '../model-double/index.ts';
 import { type ManagedChild, spawnManaged } from './child-process.ts';
-import { BUILT_MAIN, REPO_ROOT } from './stack.ts';
+import { BUILT_MAIN, DIST_CONDITION, REPO_ROOT } from './stack.ts';
 
 export interface ClusterStackOptions {
   /** Postgres URL shared by every API (a cluster cannot run on per-process PGlite). */
@@ -97,7 +97,7 @@ export async function startClusterStack(opts: ClusterStackOptions): Promise<Clus
       INTERNAL_SERVICE_KEY: internalServiceKey,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       // Built, the workspace packages resolve to their dist/ through the images' export condition.
-      ...(opts.runtime === 'built' ? { NODE_OPTIONS: '--conditions=voicedesk-dist' } : {}),
+      ...(opts.runtime === 'built' ? { NODE_OPTIONS: DIST_CONDITION } : {}),
       ...opts.env,
     };
     const entry = (app: 'api' | 'agent', args: string[] = []) =>

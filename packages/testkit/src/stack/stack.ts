@@ -15,6 +15,14 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
  */
 export const BUILT_MAIN = { api: 'apps/api/dist/main.js', agent: 'apps/agent/dist/bundle/main.mjs' } as const;
 
+/** Resolves the workspace packages to their dist/, as the images do. */
+export const DIST_CONDITION = '--conditions=voicedesk-dist';
+
+/** Whether `npm test` built the repository first and asks for the built runtime (VOICEDESK_BUILT=1). */
+export function builtByNpmTest(): boolean {
+  return process.env.VOICEDESK_BUILT === '1';
+}
+
 /** How to start one built process, as an image would: `node <args>` in `cwd` with `env` added. */
 export interface BuiltEntrypoint {
   cwd: string;
@@ -32,7 +40,7 @@ export function builtEntrypoint(args: string[], nodeOptions = ''): BuiltEntrypoi
   return {
     cwd: REPO_ROOT,
     args,
-    env: { NODE_ENV: 'production', NODE_OPTIONS: `--conditions=voicedesk-dist ${nodeOptions}`.trim() },
+    env: { NODE_ENV: 'production', NODE_OPTIONS: `${DIST_CONDITION} ${nodeOptions}`.trim() },
   };
 }
 
@@ -43,7 +51,7 @@ export function builtEntrypoint(args: string[], nodeOptions = ''): BuiltEntrypoi
  * on a slow 2-core host and is not what production does.
  */
 export function entrypointsUnderNpmTest(): StackOptions['entrypoints'] {
-  if (process.env.VOICEDESK_BUILT !== '1') return undefined;
+  if (!builtByNpmTest()) return undefined;
   return { api: builtEntrypoint([BUILT_MAIN.api]), agent: builtEntrypoint([BUILT_MAIN.agent, 'start']) };
 }
 
