@@ -31,6 +31,7 @@ import {
 import { errorFacts, frameworkLogger } from './logger.ts';
 import { buildSideStt, buildVoiceModel, SERVER_VAD_SILENCE_MS, type VoiceModel } from './model.ts';
 import { Reporter } from './reporter.ts';
+import { joinEarly } from './room-join.ts';
 import { watchRoomPhase } from './room-phase.ts';
 import { attachRoomWitness } from './room-witness.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
@@ -292,8 +293,9 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   // The room deleted (by the API on any end) or the worker cut off from LiveKit.
   ctx.room.on(RoomEvent.Disconnected, () => void finish('left the room'));
 
-  // The voice session joins the room as it starts (below), while it connects to the model. The
-  // framework's join subscribes to every track: the API's tokens publish microphones only.
+  // The join starts now, beside the settings fetch; the voice session's start (below) waits for
+  // it while it connects to the model. The framework's join subscribes to every track: the API's
+  // tokens publish microphones only.
   const onJoined = (state: ConnectionState) => {
     if (state !== ConnectionState.CONN_CONNECTED) return;
     ctx.room.off(RoomEvent.ConnectionStateChanged, onJoined);
@@ -302,6 +304,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     if (visitorInRoom()) trace.mark('visitorJoined');
   };
   ctx.room.on(RoomEvent.ConnectionStateChanged, onJoined);
+  joinEarly(ctx);
   const assistantResult = await fetchAssistantConfig(api, callId, { logger }).then(
     (assistant): { ok: true; assistant: AssistantConfig } => {
       trace.mark('assistant');
