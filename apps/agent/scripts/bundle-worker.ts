@@ -15,7 +15,7 @@ import { copyFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const AGENT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKER_BUNDLE_DIR = join(AGENT_ROOT, 'dist', 'bundle');
@@ -38,8 +38,15 @@ const EXTERNAL = [
   'onnxruntime-node',
   'pino',
   'pino-pretty',
-  'sharp',
 ];
+
+/** sharp, which the framework imports at start for video frames, loads on its first use instead. */
+const LAZY_SHARP: Plugin = {
+  name: 'lazy-sharp',
+  setup(build) {
+    build.onResolve({ filter: /^sharp$/ }, () => ({ path: join(AGENT_ROOT, 'src', 'lazy-sharp.ts') }));
+  },
+};
 
 // CommonJS code inside an ES module bundle still calls require (for Node's built-ins and the
 // packages left external above).
@@ -69,6 +76,7 @@ export async function bundleWorker(outdir: string = WORKER_BUNDLE_DIR): Promise<
     // The framework derives an agent's id and the error types it logs from class names, which a
     // bundle would otherwise rename where two modules use the same one.
     keepNames: true,
+    plugins: [LAZY_SHARP],
     sourcemap: 'linked',
     logLevel: 'warning',
   });
