@@ -5,9 +5,10 @@ import { createRequire } from 'node:module';
  * sharp, loaded the first time it is called.
  *
  * Why: the voice framework imports sharp at the top of a module every job process loads, to
- * encode video frames for a model. Calls here carry audio only, yet each job process paid for
- * loading sharp and its native image library at start, about 75 ms of CPU on the 2-core host,
- * while the pool starts job processes one at a time (README, "Call setup and turns").
+ * encode video frames for a model, and only ever calls it. Calls here carry audio only, yet each
+ * job process paid for loading sharp and its native image library at start: about 110 ms of a
+ * job process's start on the 2-core host, while the pool starts job processes one at a time
+ * (README, "sharp loads on first use in the worker's bundle").
  */
 type SharpFunction = (...args: unknown[]) => unknown;
 

@@ -3,9 +3,10 @@ import type { Metric } from '@voicedesk/core';
 /**
  * The steps of a call's setup in the worker, in the order they happen: the job reached this
  * process, the site's assistant settings arrived, the room was joined (the join starts beside
- * the settings fetch, and the voice session waits for it), the voice session started, the visitor joined (as the room told the assistant: on
- * their arrival, or on its own join when they were first) and their microphone track was
- * subscribed, the greeting was asked for, and its first audio frame went out to the room.
+ * the settings fetch, and the voice session waits for it), the voice session started, the
+ * visitor joined (as the room told the assistant: on their arrival, or on its own join when they
+ * were first) and their microphone track was subscribed, the greeting was asked for, and its
+ * first audio frame went out to the room.
  */
 export const SETUP_STEPS = [
   'job',
