@@ -92,8 +92,10 @@ describe('a job process of the bundled worker', () => {
     expect(fromNodeModules(loads, '@livekit/agents')).toEqual([]);
     expect(fromNodeModules(loads, '@livekit/agents-plugin-openai')).toEqual([]);
     expect(fromNodeModules(loads, 'zod')).toEqual([]);
-    // sharp (the framework's video frames) loads on first use: calls never carry video.
+    // Load on first use: sharp (the framework's video frames) and fluent-ffmpeg (its audio files
+    // and recordings to disk), which calls here never use.
     expect(fromNodeModules(loads, 'sharp')).toEqual([]);
+    expect(fromNodeModules(loads, 'fluent-ffmpeg')).toEqual([]);
     // It was 444 ES modules from node_modules for the framework's process entry alone.
     console.log(
       `[agent-bundle] a job process loaded ${loads.length} ES modules, ${bundled.length} of them bundle files`,

@@ -34,17 +34,24 @@ const EXTERNAL = [
   '@livekit/local-inference',
   '@livekit/av',
   '@evan/opus',
-  'fluent-ffmpeg',
   'onnxruntime-node',
   'pino',
   'pino-pretty',
 ];
 
-/** sharp, which the framework imports at start for video frames, loads on its first use instead. */
-const LAZY_SHARP: Plugin = {
-  name: 'lazy-sharp',
+/**
+ * Packages the framework imports at start but that a call never uses (video frames, audio files,
+ * session recordings to disk): each resolves to a stand-in that loads the real one on first use.
+ */
+const LOADED_ON_FIRST_USE: Record<string, string> = {
+  sharp: join(AGENT_ROOT, 'src', 'lazy-sharp.ts'),
+  'fluent-ffmpeg': join(AGENT_ROOT, 'src', 'lazy-fluent-ffmpeg.ts'),
+};
+const LOAD_ON_FIRST_USE: Plugin = {
+  name: 'load-on-first-use',
   setup(build) {
-    build.onResolve({ filter: /^sharp$/ }, () => ({ path: join(AGENT_ROOT, 'src', 'lazy-sharp.ts') }));
+    const names = new RegExp(`^(${Object.keys(LOADED_ON_FIRST_USE).join('|')})$`);
+    build.onResolve({ filter: names }, (args) => ({ path: LOADED_ON_FIRST_USE[args.path] }));
   },
 };
 
@@ -76,7 +83,7 @@ export async function bundleWorker(outdir: string = WORKER_BUNDLE_DIR): Promise<
     // The framework derives an agent's id and the error types it logs from class names, which a
     // bundle would otherwise rename where two modules use the same one.
     keepNames: true,
-    plugins: [LAZY_SHARP],
+    plugins: [LOAD_ON_FIRST_USE],
     sourcemap: 'linked',
     logLevel: 'warning',
   });
