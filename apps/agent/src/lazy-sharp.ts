@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
  * encode video frames for a model, and only ever calls it. Calls here carry audio only, yet each
  * job process paid for loading sharp and its native image library at start: about 110 ms of a
  * job process's start on the 2-core host, while the pool starts job processes one at a time
- * (README, "sharp loads on first use in the worker's bundle").
+ * (README, "sharp and fluent-ffmpeg load on first use in the worker's bundle").
  */
 type SharpFunction = (...args: unknown[]) => unknown;
 
