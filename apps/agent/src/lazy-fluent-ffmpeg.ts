@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
  * framework sets the binary's path at import (`setFfmpegPath`), so that is kept and handed to the
  * real package when it loads; making a command (`ffmpeg(input)`) is the only other use.
  */
-type FfmpegCommand = (...args: unknown[]) => unknown;
-type Ffmpeg = FfmpegCommand & { setFfmpegPath(path: string): unknown };
+type MakeCommand = (...args: unknown[]) => unknown;
+type Ffmpeg = MakeCommand & { setFfmpegPath(path: string): unknown };
 
 // The package's name in a variable, so that the bundler leaves this require to run time.
 const FLUENT_FFMPEG = 'fluent-ffmpeg';
