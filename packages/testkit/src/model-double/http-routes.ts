@@ -3,31 +3,36 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pcm24k } from './audio-cache.ts';
 import { askedReply, audioFor, type DoubleScript, type Reply, replyForTurn } from './script.ts';
 
-/** Counters shared by the pipeline routes: the n-th transcription answers the n-th turn. */
+/** Counters shared by the pipeline routes (the HTTP routes keep no session). */
 export interface PipelineState {
   transcriptions: number;
   completions: number;
-  /** Visitor turns a completion has answered; a completion beyond them is the agent's own ask. */
-  answered?: number;
+  /** Replies the assistant asked for on its own, beyond the visitor's turns. */
   asked?: number;
+  /** The text of each speech (TTS) request, in arrival order. */
+  speeches?: string[];
 }
 
 type ChatRequest = { stream?: boolean; model?: string; messages?: { role?: string }[] };
 
-/** The greeting first; after a tool's output its `afterTool`; then the turn or an asked reply. */
+/**
+ * The reply a chat request asks for, read from its own conversation, so that call after call
+ * gets the same script: only instructions so far, the greeting; after a tool's output, the
+ * turn's `afterTool`; the visitor's latest words, the reply to that turn (counted from the
+ * visitor's messages); anything else is the assistant speaking on its own, an asked reply.
+ */
 function nextCompletion(script: DoubleScript, state: PipelineState, request: ChatRequest): Reply {
-  const n = state.completions++;
-  if (n === 0) return script.greeting;
-  const turn = Math.max(0, state.transcriptions - 1);
-  if (request.messages?.at(-1)?.role === 'tool') {
+  state.completions++;
+  const messages = request.messages ?? [];
+  const turn = Math.max(0, messages.filter((m) => m.role === 'user').length - 1);
+  const last = messages.findLast((m) => m.role !== 'system');
+  if (!last) return script.greeting;
+  if (last.role === 'tool') {
     return { text: replyForTurn(script, turn).afterTool ?? 'Thank you for calling. Goodbye!' };
   }
-  if (state.transcriptions <= (state.answered ?? 0)) {
-    state.asked = (state.asked ?? 0) + 1;
-    return askedReply(script, state.asked - 1);
-  }
-  state.answered = state.transcriptions;
-  return replyForTurn(script, turn);
+  if (last.role === 'user') return replyForTurn(script, turn);
+  state.asked = (state.asked ?? 0) + 1;
+  return askedReply(script, state.asked - 1);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -52,8 +57,11 @@ export async function handlePipelineRoute(
   if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
 
   if (req.method === 'POST' && path === '/v1/audio/transcriptions') {
-    const turn = state.transcriptions++;
-    json(res, 200, { text: replyForTurn(script, turn).transcriptOfUser ?? `utterance ${turn + 1}` });
+    // Each call walks the script's turns from the first: the n-th utterance overall is turn n
+    // modulo their number (a transcription request says nothing of the call it belongs to).
+    const n = state.transcriptions++;
+    const turn = n % Math.max(1, script.turns.length);
+    json(res, 200, { text: replyForTurn(script, turn).transcriptOfUser ?? `utterance ${n + 1}` });
     return;
   }
 
@@ -114,6 +122,7 @@ export async function handlePipelineRoute(
 
   if (req.method === 'POST' && path === '/v1/audio/speech') {
     const request = JSON.parse(body.toString('utf8') || '{}') as { input?: string };
+    state.speeches?.push(request.input ?? '');
     const turns = [script.greeting, ...script.turns];
     const index = turns.findIndex((t) => t.text === request.input);
     const audio = audioFor(turns[index] ?? { text: '' }, index <= 0 ? 'greeting' : index - 1);

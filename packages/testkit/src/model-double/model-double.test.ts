@@ -227,7 +227,7 @@ describe('model double HTTP routes (pipeline mode)', () => {
     const stream = await client.chat.completions.create({
       model: 'x',
       stream: true,
-      messages: [{ role: 'user', content: 'hi' }],
+      messages: [{ role: 'system', content: 'Greet the caller.' }],
     });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
@@ -258,18 +258,51 @@ describe('model double HTTP routes (pipeline mode)', () => {
       const res = await client.chat.completions.create({ model: 'x', messages });
       return res.choices[0]?.message;
     };
-    await complete([{ role: 'user', content: 'hi' }]); // the greeting
+    const system = { role: 'system', content: 'You are a support assistant.' } as const;
+    const greeting = await complete([system]);
+    expect(greeting?.content).toBe(script.greeting.text);
     const file = new File([new Uint8Array(100)], 'a.wav', { type: 'audio/wav' });
     await client.audio.transcriptions.create({ model: 'x', file });
-    const call = await complete([{ role: 'user', content: 'Bye' }]);
-    expect(call?.tool_calls?.[0]).toMatchObject({ function: { name: 'end_call' } });
-    const after = await complete([
+    const said: OpenAI.ChatCompletionMessageParam[] = [
+      system,
+      { role: 'assistant', content: greeting?.content ?? '' },
       { role: 'user', content: 'Bye' },
+    ];
+    const call = await complete(said);
+    expect(call?.tool_calls?.[0]).toMatchObject({ function: { name: 'end_call' } });
+    const toolDone: OpenAI.ChatCompletionMessageParam[] = [
+      ...said,
       { role: 'assistant', tool_calls: call?.tool_calls ?? [] },
       { role: 'tool', tool_call_id: call?.tool_calls?.[0]?.id ?? '', content: 'ok' },
-    ]);
+    ];
+    const after = await complete(toolDone);
     expect(after?.content).toBe('Bye now.');
-    expect((await complete([{ role: 'system', content: 'say you are back' }]))?.content).toBe('Asked words.');
+    const answered = [...toolDone, { role: 'assistant', content: after?.content ?? '' } as const];
+    expect((await complete([...answered, { role: 'system', content: 'say you are back' }]))?.content).toBe(
+      'Asked words.',
+    );
+  });
+
+  it('answers each call of a series from the first turn: every conversation walks the same script', async () => {
+    double = await startModelDouble({ script });
+    const client = new OpenAI({ baseURL: double.url, apiKey: 'test' });
+    const file = new File([new Uint8Array(100)], 'a.wav', { type: 'audio/wav' });
+    for (let call = 0; call < 2; call++) {
+      // The greeting is read out, not generated: the first request already carries the visitor.
+      const heard = await client.audio.transcriptions.create({ model: 'x', file });
+      expect(heard.text).toBe(script.turns[0]?.transcriptOfUser);
+      const reply = await client.chat.completions.create({
+        model: 'x',
+        messages: [
+          { role: 'system', content: 'You are a support assistant.' },
+          { role: 'assistant', content: 'Hello!' },
+          { role: 'user', content: heard.text },
+        ],
+      });
+      expect(reply.choices[0]?.message.content).toBe(script.turns[0]?.text);
+      await client.audio.transcriptions.create({ model: 'x', file });
+    }
+    expect(double.stats.completions).toBe(2);
   });
 });
 

@@ -14,7 +14,7 @@ export interface ModelDouble {
   sessions: RealtimeSessionInfo[];
   /** Streaming transcription sessions (`/v1/realtime?intent=transcription`), in connection order. */
   transcriptionSessions: TranscriptionSessionInfo[];
-  stats: { responses: number; streamTranscripts: number } & PipelineState;
+  stats: { responses: number; streamTranscripts: number; speeches: string[] } & PipelineState;
   setScript(script: DoubleScript): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -33,7 +33,13 @@ export async function startModelDouble(
   const silenceMs = opts.silenceMs ?? 500;
   const sessions: RealtimeSessionInfo[] = [];
   const transcriptionSessions: TranscriptionSessionInfo[] = [];
-  const stats = { responses: 0, transcriptions: 0, completions: 0, streamTranscripts: 0 };
+  const stats = {
+    responses: 0,
+    transcriptions: 0,
+    completions: 0,
+    streamTranscripts: 0,
+    speeches: [] as string[],
+  };
 
   const server = createServer((req, res) => {
     handlePipelineRoute(req, res, script, stats, latencyMs).catch((err: unknown) => {
