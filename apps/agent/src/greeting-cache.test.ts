@@ -98,6 +98,21 @@ describe('GreetingTap', () => {
     expect(reply?.frames.map((f) => f.data[0])).toEqual([1, 2]);
   });
 
+  it('holds the audio of a text read out, with words known beforehand, once the audio ended', async () => {
+    const tap = new GreetingTap();
+    tap.knownText('Hello there.');
+    let settled = false;
+    void tap.done.then(() => {
+      settled = true;
+    });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    await drain(tap.tapAudio(ReadableStream.from([frame(3), frame(4)])));
+    const reply = await tap.done;
+    expect(reply?.text).toBe('Hello there.');
+    expect(reply?.frames.map((f) => f.data[0])).toEqual([3, 4]);
+  });
+
   it('keeps nothing once abandoned', async () => {
     const tap = new GreetingTap();
     tap.abandon();

@@ -162,6 +162,13 @@ export class GreetingTap {
     );
   }
 
+  /** The words are known already (a text the voice reads out): only the audio is tapped. */
+  knownText(text: string): void {
+    this.#text = text;
+    this.#textEnded = true;
+    this.#check();
+  }
+
   abandon(): void {
     this.#settle(undefined);
   }

@@ -23,18 +23,18 @@ export interface GreetingOptions {
   agent: SupportAgent;
   model: VoiceModel;
   assistant: AssistantConfig;
-  /** The realtime model's name, as the session asks for it. */
+  /** The name of the model whose voice speaks the greeting: the realtime model, or the TTS's. */
   modelName: string;
   cache: GreetingCache;
   logger: AgentLogger;
 }
 
 /**
- * The call's first words. With a TTS (pipeline mode) the site's greeting is read out. With the
- * realtime model, a site's greeting is spoken by the model once and kept: later calls play the
- * kept audio at once instead of waiting for a model round trip, and the words are put into the
- * model's conversation so it knows it said them. The cache is looked up as soon as the site's
- * settings arrive, while the visitor is still joining.
+ * The call's first words. A site's greeting is spoken once, by the realtime model or read out by
+ * the TTS (pipeline mode), and kept: later calls play the kept audio at once instead of waiting
+ * for a model round trip, and the words join the conversation so the model knows it said them.
+ * The cache is looked up as soon as the site's settings arrive, while the visitor is still
+ * joining.
  */
 export class Greeting {
   readonly #opts: GreetingOptions;
@@ -54,36 +54,29 @@ export class Greeting {
       language: assistant.language,
       text: this.#text,
     });
-    this.#cached =
-      opts.model.mode === 'realtime' && this.#text
-        ? cache.load(assistant.siteId, this.#key).catch((error: unknown) => {
-            logger.warn(errorFacts(error), 'kept greeting unreadable, asking the model');
-            return undefined;
-          })
-        : Promise.resolve(undefined);
+    this.#cached = this.#text
+      ? cache.load(assistant.siteId, this.#key).catch((error: unknown) => {
+          logger.warn(errorFacts(error), 'kept greeting unreadable, asking the model');
+          return undefined;
+        })
+      : Promise.resolve(undefined);
   }
 
   async say(): Promise<GreetingSource> {
     const { session, agent, model } = this.#opts;
-    if (model.mode === 'pipeline') {
-      if (this.#text) {
-        session.say(this.#text);
-        return 'tts';
-      }
-      session.generateReply({ instructions: GREET_FREELY });
-      return 'model';
-    }
     const cached = await this.#cached;
     if (cached) {
       const handle = session.say(cached.text, { audio: greetingFrames(cached) });
-      void handle
-        .waitForPlayout()
-        // The session added the greeting (as far as it was heard) to the agent's context; the
-        // realtime model's own conversation learns it here.
-        .then(() => agent.updateChatCtx(agent.chatCtx.copy()))
-        .catch((error: unknown) =>
-          this.#opts.logger.warn(errorFacts(error), 'the model was not told of the kept greeting'),
-        );
+      // The session adds the greeting (as far as it was heard) to the agent's context, which the
+      // LLM is sent with each turn; the realtime model's own conversation learns it here.
+      if (model.mode === 'realtime') {
+        void handle
+          .waitForPlayout()
+          .then(() => agent.updateChatCtx(agent.chatCtx.copy()))
+          .catch((error: unknown) =>
+            this.#opts.logger.warn(errorFacts(error), 'the model was not told of the kept greeting'),
+          );
+      }
       return 'cache';
     }
     if (!this.#text) {
@@ -92,12 +85,19 @@ export class Greeting {
     }
     const tap = new GreetingTap();
     this.#tap = tap;
-    agent.tapNextReply(tap);
-    const handle = session.generateReply({ instructions: sayExactly(this.#text) });
+    let handle: voice.SpeechHandle;
+    if (model.mode === 'pipeline') {
+      tap.knownText(this.#text);
+      agent.tapNextSpeech(tap);
+      handle = session.say(this.#text);
+    } else {
+      agent.tapNextReply(tap);
+      handle = session.generateReply({ instructions: sayExactly(this.#text) });
+    }
     this.#saving = this.#keep(handle, tap).catch((error: unknown) =>
       this.#opts.logger.warn(errorFacts(error), 'could not keep the greeting'),
     );
-    return 'model';
+    return model.mode === 'pipeline' ? 'tts' : 'model';
   }
 
   /**

@@ -418,7 +418,8 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     agent,
     model,
     assistant,
-    modelName: assistant.model ?? config.voice.realtimeModel,
+    modelName:
+      model.mode === 'pipeline' ? config.voice.ttsModel : (assistant.model ?? config.voice.realtimeModel),
     cache: new GreetingCache(config.greetingCacheDir),
     logger,
   });

@@ -35,6 +35,7 @@ export function resumedChatContext(history: AssistantConfig['history']): llm.Cha
 export class SupportAgent extends voice.Agent {
   #tap: GreetingTap | undefined;
   #textTap: GreetingTap | undefined;
+  #speechTap: GreetingTap | undefined;
 
   constructor(assistant: AssistantConfig, hooks: SupportAgentHooks) {
     super({
@@ -53,10 +54,26 @@ export class SupportAgent extends voice.Agent {
     this.#tap = tap;
   }
 
+  /** The audio of the next text the voice reads out (pipeline mode) goes through `tap` too. */
+  tapNextSpeech(tap: GreetingTap): void {
+    this.#speechTap = tap;
+  }
+
   /** Disarms `tap` if its reply never came (a failed generation must not hand the next one to it). */
   untap(tap: GreetingTap): void {
     if (this.#tap === tap) this.#tap = undefined;
     if (this.#textTap === tap) this.#textTap = undefined;
+    if (this.#speechTap === tap) this.#speechTap = undefined;
+  }
+
+  override async ttsNode(
+    text: ReadableStream<string> | AsyncIterable<string>,
+    settings: voice.ModelSettings,
+  ): Promise<ReadableStream<AudioFrame> | null> {
+    const out = await super.ttsNode(text, settings);
+    const tap = this.#speechTap;
+    this.#speechTap = undefined;
+    return out && tap ? tap.tapAudio(out) : out;
   }
 
   override async realtimeAudioOutputNode(
