@@ -22,6 +22,8 @@ const SPACED_GAP_MS = Number(process.env.BENCH_GAP_MS ?? 3_000);
 /** `tsx` runs the sources as the tests do; production (the default here) runs the built JavaScript. */
 const FROM_SOURCES = process.env.BENCH_SOURCES === 'tsx';
 const TURN_CALLS = Number(process.env.BENCH_TURN_CALLS ?? 5);
+/** `pipeline` runs the worker in its STT → LLM → TTS mode (the double's HTTP routes). */
+const VOICE_MODE = process.env.BENCH_VOICE_MODE === 'pipeline' ? 'pipeline' : 'realtime';
 const fixture = (name: string) => join(REPO_ROOT, 'tests', 'fixtures', name);
 
 const databaseUrl = await recreateTestDatabase(POSTGRES, DB);
@@ -31,7 +33,7 @@ const stack = await startStack({
   modelLatencyMs: MODEL_LATENCY_MS,
   siteOrigins: [BENCH_ORIGIN],
   entrypoints: FROM_SOURCES ? undefined : BUILT_ENTRYPOINTS,
-  env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' },
+  env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn', VOICE_MODE },
 });
 // The per-IP limit (above) and the site's caps would refuse a run of calls from one address.
 await raiseSiteCaps(databaseUrl, stack.siteKey);
@@ -128,6 +130,7 @@ try {
     date: new Date().toISOString(),
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     modelLatencyMs: MODEL_LATENCY_MS,
+    voiceMode: VOICE_MODE,
     vadSilenceMs,
     agentFrom: FROM_SOURCES ? 'TypeScript sources under tsx' : 'built JavaScript, NODE_ENV=production',
     setup: setupRuns,
@@ -145,7 +148,7 @@ try {
     `Model double latency ${MODEL_LATENCY_MS} ms, server VAD silence window ${vadSilenceMs} ms; API and worker on ${results.agentFrom}.`,
     '',
     ...setupRuns.flatMap((run) => [
-      `Call setup, ${run.schedule} (${SETUP_CALLS} calls, rtc-node visitor):`,
+      `Call setup, ${run.schedule} (${SETUP_CALLS} calls, rtc-node visitor, ${VOICE_MODE} mode):`,
       '',
       '| measure (ms) | n | p50 | p95 |',
       '| --- | --- | --- | --- |',
