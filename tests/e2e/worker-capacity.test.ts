@@ -47,9 +47,10 @@ beforeAll(async () => {
     logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'worker-capacity'),
     script: { greeting: { text: 'Hi, thanks for calling Acme Bikes. How can I help you today?' }, turns: [] },
     siteOrigins: [TEST_ORIGIN],
-    // One warm process: the calls come seconds apart, and the host has two cores. The join
+    // Two warm processes: the burst below would otherwise wait for three process starts one
+    // after another, each slowed by the calls already talking on the same two cores. The join
     // timeout well past the waits below, so a call that waits for a slot is not ended first.
-    env: { AGENT_MAX_CALLS: String(MAX_CALLS), AGENT_IDLE_PROCESSES: '1', AGENT_JOIN_TIMEOUT_SECONDS: '60' },
+    env: { AGENT_MAX_CALLS: String(MAX_CALLS), AGENT_IDLE_PROCESSES: '2', AGENT_JOIN_TIMEOUT_SECONDS: '60' },
     // The burst's calls wait for job processes started one after another: under tsx each start
     // compiles the agent again (4–6 s each on a slow host, past the burst's wait), which the
     // image's bundle does not.
@@ -102,7 +103,9 @@ describe('one worker', () => {
     // The worker has told livekit-server it is empty: every call of the burst is offered to it.
     await sleep(LOAD_REPORTED_MS);
     const burst = await Promise.all(Array.from({ length: MAX_CALLS + 1 }, () => placeCall()));
-    const greeted = await Promise.allSettled(burst.map((v) => v.waitForSpeech({ timeoutMs: 12_000 })));
+    // Long enough for the burst's job processes to start on a slow, loaded host (the last one
+    // once took 15 s); the call refused stays unanswered until a slot frees, whatever the wait.
+    const greeted = await Promise.allSettled(burst.map((v) => v.waitForSpeech({ timeoutMs: 20_000 })));
     expect(greeted.filter((g) => g.status === 'fulfilled')).toHaveLength(MAX_CALLS);
 
     const refused = burst[greeted.findIndex((g) => g.status === 'rejected')];
