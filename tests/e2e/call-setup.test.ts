@@ -3,8 +3,7 @@ import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
-import { fixture } from '../support/fixtures.ts';
-import { eventually } from '../support/poll.ts';
+import { greetedCall, patchSite as patchStackSite } from '../support/greeted-call.ts';
 
 const DB = 'voicedesk_e2e_call_setup_test';
 const script = {
@@ -13,12 +12,6 @@ const script = {
     { transcriptOfUser: "Hi, I can't log in to my account", text: 'Have you tried resetting your password?' },
   ],
 };
-
-interface CallDetail {
-  status: string;
-  segments: { speaker: string; text: string }[];
-  metrics: { turn: number; kind: string; values: Record<string, unknown> }[];
-}
 
 let stack: Stack;
 let siteId: string;
@@ -44,50 +37,8 @@ afterAll(async () => {
   await dropTestDatabase(POSTGRES_SERVER_URL, DB).catch(() => {});
 });
 
-async function patchSite(body: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${stack.apiUrl}/v1/sites/${siteId}`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-}
-
-/**
- * One call: the visitor hears the greeting, optionally says one thing and hears the answer, and
- * hangs up. Returns where the greeting came from (the worker's setup trace) and the transcript.
- */
-async function call(opts: { speak?: boolean } = {}) {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  const { callId, token, livekitUrl } = (await res.json()) as {
-    callId: string;
-    token: string;
-    livekitUrl: string;
-  };
-  const visitor = await connectVisitor({ url: livekitUrl, token });
-  const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
-  await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
-  if (opts.speak) {
-    const said = await visitor.say(fixture('visitor-1.wav'));
-    const reply = await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: 20_000 });
-    await visitor.waitForSilence({ after: reply.startedAt, timeoutMs: 20_000 });
-  }
-  await visitor.hangUp();
-  const segments = opts.speak ? 3 : 1;
-  return eventually(
-    'the call to end with its transcript and setup trace stored',
-    async () => {
-      const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
-      const setup = d.metrics.find((m) => m.kind === 'setup');
-      const done = d.status === 'completed' && d.segments.length >= segments && setup;
-      return done
-        ? { source: setup.values.greetingSource, processId: setup.values.processId, segments: d.segments }
-        : undefined;
-    },
-    { timeoutMs: 30_000 },
-  );
-}
+const call = (opts: { speak?: boolean } = {}) => greetedCall(stack, opts);
+const patchSite = (body: Record<string, unknown>) => patchStackSite(stack, siteId, body);
 
 describe("a site's greeting, kept after the model first speaks it", () => {
   it('is spoken by the model once, then played from the cache, and the model knows it was said', async () => {

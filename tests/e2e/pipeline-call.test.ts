@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
-import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
+import { REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
-import { fixture } from '../support/fixtures.ts';
-import { eventually } from '../support/poll.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { greetedCall, patchSite as patchStackSite } from '../support/greeted-call.ts';
 
 /**
  * Pipeline mode, the self-hosted option: the visitor's speech goes through the transcription
@@ -18,12 +17,6 @@ const script = {
     { transcriptOfUser: "Hi, I can't log in to my account", text: 'Have you tried resetting your password?' },
   ],
 };
-
-interface CallDetail {
-  status: string;
-  segments: { speaker: string; text: string }[];
-  metrics: { kind: string; values: Record<string, unknown> }[];
-}
 
 let stack: Stack;
 let siteId: string;
@@ -54,45 +47,8 @@ afterAll(async () => {
  */
 const spokenSince = (from: number) => (stack.double?.stats.speeches.slice(from) ?? []).join(' ');
 
-/** One call: greeting heard, optionally one question and its answer, then the visitor hangs up. */
-async function call(opts: { speak?: boolean } = {}) {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  const { callId, token, livekitUrl } = (await res.json()) as {
-    callId: string;
-    token: string;
-    livekitUrl: string;
-  };
-  const visitor = await connectVisitor({ url: livekitUrl, token });
-  const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
-  await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
-  if (opts.speak) {
-    const said = await visitor.say(fixture('visitor-1.wav'));
-    const reply = await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: 20_000 });
-    await visitor.waitForSilence({ after: reply.startedAt, timeoutMs: 20_000 });
-  }
-  await visitor.hangUp();
-  const segments = opts.speak ? 3 : 1;
-  return eventually(
-    'the call to end with its transcript and setup trace stored',
-    async () => {
-      const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
-      const setup = d.metrics.find((m) => m.kind === 'setup');
-      const done = d.status === 'completed' && d.segments.length >= segments && setup;
-      return done ? { source: setup.values.greetingSource, segments: d.segments } : undefined;
-    },
-    { timeoutMs: 30_000 },
-  );
-}
-
-async function patchSite(body: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${stack.apiUrl}/v1/sites/${siteId}`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-}
+const call = (opts: { speak?: boolean } = {}) => greetedCall(stack, opts);
+const patchSite = (body: Record<string, unknown>) => patchStackSite(stack, siteId, body);
 
 describe('a call in pipeline mode (transcription, chat and speech over HTTP)', () => {
   it('greets the visitor, answers what they say, and stores both sides of the conversation', async () => {
