@@ -10,6 +10,7 @@ import {
   startClusterStack,
 } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentTimeline } from '../support/agent-timeline.ts';
 import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { fixture } from '../support/fixtures.ts';
 import { eventually } from '../support/poll.ts';
@@ -64,13 +65,14 @@ interface LiveCall {
   answeredAt: number;
 }
 
+const LOG_DIR = join(REPO_ROOT, 'test-artifacts', 'logs', 'livekit-cluster');
 let stack: ClusterStack;
 
 beforeAll(async () => {
   const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
   stack = await startClusterStack({
     databaseUrl,
-    logDir: join(REPO_ROOT, 'test-artifacts', 'logs', 'livekit-cluster'),
+    logDir: LOG_DIR,
     script,
     siteOrigins: [TEST_ORIGIN],
     // From dist/ when npm test has just built it: job processes then start without tsx, which
@@ -120,8 +122,14 @@ async function mintCall() {
 
 /** Joins and waits until the greeting has played: the call is `connected` and talking. */
 async function answer(call: Awaited<ReturnType<typeof mintCall>>, url: string): Promise<LiveCall> {
+  const connectedAt = Date.now();
   const visitor = await connectVisitor({ url, token: call.token });
-  const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
+  const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 }).catch((error: Error) => {
+    const workers = stack.agents.map((_, i) =>
+      agentTimeline(join(LOG_DIR, `agent-${i}.log`), connectedAt, 20),
+    );
+    throw new Error([`${error.message} (call ${call.callId})`, ...workers].join('\n'));
+  });
   await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
   return { ...call, visitor, answeredAt: await visitor.agentSeenAt(1_000) };
 }
