@@ -1,6 +1,6 @@
 /**
- * What the Docker images run, run here without Docker: `npm run build`, then for the api and
- * agent targets of the Dockerfile, its production-only `npm ci` of that workspace into an
+ * What the Docker images run, run here without Docker: `npm run build` (npm test's own), then
+ * for the api and agent targets of the Dockerfile, its production-only `npm ci` of that workspace into an
  * empty directory, its COPYs of built files, its ENV and its CMD (`node apps/…/dist/main.js`).
  * No tsx, no TypeScript sources and no dev dependency is there, and a visitor's call completes.
  * (Only the Node version differs: the images run Node 22 LTS, this test the local Node.)
@@ -9,7 +9,14 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
-import { type BuiltEntrypoint, connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
+import {
+  type BuiltEntrypoint,
+  builtByNpmTest,
+  connectVisitor,
+  REPO_ROOT,
+  type Stack,
+  startStack,
+} from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { type DockerStage, readDockerfile, stageOf } from '../support/dockerfile.ts';
@@ -94,9 +101,12 @@ function replayImage(target: 'api' | 'agent'): { dir: string; entry: BuiltEntryp
 }
 
 beforeAll(async () => {
-  timed('npm run build', () =>
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'pipe' }),
-  );
+  // npm test builds once before its tests (scripts/test.sh); run alone, this file builds.
+  if (!builtByNpmTest()) {
+    timed('npm run build', () =>
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'pipe' }),
+    );
+  }
   images.api = replayImage('api');
   images.agent = replayImage('agent');
   const databaseUrl = await recreateTestDatabase(POSTGRES_SERVER_URL, DB);
