@@ -1,7 +1,8 @@
 /**
  * What the Docker images run, run here without Docker: `npm run build` (npm test's own), then
- * for the api and agent targets of the Dockerfile, its production-only `npm ci` of that workspace into an
- * empty directory, its COPYs of built files, its ENV and its CMD (`node apps/…/dist/main.js`).
+ * for the api and agent targets of the Dockerfile, its production-only `npm ci` of that
+ * workspace into an empty directory, its COPYs of built files, its ENV and its CMD
+ * (`node apps/…/dist/main.js`).
  * No tsx, no TypeScript sources and no dev dependency is there, and a visitor's call completes.
  * (Only the Node version differs: the images run Node 22 LTS, this test the local Node.)
  */
