@@ -155,8 +155,7 @@ try {
           }
         : undefined,
   };
-  const row = (name: string, s: { n: number; p50: number; p95: number }) =>
-    `| ${name} | ${s.n} | ${s.p50} | ${s.p95} |`;
+  const row = (name: string, s: Percentiles) => `| ${name} | ${s.n} | ${s.p50} | ${s.p95} |`;
   const table = [
     `Model double latency ${MODEL_LATENCY_MS} ms, server VAD silence window ${vadSilenceMs} ms; API and worker on ${results.agentFrom}.`,
     '',
