@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { fixture } from '../support/fixtures.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 
 /**
@@ -65,9 +66,7 @@ afterAll(async () => {
 const detail = (callId: string) => stack.admin<CallDetail>(`/v1/calls/${callId}`);
 
 async function mint() {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+  const call = await mintCall(stack.apiUrl, stack.siteKey);
   // The assistant takes the call (and its settings) before the outage begins.
   await eventually('the assistant to join', async () =>
     (await detail(call.callId)).participants.some((p) => p.kind === 'ai') ? true : undefined,

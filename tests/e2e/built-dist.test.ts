@@ -19,8 +19,9 @@ import {
   startStack,
 } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { type DockerStage, readDockerfile, stageOf } from '../support/dockerfile.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 
 const DB = 'voicedesk_deploy_built_dist_test';
@@ -159,9 +160,7 @@ describe('the Dockerfile', () => {
 
 describe('the built API and agent', () => {
   it('complete a call: the visitor hears the greeting, and the call is recorded', async () => {
-    const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-    expect(res.status).toBe(201);
-    const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
     try {
       const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });

@@ -11,8 +11,9 @@ import {
 } from '@voicedesk/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IDLE_CHECK_IN, IDLE_GOODBYE } from '../../apps/agent/src/instructions.ts';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { fixture } from '../support/fixtures.ts';
+import { type MintedCall, mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 import { setSiteLimits } from '../support/site-settings.ts';
 
@@ -56,24 +57,11 @@ interface CallDetail {
   durationSeconds: number | null;
   segments: { seq: number; speaker: string; text: string }[];
 }
-interface Minted {
-  callId: string;
-  token: string;
-  livekitUrl: string;
-  visitorKey: string;
-}
-
 let stack: Stack;
 let databaseUrl: string;
 const visitors: SimulatedVisitor[] = [];
 
-async function createCall(): Promise<Minted> {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  return (await res.json()) as Minted;
-}
-
-async function joinCall(call: Minted): Promise<SimulatedVisitor> {
+async function joinCall(call: MintedCall): Promise<SimulatedVisitor> {
   const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
   visitors.push(visitor);
   return visitor;
@@ -127,7 +115,7 @@ afterAll(async () => {
 
 describe('every way a call ends', () => {
   it('visitor hangs up: completed, visitor_hung_up', async () => {
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await joinCall(call);
     await heardGreeting(visitor);
     const res = await fetch(`${stack.apiUrl}/v1/calls/${call.callId}/end`, {
@@ -141,7 +129,7 @@ describe('every way a call ends', () => {
   });
 
   it('visitor closes the tab (clean disconnect): completed, visitor_hung_up', async () => {
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await joinCall(call);
     await heardGreeting(visitor);
     await visitor.hangUp();
@@ -151,7 +139,7 @@ describe('every way a call ends', () => {
 
   it('assistant ends it with the end_call tool: completed, assistant_ended, goodbye heard', async () => {
     stack.double?.setScript(endsCall);
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await joinCall(call);
     await heardGreeting(visitor);
     const said = await visitor.say(fixture('visitor-2.wav'));
@@ -169,7 +157,7 @@ describe('every way a call ends', () => {
   });
 
   it('a visitor whose connection fully reconnects stays in the same call with one transcript', async () => {
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const first = await joinCall(call);
     await heardGreeting(first);
     // Same token, new session: LiveKit replaces the first one (DUPLICATE_IDENTITY), as when a
@@ -205,7 +193,7 @@ describe('every way a call ends', () => {
   });
 
   it("visitor's network drops for good: completed, visitor_lost", async () => {
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const child = spawnManaged({
       name: 'dropped-visitor',
       command: process.execPath,
@@ -249,7 +237,7 @@ describe('every way a call ends', () => {
   it('nobody speaks: one check-in the visitor hears, then completed, idle', async () => {
     const idleSeconds = 3;
     await setSiteLimits(databaseUrl, stack.siteKey, { idleSeconds });
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await joinCall(call);
     const quietFrom = await heardGreeting(visitor);
     const checkIn = await visitor.waitForSpeech({ after: quietFrom.at + 500, timeoutMs: 20_000 });
@@ -267,7 +255,7 @@ describe('every way a call ends', () => {
   it('site maximum length: completed, max_duration, stored duration within 2 s of the limit', async () => {
     const maxCallSeconds = 15;
     await setSiteLimits(databaseUrl, stack.siteKey, { maxCallSeconds });
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await joinCall(call);
     await heardGreeting(visitor);
     const done = await ended(call.callId, 25_000);
@@ -283,13 +271,13 @@ describe('every way a call ends', () => {
   });
 
   it('nobody joins: missed, visitor_never_joined', async () => {
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const done = await ended(call.callId, (VISITOR_JOIN_WINDOW_SECONDS + 15) * 1000);
     expect([done.status, done.endReason]).toEqual(['missed', 'visitor_never_joined']);
   });
 
   it('the worker is killed mid-call: failed, assistant_lost', async () => {
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await joinCall(call);
     await visitor.waitForSpeech({ timeoutMs: 20_000 });
     await stack.agent?.kill();
@@ -299,7 +287,7 @@ describe('every way a call ends', () => {
 
   it('no worker: missed, assistant_unavailable', async () => {
     // The worker killed above is not restarted: nobody takes the dispatch.
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     await joinCall(call);
     const done = await ended(call.callId, (AGENT_JOIN_TIMEOUT_SECONDS + 14) * 1000);
     expect([done.status, done.endReason]).toEqual(['missed', 'assistant_unavailable']);

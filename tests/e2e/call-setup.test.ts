@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { greetedCall, patchSite as patchStackSite } from '../support/greeted-call.ts';
+import { mintCall } from '../support/mint-call.ts';
 
 const DB = 'voicedesk_e2e_call_setup_test';
 const script = {
@@ -72,9 +73,7 @@ describe('visitors who hang up while the greeting plays', () => {
   it("do not hold the worker's slots: ten such calls in a row are each greeted", async () => {
     // The worker takes 8 calls at once (above); a job held after its visitor left would fill it.
     for (let i = 0; i < 10; i++) {
-      const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-      expect(res.status).toBe(201);
-      const { token, livekitUrl } = (await res.json()) as { token: string; livekitUrl: string };
+      const { token, livekitUrl } = await mintCall(stack.apiUrl, stack.siteKey);
       const visitor = await connectVisitor({ url: livekitUrl, token });
       await visitor.waitForSpeech({ timeoutMs: 20_000 });
       await visitor.hangUp();

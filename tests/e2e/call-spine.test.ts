@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
 import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { fixture } from '../support/fixtures.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 
 const DB = 'voicedesk_e2e_spine_test';
@@ -34,12 +35,6 @@ interface CallDetail {
   metrics: { turn: number; kind: string; values: Record<string, unknown> }[];
 }
 
-async function createCall() {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  return (await res.json()) as { callId: string; token: string; livekitUrl: string; roomName: string };
-}
-
 async function detail(callId: string): Promise<CallDetail> {
   return stack.admin<CallDetail>(`/v1/calls/${callId}`);
 }
@@ -63,7 +58,7 @@ afterAll(async () => {
 
 describe('a real support call, end to end', () => {
   it('greets, answers two utterances, and stores the whole call', async () => {
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
 
     const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
@@ -140,7 +135,7 @@ describe('a real support call, end to end', () => {
   });
 
   it('marks the call failed with a reason when the worker dies mid-call', async () => {
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
     await visitor.waitForSpeech({ timeoutMs: 20_000 });
     await stack.agent?.kill();
@@ -166,7 +161,7 @@ describe('a real support call, end to end', () => {
 
   it('marks the call missed with a reason when no assistant ever joins', async () => {
     // The worker was killed above and not restarted: nobody takes the dispatch.
-    const call = await createCall();
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
     const missed = await eventually(
       'the call to be missed',

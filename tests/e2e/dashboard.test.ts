@@ -13,8 +13,9 @@ import { connectVisitor, REPO_ROOT, type SimulatedVisitor, type Stack, startStac
 import { launchChromium, seriousA11yViolations } from '@voicedesk/testkit/browser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { fixture } from '../support/fixtures.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 
 const DB = 'voicedesk_e2e_dashboard_test';
@@ -73,12 +74,7 @@ function setupCodeFromLog(): string {
 
 /** A real call through the real worker: greeting, one question, its answer, hang-up. */
 async function recordCall(): Promise<string> {
-  const res = await fetch(
-    `${stack.apiUrl}/v1/calls`,
-    createCallRequest(stack.siteKey, { body: { siteKey: stack.siteKey, name: 'Grace Visitor' } }),
-  );
-  expect(res.status).toBe(201);
-  const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+  const call = await mintCall(stack.apiUrl, stack.siteKey, { name: 'Grace Visitor' });
   const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
   const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
   await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
@@ -293,11 +289,7 @@ describe('the staff dashboard', () => {
           .count(),
       )
       .toBe(1);
-    const res = await fetch(
-      `${stack.apiUrl}/v1/calls`,
-      createCallRequest(stack.siteKey, { body: { siteKey: stack.siteKey, name: 'Live Visitor' } }),
-    );
-    const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+    const call = await mintCall(stack.apiUrl, stack.siteKey, { name: 'Live Visitor' });
     let visitor: SimulatedVisitor | undefined;
     try {
       visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });

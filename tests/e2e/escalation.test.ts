@@ -27,9 +27,10 @@ import { eq } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff } from '../../apps/api/src/testing/staff-fixtures.ts';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { decodeRecording } from '../support/decoded-audio.ts';
 import { fixture } from '../support/fixtures.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 
 const DB = 'voicedesk_e2e_escalation_test';
@@ -143,9 +144,7 @@ afterAll(async () => {
 });
 
 async function startCall(): Promise<{ callId: string; visitor: SimulatedVisitor }> {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+  const call = await mintCall(stack.apiUrl, stack.siteKey);
   const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
   const greeting = await visitor.waitForSpeech({ timeoutMs: WAIT_MS });
   await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: WAIT_MS });

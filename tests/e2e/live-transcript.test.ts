@@ -6,8 +6,9 @@ import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/te
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApiServer } from '../../apps/api/src/server.ts';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { fixture } from '../support/fixtures.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 import { isEvent, openSse, type SseClient, type SseMessage } from '../support/sse-client.ts';
 
@@ -90,9 +91,7 @@ describe('the Live view during a real call', () => {
       },
     );
 
-    const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-    expect(res.status).toBe(201);
-    const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
     const ofCall = (m: SseMessage) => m.data.includes(call.callId);
     await stream.next(
       isEvent(

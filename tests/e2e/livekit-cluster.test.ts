@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentTimeline } from '../support/agent-timeline.ts';
 import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { fixture } from '../support/fixtures.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 import { setSiteLimits } from '../support/site-settings.ts';
 
@@ -103,13 +104,12 @@ afterAll(async () => {
 const detail = (callId: string) => stack.admin<CallDetail>(`/v1/calls/${callId}`);
 
 let created = 0;
-/** Mints a call through API i (round robin), as the widget would through the API balancer. */
-async function mintCall() {
+/** Mints a call through API i (round robin), as the widget would through the API balancer, and
+ * finds the node its room was placed on. */
+async function mintPlacedCall() {
   const api = stack.apis[created++ % stack.apis.length];
   if (!api) throw new Error('no API');
-  const res = await fetch(`${api.url}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  const call = (await res.json()) as { callId: string; token: string; livekitUrl: string; roomName: string };
+  const call = await mintCall(api.url, stack.siteKey);
   // livekit-server records the room's node in Redis as it places the room: moments after createRoom.
   const node = await eventually(
     'the room to have a node in Redis',
@@ -121,7 +121,7 @@ async function mintCall() {
 }
 
 /** Joins and waits until the greeting has played: the call is `connected` and talking. */
-async function answer(call: Awaited<ReturnType<typeof mintCall>>, url: string): Promise<LiveCall> {
+async function answer(call: Awaited<ReturnType<typeof mintPlacedCall>>, url: string): Promise<LiveCall> {
   const connectedAt = Date.now();
   const visitor = await connectVisitor({ url, token: call.token });
   const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 }).catch((error: Error) => {
@@ -191,7 +191,7 @@ async function placeCalls() {
   // A node that has just started is not offered rooms until its load stats are in; a call that
   // lands where no role is open is left unanswered (its join window releases it).
   for (let i = 0; i < 16 && !(lost && onVictim && onSurvivor); i++) {
-    const mint = await mintCall();
+    const mint = await mintPlacedCall();
     if (mint.node === victim && !lost) {
       // A visitor joined straight to the node (no balancer) cannot come back when it dies: the
       // call whose visitor is gone.

@@ -10,8 +10,9 @@ import {
 } from '@voicedesk/testkit';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { fixture } from '../support/fixtures.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 
 const DB = 'voicedesk_e2e_logscan_test';
@@ -83,12 +84,7 @@ describe('logs', () => {
     await onTestDatabase(
       `alter table call_events add constraint log_scan_no_name check (coalesce(lifecycle->>'name', '') <> '${CALLER_NAME}')`,
     );
-    const lone = await fetch(
-      `${stack.apiUrl}/v1/calls`,
-      createCallRequest(stack.siteKey, { body: { siteKey: stack.siteKey, name: CALLER_NAME } }),
-    );
-    expect(lone.status).toBe(201);
-    const loneCall = (await lone.json()) as { token: string; livekitUrl: string };
+    const loneCall = await mintCall(stack.apiUrl, stack.siteKey, { name: CALLER_NAME });
     const loneVisitor = await connectVisitor({ url: loneCall.livekitUrl, token: loneCall.token });
     await eventually(
       'the sweeper to meet the refused insert',
@@ -103,12 +99,7 @@ describe('logs', () => {
       `alter table transcript_segments add constraint log_scan_no_sentence check (position('${SENTENCE}' in text) = 0)`,
     );
     await stack.startAgent();
-    const res = await fetch(
-      `${stack.apiUrl}/v1/calls`,
-      createCallRequest(stack.siteKey, { body: { siteKey: stack.siteKey, name: CALLER_NAME } }),
-    );
-    expect(res.status).toBe(201);
-    const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+    const call = await mintCall(stack.apiUrl, stack.siteKey, { name: CALLER_NAME });
     const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
 
     const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });

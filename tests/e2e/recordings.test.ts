@@ -15,9 +15,10 @@ import {
   startStack,
 } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { type DecodedAudio, decodeRecording } from '../support/decoded-audio.ts';
 import { fixture } from '../support/fixtures.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 
 const DB = 'voicedesk_e2e_recordings_test';
@@ -79,9 +80,7 @@ afterAll(async () => {
 });
 
 async function startCall(): Promise<{ callId: string; visitor: SimulatedVisitor }> {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  const call = (await res.json()) as { callId: string; token: string; livekitUrl: string };
+  const call = await mintCall(stack.apiUrl, stack.siteKey);
   const visitor = await connectVisitor({ url: call.livekitUrl, token: call.token });
   return { callId: call.callId, visitor };
 }

@@ -10,7 +10,8 @@ import {
   startStack,
 } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 
 const DB = 'voicedesk_e2e_warmup_pacing_test';
@@ -73,9 +74,7 @@ function jobProcesses(): number[] {
 }
 
 async function greetedCall(): Promise<SimulatedVisitor> {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  const { token, livekitUrl } = (await res.json()) as { token: string; livekitUrl: string };
+  const { token, livekitUrl } = await mintCall(stack.apiUrl, stack.siteKey);
   const visitor = await connectVisitor({ url: livekitUrl, token });
   await visitor.waitForSpeech({ timeoutMs: 20_000 });
   return visitor;

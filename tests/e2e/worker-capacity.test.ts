@@ -12,7 +12,8 @@ import {
 import { AgentDispatchClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentTimeline } from '../support/agent-timeline.ts';
-import { createCallRequest, POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 
 const DB = 'voicedesk_e2e_worker_capacity_test';
@@ -41,13 +42,7 @@ interface PlacedCall {
 }
 
 async function placeCall(): Promise<PlacedCall> {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  const { token, livekitUrl, roomName } = (await res.json()) as {
-    token: string;
-    livekitUrl: string;
-    roomName: string;
-  };
+  const { token, livekitUrl, roomName } = await mintCall(stack.apiUrl, stack.siteKey);
   const call = { visitor: await connectVisitor({ url: livekitUrl, token }), roomName };
   calls.push(call);
   return call;

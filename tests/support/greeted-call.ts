@@ -1,7 +1,7 @@
 import { connectVisitor, type Stack } from '@voicedesk/testkit';
 import { expect } from 'vitest';
-import { createCallRequest } from './api-harness.ts';
 import { fixture } from './fixtures.ts';
+import { mintCall } from './mint-call.ts';
 import { eventually } from './poll.ts';
 
 interface CallDetail {
@@ -16,13 +16,7 @@ interface CallDetail {
  * trace), and the stored transcript.
  */
 export async function greetedCall(stack: Stack, opts: { speak?: boolean } = {}) {
-  const res = await fetch(`${stack.apiUrl}/v1/calls`, createCallRequest(stack.siteKey));
-  expect(res.status).toBe(201);
-  const { callId, token, livekitUrl } = (await res.json()) as {
-    callId: string;
-    token: string;
-    livekitUrl: string;
-  };
+  const { callId, token, livekitUrl } = await mintCall(stack.apiUrl, stack.siteKey);
   const visitor = await connectVisitor({ url: livekitUrl, token });
   const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
   await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
