@@ -276,6 +276,28 @@ describe('every way a call ends', () => {
     expect([done.status, done.endReason]).toEqual(['missed', 'visitor_never_joined']);
   });
 
+  it('the worker told to stop mid-call (a deploy) answers the call to its end, then exits by itself', async () => {
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
+    const visitor = await joinCall(call);
+    await heardGreeting(visitor);
+    const worker = stack.agent;
+    if (!worker) throw new Error('no worker');
+    // To the worker alone, as `docker stop` sends it.
+    worker.process.kill('SIGTERM');
+    const said = await visitor.say(fixture('visitor-1.wav'));
+    await visitor.waitForSpeech({ after: said.endedAt, timeoutMs: 20_000 });
+    expect(worker.process.exitCode).toBeNull();
+    await visitor.hangUp();
+    const done = await ended(call.callId);
+    expect([done.status, done.endReason]).toEqual(['completed', 'visitor_hung_up']);
+    const code = await Promise.race([
+      worker.exited,
+      new Promise<'still running'>((r) => setTimeout(() => r('still running'), 15_000)),
+    ]);
+    expect(code).toBe(143);
+    await stack.startAgent();
+  });
+
   it('the worker is killed mid-call: failed, assistant_lost', async () => {
     const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await joinCall(call);

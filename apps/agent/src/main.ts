@@ -9,9 +9,9 @@ import { dropFrameworkPii, frameworkLogger } from './logger.ts';
 import { loadSileroVad } from './model.ts';
 import { quietNativeLogs } from './native-logs.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from './runtime-config.ts';
-import { installShutdownWatchdog } from './shutdown-watchdog.ts';
 import { startSpoolReplayer } from './spool.ts';
 import { paceWarmups } from './warmup-pacing.ts';
+import { type DrainableWorker, takeOverStopSignals } from './worker-drain.ts';
 import { SERVER_TARGET_LOAD, workerLoad } from './worker-load.ts';
 
 /**
@@ -85,7 +85,9 @@ async function startWorker(): Promise<void> {
   const admission = new Admission(config.maxCalls);
   // The framework hands its worker to loadFunc only: kept from there to see which jobs run.
   let runningJobIds: () => ReadonlySet<string> = () => new Set();
+  let server: DrainableWorker | undefined;
   setInterval(() => admission.observe(runningJobIds()), ADMISSION_OBSERVE_MS).unref();
+  const stopHandlers = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
   cli.runApp(
     new ServerOptions({
       agent: selfPath,
@@ -107,6 +109,7 @@ async function startWorker(): Promise<void> {
       // reports itself full is offered to nobody and ends up missed. Reported on
       // livekit-server's scale (see worker-load.ts), or it stops offering calls at 70 % of them.
       loadFunc: async (worker) => {
+        server = worker;
         runningJobIds = () => new Set(worker.activeJobs.map((running) => running.job.id));
         return workerLoad(worker.activeJobs.length, config.maxCalls);
       },
@@ -129,7 +132,14 @@ async function startWorker(): Promise<void> {
     }),
   );
   if (process.argv.slice(2).some((arg) => WORKER_COMMANDS.has(arg))) {
-    installShutdownWatchdog({ port: config.agentPort, logger: frameworkLogger({ component: 'shutdown' }) });
+    // The framework's CLI registers its stop handlers as it starts the worker, within runApp.
+    const drain = { worker: () => server, logger: frameworkLogger({ component: 'shutdown' }) };
+    if (takeOverStopSignals(stopHandlers, drain) === 'unavailable') {
+      frameworkLogger().warn(
+        {},
+        "the framework's stop handlers were not found: a stop may end running calls",
+      );
+    }
     startSpoolReplayer({
       dir: config.spoolDir,
       api: { apiUrl: config.apiUrl, serviceKey: config.internalServiceKey },
