@@ -13,7 +13,11 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
  * tests/e2e/built-dist.test.ts holds the Dockerfile to them): the API from tsc's output, the
  * worker from its bundle (apps/agent/scripts/bundle-worker.ts).
  */
-export const BUILT_MAIN = { api: 'apps/api/dist/main.js', agent: 'apps/agent/dist/bundle/main.mjs' } as const;
+export const BUILT_MAIN = {
+  api: 'apps/api/dist/main.js',
+  agent: 'apps/agent/dist/bundle/main.mjs',
+  recorder: 'apps/agent/dist/recorder/recorder-main.js',
+} as const;
 
 /** Resolves the workspace packages to their dist/, as the images do. */
 export const DIST_CONDITION = '--conditions=voicedesk-dist';
@@ -45,14 +49,18 @@ export function builtEntrypoint(args: string[], nodeOptions = ''): BuiltEntrypoi
 }
 
 /**
- * Under `npm test` (VOICEDESK_BUILT=1, after its build) the API and the worker as the images run
- * them; otherwise undefined, and a stack runs the sources under tsx. For tests whose calls wait
- * for job processes to start: under tsx each start compiles the agent again, which took 4–6 s
- * on a slow 2-core host and is not what production does.
+ * Under `npm test` (VOICEDESK_BUILT=1, after its build) the API, the worker and the recorder as
+ * the images run them, the default of every stack; otherwise undefined, and a stack runs the
+ * sources under tsx. Under tsx every process start compiles again: each job process took 4–6 s
+ * on a slow 2-core host, which is not what production does.
  */
 export function entrypointsUnderNpmTest(): StackOptions['entrypoints'] {
   if (!builtByNpmTest()) return undefined;
-  return { api: builtEntrypoint([BUILT_MAIN.api]), agent: builtEntrypoint([BUILT_MAIN.agent, 'start']) };
+  return {
+    api: builtEntrypoint([BUILT_MAIN.api]),
+    agent: builtEntrypoint([BUILT_MAIN.agent, 'start']),
+    recorder: builtEntrypoint([BUILT_MAIN.recorder]),
+  };
 }
 
 export interface StackOptions {
@@ -77,7 +85,10 @@ export interface StackOptions {
   /** LiveKit drops webhooks it could not deliver within this (tests shorten its 30 s). */
   webhookMaxAgeSeconds?: number;
   echoLogs?: boolean;
-  /** Run built JavaScript (tests/e2e/built-dist.test.ts) instead of the sources under tsx. */
+  /**
+   * Run built JavaScript (tests/e2e/built-dist.test.ts) instead of the sources under tsx; by
+   * default the built runtime under `npm test` (entrypointsUnderNpmTest) and tsx otherwise.
+   */
   entrypoints?: { api: BuiltEntrypoint; agent: BuiltEntrypoint; recorder?: BuiltEntrypoint } | undefined;
   /**
    * Record calls with the built-in recorder (a process of its own, as in production). Off unless
@@ -127,6 +138,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const internalServiceKey = opts.internalServiceKey ?? secret();
   const visitorKeySecret = opts.visitorKeySecret ?? secret();
   const siteKey = opts.siteKey ?? `pk_${randomBytes(12).toString('hex')}`;
+  const entrypoints = opts.entrypoints ?? entrypointsUnderNpmTest();
   const started: Array<{ stop(): Promise<void> }> = [];
 
   try {
@@ -183,13 +195,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const child = spawnManaged({
         name: 'api',
         command: process.execPath,
-        args: opts.entrypoints?.api.args ?? tsx('apps/api/src/main.ts'),
-        cwd: opts.entrypoints?.api.cwd ?? REPO_ROOT,
+        args: entrypoints?.api.args ?? tsx('apps/api/src/main.ts'),
+        cwd: entrypoints?.api.cwd ?? REPO_ROOT,
         logFile: join(opts.logDir, 'api.log'),
         echo: opts.echoLogs ?? false,
         env: {
           ...common,
-          ...opts.entrypoints?.api.env,
+          ...entrypoints?.api.env,
           PORT: String(apiPort),
           HOST: '127.0.0.1',
           DATABASE_URL: opts.databaseUrl,
@@ -212,13 +224,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const agent = spawnManaged({
         name: 'agent',
         command: process.execPath,
-        args: opts.entrypoints?.agent.args ?? tsx('apps/agent/src/main.ts', ['start']),
-        cwd: opts.entrypoints?.agent.cwd ?? REPO_ROOT,
+        args: entrypoints?.agent.args ?? tsx('apps/agent/src/main.ts', ['start']),
+        cwd: entrypoints?.agent.cwd ?? REPO_ROOT,
         logFile: join(opts.logDir, 'agent.log'),
         echo: opts.echoLogs ?? false,
         env: {
           ...common,
-          ...opts.entrypoints?.agent.env,
+          ...entrypoints?.agent.env,
           API_URL: apiUrl,
           OPENAI_API_KEY: opts.openai?.apiKey ?? 'offline-demo',
           OPENAI_BASE_URL: opts.openai?.baseUrl ?? double?.url,
@@ -242,13 +254,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const recorder = spawnManaged({
         name: 'recorder',
         command: process.execPath,
-        args: opts.entrypoints?.recorder?.args ?? tsx('apps/agent/src/recorder/recorder-main.ts'),
-        cwd: opts.entrypoints?.recorder?.cwd ?? REPO_ROOT,
+        args: entrypoints?.recorder?.args ?? tsx('apps/agent/src/recorder/recorder-main.ts'),
+        cwd: entrypoints?.recorder?.cwd ?? REPO_ROOT,
         logFile: join(opts.logDir, 'recorder.log'),
         echo: opts.echoLogs ?? false,
         env: {
           ...common,
-          ...opts.entrypoints?.recorder?.env,
+          ...entrypoints?.recorder?.env,
           API_URL: apiUrl,
           RECORDER_HOST: '127.0.0.1',
           RECORDER_PORT: String(recorderPort),
