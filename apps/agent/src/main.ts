@@ -1,6 +1,13 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cli, defineAgent, type JobContext, type JobProcess, ServerOptions } from '@livekit/agents';
+import {
+  AgentServer,
+  cli,
+  defineAgent,
+  type JobContext,
+  type JobProcess,
+  ServerOptions,
+} from '@livekit/agents';
 import { ConfigError } from '@voicedesk/config';
 import { Admission } from './admission.ts';
 import { warmHttpClient } from './http-warmup.ts';
@@ -11,7 +18,7 @@ import { quietNativeLogs } from './native-logs.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from './runtime-config.ts';
 import { startSpoolReplayer } from './spool.ts';
 import { paceWarmups } from './warmup-pacing.ts';
-import { type DrainableWorker, takeOverStopSignals } from './worker-drain.ts';
+import { takeOverStopSignals } from './worker-drain.ts';
 import { SERVER_TARGET_LOAD, workerLoad } from './worker-load.ts';
 
 /**
@@ -66,6 +73,22 @@ function isWorkerEntry(): boolean {
 }
 
 const WORKER_COMMANDS = new Set(['start', 'dev', 'connect']);
+
+/**
+ * The framework's CLI makes its worker out of reach and hands it to `loadFunc` only from 2.5 s
+ * after registering; a stop in between, with a call already taken, must still drain it. Kept as
+ * the CLI starts it instead.
+ */
+function keepWorkerOnRun(): () => AgentServer | undefined {
+  let worker: AgentServer | undefined;
+  const run = AgentServer.prototype.run;
+  AgentServer.prototype.run = function (this: AgentServer) {
+    worker = this;
+    return run.call(this);
+  };
+  return () => worker;
+}
+
 /** Often enough that no call starts and ends unseen between two looks. */
 const ADMISSION_OBSERVE_MS = 250;
 
@@ -83,10 +106,10 @@ async function startWorker(): Promise<void> {
     );
   }
   const admission = new Admission(config.maxCalls);
-  // The framework hands its worker to loadFunc only: kept from there to see which jobs run.
+  // Which jobs run, as loadFunc last saw them.
   let runningJobIds: () => ReadonlySet<string> = () => new Set();
-  let server: DrainableWorker | undefined;
   setInterval(() => admission.observe(runningJobIds()), ADMISSION_OBSERVE_MS).unref();
+  const frameworkWorker = keepWorkerOnRun();
   const stopHandlers = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
   cli.runApp(
     new ServerOptions({
@@ -109,7 +132,6 @@ async function startWorker(): Promise<void> {
       // reports itself full is offered to nobody and ends up missed. Reported on
       // livekit-server's scale (see worker-load.ts), or it stops offering calls at 70 % of them.
       loadFunc: async (worker) => {
-        server = worker;
         runningJobIds = () => new Set(worker.activeJobs.map((running) => running.job.id));
         return workerLoad(worker.activeJobs.length, config.maxCalls);
       },
@@ -133,7 +155,7 @@ async function startWorker(): Promise<void> {
   );
   if (process.argv.slice(2).some((arg) => WORKER_COMMANDS.has(arg))) {
     // The framework's CLI registers its stop handlers as it starts the worker, within runApp.
-    const drain = { worker: () => server, logger: frameworkLogger({ component: 'shutdown' }) };
+    const drain = { worker: frameworkWorker, logger: frameworkLogger({ component: 'shutdown' }) };
     if (takeOverStopSignals(stopHandlers, drain) === 'unavailable') {
       frameworkLogger().warn(
         {},
