@@ -13,7 +13,7 @@ export interface DrainableWorker {
 }
 
 export interface DrainOptions {
-  /** The framework's worker, once it has one (it hands it to `loadFunc` after registering). */
+  /** The framework's worker, once its CLI has started it. */
   worker: () => DrainableWorker | undefined;
   logger: AgentLogger;
   /** How long the framework's own close may take once no call is left; it can hang for good. */
