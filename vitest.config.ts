@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // Three projects so a developer can run the fast layer alone (`npx vitest --project unit`);
-// `npm test` runs all three. Integration and e2e files share one real livekit-server and
-// Postgres started in globalSetup, so they run file-by-file rather than in parallel workers.
+// `npm test` runs all three. Integration and e2e files start real parts of their own (a
+// livekit-server, the API, the worker) on a machine's few cores, so they run file by file; the
+// globalSetup only checks that those parts are installed.
 // Tests beside the code that run real parts: integration tests, though they live under src/.
 const INTEGRATION_BESIDE_CODE = [
   // Route tests run createApp(deps) on a real PostgreSQL.
@@ -51,8 +52,9 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           globalSetup: ['tests/setup/preflight.ts'],
           fileParallelism: false,
-          // After unit and integration, never beside them: end-to-end timings (a node dying under
-          // its calls, greetings heard) must not share this machine's two cores with other suites.
+          // Never beside the other projects: end-to-end timings (a node dying under its calls,
+          // greetings heard) must not share this machine's two cores with other suites. Vitest
+          // runs this group after the unit tests, and integration's one-worker files after it.
           sequence: { groupOrder: 1 },
           testTimeout: 120_000,
           hookTimeout: 120_000,
