@@ -1,13 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropTestDatabase, openDatabase, recreateTestDatabase } from '@voicedesk/db';
-import {
-  connectVisitor,
-  entrypointsUnderNpmTest,
-  REPO_ROOT,
-  type Stack,
-  startStack,
-} from '@voicedesk/testkit';
+import { connectVisitor, REPO_ROOT, type Stack, startStack } from '@voicedesk/testkit';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
@@ -59,8 +53,8 @@ beforeAll(async () => {
     withAgent: false,
     // The conversation's call must be answered within the 4 s join timeout, after the lone
     // call's two jobs took the first processes: under tsx each start took 4–6 s on a slow host
-    // (the call was missed), under the image's bundle well under one.
-    entrypoints: entrypointsUnderNpmTest(),
+    // (the call was missed), under the image's bundle (a stack's default under npm test) well
+    // under one.
   });
 }, 90_000);
 

@@ -1,14 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
-import {
-  connectVisitor,
-  entrypointsUnderNpmTest,
-  REPO_ROOT,
-  type SimulatedVisitor,
-  type Stack,
-  startStack,
-} from '@voicedesk/testkit';
+import { connectVisitor, REPO_ROOT, type SimulatedVisitor, type Stack, startStack } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
 import { mintCall } from '../support/mint-call.ts';
@@ -30,9 +23,8 @@ beforeAll(async () => {
     script: { greeting: { text: 'Hi, thanks for calling Acme Bikes. How can I help you today?' }, turns: [] },
     siteOrigins: [TEST_ORIGIN],
     env: { AGENT_IDLE_PROCESSES: '2', AGENT_WARMUP_HOLD_MS: String(HOLD_MS) },
-    // Under npm test, from the bundle as the image runs it: the pool paced there is the bundle's
-    // own copy of the framework.
-    entrypoints: entrypointsUnderNpmTest(),
+    // Under npm test a stack runs the bundle as the image does: the pool paced there is the
+    // bundle's own copy of the framework.
   });
   // Both warm before the first call, so the first call leaves one waiting.
   await eventually(

@@ -1,14 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
-import {
-  connectVisitor,
-  entrypointsUnderNpmTest,
-  REPO_ROOT,
-  type SimulatedVisitor,
-  type Stack,
-  startStack,
-} from '@voicedesk/testkit';
+import { connectVisitor, REPO_ROOT, type SimulatedVisitor, type Stack, startStack } from '@voicedesk/testkit';
 import { AgentDispatchClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentTimeline } from '../support/agent-timeline.ts';
@@ -69,8 +62,7 @@ beforeAll(async () => {
     env: { AGENT_MAX_CALLS: String(MAX_CALLS), AGENT_IDLE_PROCESSES: '2', AGENT_JOIN_TIMEOUT_SECONDS: '60' },
     // The burst's calls wait for job processes started one after another: under tsx each start
     // compiles the agent again (4–6 s each on a slow host, past the burst's wait), which the
-    // image's bundle does not.
-    entrypoints: entrypointsUnderNpmTest(),
+    // image's bundle, a stack's default under npm test, does not.
   });
 });
 
