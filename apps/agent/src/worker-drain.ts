@@ -34,7 +34,6 @@ export interface DrainOptions {
  * that close can hang for good on the process that never started.
  */
 export async function drainAndExit(signal: StopSignal, options: DrainOptions): Promise<void> {
-  const exit = options.exit ?? ((code: number) => process.exit(code));
   const worker = options.worker();
   if (worker) {
     // Marks the worker full at LiveKit and refuses job requests already on their way. Its own
@@ -53,6 +52,11 @@ export async function drainAndExit(signal: StopSignal, options: DrainOptions): P
     ]);
     if (!closed) options.logger.warn({ signal }, 'worker did not close after its calls ended, exiting');
   }
+  exitOn(signal, options);
+}
+
+function exitOn(signal: StopSignal, options: DrainOptions): void {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
   exit(EXIT_CODES[signal]);
 }
 
@@ -74,8 +78,7 @@ export function takeOverStopSignals(
   }
   let stopping = false;
   const onSignal = (signal: StopSignal) => {
-    const exit = options.exit ?? ((code: number) => process.exit(code));
-    if (stopping) return exit(EXIT_CODES[signal]);
+    if (stopping) return exitOn(signal, options);
     stopping = true;
     void drainAndExit(signal, options);
   };
