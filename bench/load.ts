@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { cpuMsOf } from './process-usage.ts';
+import { cpuMsOf, postgresCpuMs } from './process-usage.ts';
 import { percentile } from './stats.ts';
 
 export interface LoadResult {
@@ -12,6 +12,10 @@ export interface LoadResult {
   maxMs: number;
   /** CPU the measured process spent per request (user + system): steadier than wall time on a busy machine. */
   cpuMsPerRequest?: number;
+  /** CPU of every PostgreSQL process on this host per request, when the server runs here. */
+  postgresCpuMsPerRequest?: number;
+  /** The load generator's own CPU per request: it shares the cores with what it measures. */
+  generatorCpuMsPerRequest: number;
 }
 
 /**
@@ -25,6 +29,8 @@ export async function runLoad(
   cpuPid?: number,
 ): Promise<LoadResult> {
   const cpuBefore = cpuPid === undefined ? 0 : cpuMsOf(cpuPid);
+  const postgresBefore = postgresCpuMs();
+  const generatorBefore = process.cpuUsage();
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -39,7 +45,10 @@ export async function runLoad(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const generator = process.cpuUsage(generatorBefore);
+  const postgresAfter = postgresCpuMs();
   const ms = (p: number) => Math.round(percentile(latencies, p) * 10) / 10;
+  const perRequest = (cpuMs: number) => Math.round((cpuMs / total) * 100) / 100;
   return {
     concurrency,
     requests: total,
@@ -48,9 +57,9 @@ export async function runLoad(
     p95Ms: ms(95),
     p99Ms: ms(99),
     maxMs: ms(100),
-    ...(cpuPid === undefined
-      ? {}
-      : { cpuMsPerRequest: Math.round(((cpuMsOf(cpuPid) - cpuBefore) / total) * 100) / 100 }),
+    ...(cpuPid === undefined ? {} : { cpuMsPerRequest: perRequest(cpuMsOf(cpuPid) - cpuBefore) }),
+    ...(postgresBefore > 0 ? { postgresCpuMsPerRequest: perRequest(postgresAfter - postgresBefore) } : {}),
+    generatorCpuMsPerRequest: perRequest((generator.user + generator.system) / 1000),
   };
 }
 
@@ -90,5 +99,12 @@ export function httpClient(baseUrl: string, maxSockets: number) {
   };
 }
 
+/** The header of `loadRow`'s table, the unit (calls, deliveries) and rate (calls/s) named by the bench. */
+export const loadHeader = (unit: string, rate: string) =>
+  [
+    `| run | in flight | ${unit} | ${rate} | p50 ms | p95 ms | p99 ms | CPU ms per request: API | PostgreSQL | load generator |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ].join('\n');
+
 export const loadRow = (name: string, r: LoadResult) =>
-  `| ${name} | ${r.concurrency} | ${r.requests} | ${r.perSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.cpuMsPerRequest ?? ''} |`;
+  `| ${name} | ${r.concurrency} | ${r.requests} | ${r.perSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.cpuMsPerRequest ?? ''} | ${r.postgresCpuMsPerRequest ?? ''} | ${r.generatorCpuMsPerRequest} |`;

@@ -8,7 +8,7 @@ import { BENCH_ORIGIN, raiseSiteCaps } from './bench-call.ts';
 import { builtApiEntrypoints } from './built-entrypoints.ts';
 import { profileTable, summariseProfile } from './cpu-profile.ts';
 import { connectProfiler } from './inspector-profiler.ts';
-import { httpClient, type LoadResult, loadRow, runLoad } from './load.ts';
+import { httpClient, type LoadResult, loadHeader, loadRow, runLoad } from './load.ts';
 import { writeResults } from './results-file.ts';
 
 /**
@@ -144,8 +144,7 @@ try {
   const table = [
     `POST /v1/calls throughput against PostgreSQL and livekit-server (row, room with agent dispatch, token). Per-IP limit raised to 1,000,000/min and the site's caps on waiting and active calls to 1,000,000 for the run; recording mode off (a builtin recorder adds a job row and a recorder request per call); API log level ${LOG_LEVEL}; no worker running. One client address unless said.`,
     '',
-    '| run | in flight | calls | calls/s | p50 ms | p95 ms | p99 ms | API CPU ms per request |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    loadHeader('calls', 'calls/s'),
     ...levels.map((r) => loadRow('POST /v1/calls', r)),
     loadRow('behind a proxy (TRUST_PROXY=1, X-Forwarded-For per request)', proxied),
     loadRow('the same, CPU profiler attached', profiled),

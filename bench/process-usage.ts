@@ -44,6 +44,26 @@ export function cpuMsOf(pid: number): number {
   return ((readStat(pid)?.ticks ?? 0) * 1000) / CLOCK_TICKS;
 }
 
+/**
+ * CPU every `postgres` process on this host has used so far (the server, its backends and
+ * background workers), in ms: 0 when PostgreSQL runs elsewhere. Backends that exit inside a
+ * window lose their time, so a bench reads it over a run on long-lived connections.
+ */
+export function postgresCpuMs(): number {
+  let ticks = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${name}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm === 'postgres') ticks += readStat(Number(name))?.ticks ?? 0;
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
 /** One process alone (not its children): CPU seconds used so far and resident memory in MB. */
 export function usageOf(pid: number): { cpuSeconds: number; rssMb: number } {
   const stat = readStat(pid);

@@ -26,7 +26,7 @@ import { count, eq } from 'drizzle-orm';
 import { builtApiEntrypoints } from './built-entrypoints.ts';
 import { profileTable, summariseProfile } from './cpu-profile.ts';
 import { connectProfiler } from './inspector-profiler.ts';
-import { httpClient, type LoadResult, loadRow, runLoad } from './load.ts';
+import { httpClient, type LoadResult, loadHeader, loadRow, runLoad } from './load.ts';
 import { writeResults } from './results-file.ts';
 
 /**
@@ -245,8 +245,7 @@ try {
   const table = [
     `LiveKit webhook ingest against PostgreSQL: ${CALLS} calls per run, 8 signed events each (room started, two joins, two tracks, two leaves, room finished), one delivery in ${DUPLICATE_EVERY + 1} a repeat of an earlier one; recording mode off; API log level ${LOG_LEVEL}.`,
     '',
-    '| run | in flight | deliveries | events/s | p50 ms | p95 ms | p99 ms | API CPU ms per request |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    loadHeader('deliveries', 'events/s'),
     ...runs.map((r) => loadRow('POST /v1/livekit/webhook', r.load)),
     loadRow('the same, CPU profiler attached', profiledRun.load),
     '',
