@@ -1,8 +1,15 @@
-import { callEvents, callParticipants, voiceCalls } from '@voicedesk/db';
-import { eq } from 'drizzle-orm';
+import type { LifecycleEvent } from '@voicedesk/core';
+import { callEvents, callJobs, callParticipants, voiceCalls } from '@voicedesk/db';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouteApp, startRouteApp } from '../testing/route-app.ts';
-import { type CallEventInput, recordCallEvent } from './call-lifecycle.ts';
+import {
+  type CallEventInput,
+  type CallEventOutcome,
+  type CallEventRecord,
+  recordCallEvent,
+  recordCallEvents,
+} from './call-lifecycle.ts';
 
 let t: RouteApp;
 beforeAll(async () => {
@@ -93,5 +100,145 @@ describe('recordCallEvent', () => {
     expect(await t.database.db.select().from(callEvents).where(eq(callEvents.callId, callId))).toHaveLength(
       13,
     );
+  });
+});
+
+/** A whole call's webhooks as LiveKit sends them, with a redelivery and a track in between. */
+function wholeCall(callId: string, tag: string): CallEventRecord[] {
+  const roomName = `call-${callId}`;
+  const at = Date.now() - 120_000;
+  const agent = { sid: `PA_a_${tag}`, identity: `agent-${tag}`, kind: 'ai' as const };
+  const visitor = { sid: `PA_v_${tag}`, identity: `visitor-${callId}`, kind: 'visitor' as const };
+  const event = (
+    id: string,
+    lifecycle: LifecycleEvent | null,
+    type = lifecycle?.type ?? 'track_published',
+  ) => ({
+    input: {
+      eventId: `EV_${tag}_${id}`,
+      type,
+      source: 'livekit' as const,
+      roomName,
+      createdAt: new Date(at),
+      lifecycle,
+      payload: {},
+    },
+    options: options(),
+  });
+  const visitorJoined = event('visitor_joined', { type: 'participant_joined', at: at + 1000, ...visitor });
+  return [
+    event('started', { type: 'room_started', at }),
+    event('agent_joined', { type: 'participant_joined', at: at + 200, ...agent }),
+    visitorJoined,
+    event('track', null),
+    visitorJoined,
+    event('visitor_left', {
+      type: 'participant_left',
+      at: at + 30_000,
+      ...visitor,
+      joinedAt: at + 1000,
+      cause: 'self',
+    }),
+    event('agent_left', {
+      type: 'participant_left',
+      at: at + 30_500,
+      ...agent,
+      joinedAt: at + 200,
+      cause: 'room_closed',
+    }),
+    event('finished', { type: 'room_finished', at: at + 30_600 }),
+  ];
+}
+
+/** What an outcome says, without the ids that differ from call to call. */
+const gist = (o: CallEventOutcome) => ({
+  duplicate: o.duplicate,
+  previousStatus: o.previousStatus,
+  previousPhase: o.previousPhase,
+  status: o.projection?.status,
+  phase: o.projection?.phase,
+  endReason: o.projection?.endReason,
+  durationSeconds: o.projection?.durationSeconds,
+});
+
+async function rowsOf(callId: string) {
+  const { db } = t.database;
+  const [call] = await db.select().from(voiceCalls).where(eq(voiceCalls.id, callId));
+  const participants = await db
+    .select({ kind: callParticipants.kind, durationSeconds: callParticipants.durationSeconds })
+    .from(callParticipants)
+    .where(eq(callParticipants.callId, callId))
+    .orderBy(asc(callParticipants.kind));
+  const jobs = await db
+    .select({ kind: callJobs.kind })
+    .from(callJobs)
+    .where(eq(callJobs.callId, callId))
+    .orderBy(asc(callJobs.kind));
+  const events = await db.select({ id: callEvents.id }).from(callEvents).where(eq(callEvents.callId, callId));
+  return {
+    status: call?.status,
+    phase: call?.phase,
+    endReason: call?.endReason,
+    durationSeconds: call?.durationSeconds,
+    settleAfter: call?.settleAfter,
+    participants,
+    jobs: jobs.map((j) => j.kind),
+    events: events.length,
+  };
+}
+
+describe('recordCallEvents', () => {
+  it('answers each event of a batch, several calls interleaved, as recording them one by one would', async () => {
+    const alone = await t.insertCall();
+    const together = [await t.insertCall(), await t.insertCall()];
+    const oneByOne: CallEventOutcome[] = [];
+    for (const record of wholeCall(alone, 'alone')) {
+      oneByOne.push(await recordCallEvent(t.database.db, record.input, record.options));
+    }
+    const [first, second] = together.map((id, i) => wholeCall(id, `together${i}`)) as [
+      CallEventRecord[],
+      CallEventRecord[],
+    ];
+    // The second call's events first in the list, so the batch must reorder to lock by room.
+    const batch = first.flatMap((record, i) => [second[i] as CallEventRecord, record]);
+    const outcomes = await recordCallEvents(t.database.db, batch);
+
+    expect(outcomes).toHaveLength(batch.length);
+    const ofFirst = outcomes.filter((_, i) => i % 2 === 1);
+    const ofSecond = outcomes.filter((_, i) => i % 2 === 0);
+    expect(ofFirst.map(gist)).toEqual(oneByOne.map(gist));
+    expect(ofSecond.map(gist)).toEqual(oneByOne.map(gist));
+    expect(ofFirst.every((o) => o.callId === together[0])).toBe(true);
+    // The walk a user would see: connected when the visitor joined, completed when they hung up.
+    expect(oneByOne.map((o) => o.projection?.status ?? (o.duplicate ? 'duplicate' : 'no change'))).toEqual([
+      'pending',
+      'pending',
+      'connected',
+      'no change',
+      'duplicate',
+      'completed',
+      'completed',
+      'completed',
+    ]);
+
+    const expected = await rowsOf(alone);
+    expect(expected).toMatchObject({ status: 'completed', endReason: 'visitor_hung_up', events: 7 });
+    expect(expected.jobs.length).toBeGreaterThan(0);
+    for (const id of together) expect(await rowsOf(id)).toEqual(expected);
+  });
+
+  it('stores nothing of a batch that fails, so each of its events can be recorded again', async () => {
+    const callId = await t.insertCall();
+    const [started, joined] = wholeCall(callId, 'failing') as [CallEventRecord, CallEventRecord];
+    const broken: CallEventRecord = {
+      ...joined,
+      input: { ...joined.input, eventId: 'EV_failing_broken', createdAt: new Date(Number.NaN) },
+    };
+    await expect(recordCallEvents(t.database.db, [started, broken])).rejects.toThrow();
+    expect(await rowsOf(callId)).toMatchObject({ status: 'pending', events: 0 });
+
+    const [again] = await recordCallEvents(t.database.db, [started]);
+    expect(again).toMatchObject({ duplicate: false, callId });
+    expect(await rowsOf(callId)).toMatchObject({ events: 1 });
   });
 });

@@ -5,6 +5,7 @@ import {
   isTerminal,
   type LifecycleEvent,
   projectCall,
+  roomNameForCall,
 } from '@voicedesk/core';
 import {
   CALL_END_JOB_KINDS,
@@ -112,120 +113,220 @@ async function storeEvent(
   };
 }
 
-/**
- * Stores one event exactly once and re-derives the call row from the whole log (in arrival
- * order, see packages/core/src/lifecycle.ts), inside one transaction holding the call's row
- * lock: concurrent events for a call serialise here. The work an ended call needs is queued in
- * the same transaction (call_jobs), so it cannot be lost between the commit and doing it.
- * An event without a lifecycle meaning (a track published, say) changes no projection, so it
- * is stored in one statement, without the lock or a transaction.
- */
+/** One event to record, with its own options (each caller's clock and jobs). */
+export interface CallEventRecord {
+  input: CallEventInput;
+  options: RecordOptions;
+}
+
+/** One event: see recordCallEvents, of which this is the batch of one. */
 export async function recordCallEvent(
   db: Db,
   input: CallEventInput,
   options: RecordOptions,
 ): Promise<CallEventOutcome> {
-  if (!input.lifecycle) {
-    const { inserted, call } = await storeEvent(db, input, false);
-    return { duplicate: !inserted, ...baseOf(call), projection: undefined };
+  const [outcome] = await recordCallEvents(db, [{ input, options }]);
+  if (!outcome) throw new Error('recordCallEvents answered no outcome for its one event');
+  return outcome;
+}
+
+/**
+ * Stores each event exactly once and re-derives each call's row from its whole log (in arrival
+ * order, see packages/core/src/lifecycle.ts), inside one transaction holding the calls' row
+ * locks: concurrent events for a call serialise here. The work an ended call needs is queued in
+ * the same transaction (call_jobs), so it cannot be lost between the commit and doing it.
+ *
+ * Events of many calls share the transaction so that a burst costs a few round trips and one
+ * commit in all instead of five round trips each (see call-event-batcher.ts). Each event's
+ * outcome is what recording it alone, in the same order, would have answered. The statements of
+ * a step are sent together: postgres-js pipelines them on the transaction's connection.
+ *
+ * Events without a lifecycle meaning (a track published, say) change no projection; a batch of
+ * only those is stored without the locks or a transaction.
+ */
+export async function recordCallEvents(
+  db: Db,
+  records: readonly CallEventRecord[],
+): Promise<CallEventOutcome[]> {
+  if (records.every((r) => r.input.lifecycle === null)) {
+    const stored = await Promise.all(records.map((r) => storeEvent(db, r.input, false)));
+    return stored.map(({ inserted, call }) => ({
+      duplicate: !inserted,
+      ...baseOf(call),
+      projection: undefined,
+    }));
   }
-  const lifecycle = input.lifecycle;
   return db.transaction(async (tx) => {
-    const { inserted, call } = await storeEvent(tx, { ...input, lifecycle }, true);
-    const base = baseOf(call);
-    if (!inserted) return { duplicate: true, ...base, projection: undefined };
-    if (!call) return { duplicate: false, ...base, projection: undefined };
+    // Rows are locked in one order (by room, then arrival) so two batches sharing calls cannot
+    // deadlock; a call's own events keep their arrival order.
+    const order = records
+      .map((record, index) => ({ record, index, key: lockKey(record.input) }))
+      .sort((a, b) => (a.key === b.key ? a.index - b.index : a.key < b.key ? -1 : 1));
+    const stored = await Promise.all(
+      order.map(({ record }) => storeEvent(tx, record.input, record.input.lifecycle !== null)),
+    );
+    const outcomes: CallEventOutcome[] = new Array(records.length);
+    const calls = new Map<string, { call: StoredCall; steps: Step[]; changed: boolean }>();
+    order.forEach(({ record, index }, i) => {
+      const { inserted, call } = stored[i] as StoredEvent;
+      outcomes[index] = { duplicate: !inserted, ...baseOf(call), projection: undefined };
+      if (!call) return;
+      const entry = calls.get(call.id) ?? { call, steps: [], changed: false };
+      const lifecycle = inserted ? record.input.lifecycle : null;
+      entry.steps.push({ index, eventId: record.input.eventId, lifecycle, options: record.options });
+      entry.changed ||= lifecycle !== null;
+      calls.set(call.id, entry);
+    });
+    const changedCalls = new Map([...calls].filter(([, entry]) => entry.changed));
 
-    const log = await tx
-      .select({ lifecycle: callEvents.lifecycle })
-      .from(callEvents)
-      .where(and(eq(callEvents.callId, call.id), isNotNull(callEvents.lifecycle)))
-      .orderBy(asc(callEvents.seq));
-    const projection = projectCall(log.map((row) => row.lifecycle as LifecycleEvent));
-    const toDate = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
-    const outcome = { duplicate: false, ...base, projection };
-
-    // Independent writes, sent together: postgres-js pipelines them on the transaction's
-    // connection, so they cost one round trip instead of one each.
-    const writes: Promise<unknown>[] = [
-      tx
-        .update(voiceCalls)
-        .set({
-          status: projection.status,
-          phase: projection.phase,
-          startedAt: toDate(projection.startedAt),
-          connectedAt: toDate(projection.connectedAt),
-          endedAt: toDate(projection.endedAt),
-          durationSeconds: projection.durationSeconds ?? null,
-          endReason: projection.endReason ?? null,
-          settleAfter: projection.unsettled
-            ? (call.settleAfter ?? new Date(options.now.getTime() + options.settleGraceSeconds * 1000))
-            : null,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(voiceCalls.id, call.id)),
-    ];
-    if (projection.participants.length > 0) {
-      // One row per span (spans are keyed by participant sid), all in one statement.
-      writes.push(
+    const logs = await Promise.all(
+      [...changedCalls.keys()].map((callId) =>
         tx
-          .insert(callParticipants)
-          .values(
-            projection.participants.map((span) => ({
-              id: newId(),
-              callId: call.id,
-              participantSid: span.sid,
-              identity: span.identity,
-              kind: span.kind,
-              name: span.name ?? null,
-              joinedAt: new Date(span.joinedAt),
-              leftAt: toDate(span.leftAt),
-              durationSeconds:
-                span.leftAt === undefined ? null : Math.round((span.leftAt - span.joinedAt) / 1000),
-            })),
-          )
-          .onConflictDoUpdate({
-            target: [callParticipants.callId, callParticipants.participantSid],
-            set: {
-              joinedAt: sql`excluded.joined_at`,
-              leftAt: sql`excluded.left_at`,
-              durationSeconds: sql`excluded.duration_seconds`,
-              name: sql`excluded.name`,
-            },
-          }),
-      );
+          .select({ eventId: callEvents.eventId, lifecycle: callEvents.lifecycle })
+          .from(callEvents)
+          .where(and(eq(callEvents.callId, callId), isNotNull(callEvents.lifecycle)))
+          .orderBy(asc(callEvents.seq)),
+      ),
+    );
+    const writes: Promise<unknown>[] = [];
+    [...changedCalls.values()].forEach(({ call, steps }, i) => {
+      const log = logs[i] ?? [];
+      writes.push(...projectSteps(tx, call, steps, log, outcomes));
+    });
+    await Promise.all(writes);
+    return outcomes;
+  });
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type StoredCall = NonNullable<StoredEvent['call']>;
+
+interface Step {
+  /** Where the event's outcome goes in the caller's list. */
+  index: number;
+  eventId: string;
+  /** Null for a repeat or an event without a lifecycle meaning: it only reads the state. */
+  lifecycle: LifecycleEvent | null;
+  options: RecordOptions;
+}
+
+function lockKey(input: CallEventInput): string {
+  return input.callId ? roomNameForCall(input.callId) : (input.roomName ?? '');
+}
+
+/**
+ * Projects a call's log after each of this batch's events in turn (the outcome each would have
+ * had alone), and returns the writes that bring the row and what hangs off it to the last one.
+ * `steps` holds every event of the batch for the call, in arrival order.
+ */
+function projectSteps(
+  tx: Tx,
+  call: StoredCall,
+  steps: readonly Step[],
+  log: ReadonlyArray<{ eventId: string; lifecycle: unknown }>,
+  outcomes: CallEventOutcome[],
+): Promise<unknown>[] {
+  const toDate = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
+  const writes: Promise<unknown>[] = [];
+  let previous = { status: call.status, phase: call.phase };
+  let projection: CallProjection | undefined;
+  let notify = false;
+  const jobs = new Set<CallJobKind>();
+  let last: Step | undefined;
+  for (const step of steps) {
+    const { lifecycle } = step;
+    if (!lifecycle) {
+      // Recorded alone, it would have found the row as this batch's earlier events left it.
+      const outcome = outcomes[step.index];
+      if (outcome)
+        outcomes[step.index] = { ...outcome, previousStatus: previous.status, previousPhase: previous.phase };
+      continue;
     }
-    if (options.connectedJobs?.length && becameConnected(outcome)) {
-      writes.push(
-        tx
-          .insert(callJobs)
-          .values(
-            options.connectedJobs.map((kind) => ({ id: newId(), callId: call.id, kind, runAt: options.now })),
-          )
-          .onConflictDoNothing({ target: [callJobs.callId, callJobs.kind] }),
-      );
+    last = step;
+    const upTo = log.findIndex((row) => row.eventId === step.eventId);
+    projection = projectCall(log.slice(0, upTo + 1).map((row) => row.lifecycle as LifecycleEvent));
+    const outcome: CallEventOutcome = {
+      duplicate: false,
+      ...baseOf(call),
+      previousStatus: previous.status,
+      previousPhase: previous.phase,
+      projection,
+    };
+    outcomes[step.index] = outcome;
+    if (step.options.connectedJobs?.length && becameConnected(outcome)) {
+      for (const kind of step.options.connectedJobs) jobs.add(kind);
     }
     if (becameTerminal(outcome)) {
-      writes.push(
-        tx
-          .insert(callJobs)
-          .values(
-            CALL_END_JOB_KINDS.map((kind) => ({ id: newId(), callId: call.id, kind, runAt: options.now })),
-          )
-          .onConflictDoNothing({ target: [callJobs.callId, callJobs.kind] }),
-        closeEscalationsOfEndedCall(tx, call.id, options.now),
-      );
+      for (const kind of CALL_END_JOB_KINDS) jobs.add(kind);
+      writes.push(closeEscalationsOfEndedCall(tx, call.id, step.options.now));
     }
-    if (lifecycle.type === 'handed_back' && projection.phase === 'ai' && call.phase === 'human') {
+    if (lifecycle.type === 'handed_back' && projection.phase === 'ai' && previous.phase === 'human') {
       writes.push(endHandedBackEscalation(tx, call.id, lifecycle.escalationId, new Date(lifecycle.at)));
     }
     // The Live view hears of it at commit; a redelivered or no-op event changes nothing it shows.
-    if (projection.status !== call.status || projection.phase !== call.phase) {
-      writes.push(notifyCallChanged(tx, call.id));
-    }
-    await Promise.all(writes);
-    return outcome;
-  });
+    if (projection.status !== previous.status || projection.phase !== previous.phase) notify = true;
+    previous = { status: projection.status, phase: projection.phase };
+  }
+  if (!projection || !last) return writes;
+  const now = last.options.now;
+  writes.push(
+    tx
+      .update(voiceCalls)
+      .set({
+        status: projection.status,
+        phase: projection.phase,
+        startedAt: toDate(projection.startedAt),
+        connectedAt: toDate(projection.connectedAt),
+        endedAt: toDate(projection.endedAt),
+        durationSeconds: projection.durationSeconds ?? null,
+        endReason: projection.endReason ?? null,
+        settleAfter: projection.unsettled
+          ? (call.settleAfter ?? new Date(now.getTime() + last.options.settleGraceSeconds * 1000))
+          : null,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(voiceCalls.id, call.id)),
+  );
+  if (projection.participants.length > 0) {
+    // One row per span (spans are keyed by participant sid), all in one statement.
+    writes.push(
+      tx
+        .insert(callParticipants)
+        .values(
+          projection.participants.map((span) => ({
+            id: newId(),
+            callId: call.id,
+            participantSid: span.sid,
+            identity: span.identity,
+            kind: span.kind,
+            name: span.name ?? null,
+            joinedAt: new Date(span.joinedAt),
+            leftAt: toDate(span.leftAt),
+            durationSeconds:
+              span.leftAt === undefined ? null : Math.round((span.leftAt - span.joinedAt) / 1000),
+          })),
+        )
+        .onConflictDoUpdate({
+          target: [callParticipants.callId, callParticipants.participantSid],
+          set: {
+            joinedAt: sql`excluded.joined_at`,
+            leftAt: sql`excluded.left_at`,
+            durationSeconds: sql`excluded.duration_seconds`,
+            name: sql`excluded.name`,
+          },
+        }),
+    );
+  }
+  if (jobs.size > 0) {
+    writes.push(
+      tx
+        .insert(callJobs)
+        .values([...jobs].map((kind) => ({ id: newId(), callId: call.id, kind, runAt: now })))
+        .onConflictDoNothing({ target: [callJobs.callId, callJobs.kind] }),
+    );
+  }
+  if (notify) writes.push(notifyCallChanged(tx, call.id));
+  return writes;
 }
 
 function baseOf(call: StoredEvent['call']) {
