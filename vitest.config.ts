@@ -9,8 +9,9 @@ const INTEGRATION_BESIDE_CODE = [
   // Route tests run createApp(deps) on a real PostgreSQL.
   'apps/api/src/routes/**/*.test.ts',
   'apps/api/src/app.test.ts',
-  // Stores call events on a real PostgreSQL, many at once.
+  // Store call events on a real PostgreSQL, many at once.
   'apps/api/src/services/call-lifecycle.test.ts',
+  'apps/api/src/services/call-event-batcher.test.ts',
   // Command-line tools run against a real PostgreSQL.
   'apps/api/src/cli/**/*.test.ts',
   // Starts a real livekit-server.

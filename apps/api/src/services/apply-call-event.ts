@@ -1,12 +1,12 @@
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
+import { callEventBatcherFor } from './call-event-batcher.ts';
 import { runDueCallJobs } from './call-jobs.ts';
 import {
   becameConnected,
   becameTerminal,
   type CallEventInput,
   type CallEventOutcome,
-  recordCallEvent,
 } from './call-lifecycle.ts';
 
 /**
@@ -16,11 +16,14 @@ import {
  */
 export async function applyCallEvent(deps: AppDeps, input: CallEventInput): Promise<CallEventOutcome> {
   const now = deps.now?.() ?? new Date();
-  const outcome = await recordCallEvent(deps.database.db, input, {
-    now,
-    settleGraceSeconds: deps.config.settleGraceSeconds,
-    // Egress records the room as it is: start it once there is someone to record.
-    ...(deps.config.recording.mode === 'egress' ? { connectedJobs: ['start_recording'] as const } : {}),
+  const outcome = await callEventBatcherFor(deps.database.db).record({
+    input,
+    options: {
+      now,
+      settleGraceSeconds: deps.config.settleGraceSeconds,
+      // Egress records the room as it is: start it once there is someone to record.
+      ...(deps.config.recording.mode === 'egress' ? { connectedJobs: ['start_recording'] as const } : {}),
+    },
   });
   if (becameConnected(outcome) && outcome.callId && deps.config.recording.mode === 'egress') {
     await runDueCallJobs(deps, { callId: outcome.callId }).catch((err: unknown) => {
