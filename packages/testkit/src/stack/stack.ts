@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,9 +64,23 @@ export function entrypointsUnderNpmTest(): StackOptions['entrypoints'] {
   };
 }
 
+/**
+ * Where a stack keeps its files (recordings, the worker's and the recorder's spools): the
+ * caller's directory when it names one (`npm start` keeps `.data`), else one of the stack's own,
+ * removed when it stops. A spool is replayed by the next worker that starts on it: shared by
+ * every test stack, it sent one test file's unsent batches to the next file's API, which refused
+ * them for calls it never had.
+ */
+export function stackDataDir(dataDir: string | undefined): { dir: string; remove(): void } {
+  if (dataDir !== undefined) return { dir: dataDir, remove: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), 'voicedesk-stack-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 export interface StackOptions {
   /** Postgres URL; when absent the API uses embedded PGlite under dataDir. */
   databaseUrl?: string | undefined;
+  /** Kept as it is; without one the stack has a directory of its own (see stackDataDir). */
   dataDir?: string;
   apiPort?: number;
   livekitPort?: number;
@@ -170,7 +185,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...opts.env,
     };
     const tsx = (entry: string, args: string[] = []) => ['--import', 'tsx', join(REPO_ROOT, entry), ...args];
-    const dataDir = opts.dataDir ?? join(REPO_ROOT, '.data');
+    const data = stackDataDir(opts.dataDir);
+    started.push({ stop: async () => data.remove() });
+    const dataDir = data.dir;
     const greetingsRoot = join(tmpdir(), 'voicedesk-greetings');
     const recorderPort = opts.recording ? await findFreePort() : 0;
     const s3 = opts.recording?.s3;
@@ -235,7 +252,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           OPENAI_API_KEY: opts.openai?.apiKey ?? 'offline-demo',
           OPENAI_BASE_URL: opts.openai?.baseUrl ?? double?.url,
           AGENT_PORT: String(await findFreePort()),
-          AGENT_SPOOL_DIR: join(opts.dataDir ?? join(REPO_ROOT, '.data'), 'agent-spool'),
+          AGENT_SPOOL_DIR: join(dataDir, 'agent-spool'),
           // Each stack's own: a kept greeting is a worker's memory of earlier calls, which a
           // test starting a stack does not expect to inherit from another.
           AGENT_GREETING_CACHE_DIR: join(greetingsRoot, randomBytes(6).toString('hex')),
@@ -308,6 +325,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         await api.stop('SIGTERM', 5_000);
         await double?.close();
         await livekit.stop();
+        data.remove();
       },
     };
     if (opts.recording) started.push({ stop: async () => stack.recorder?.stop('SIGKILL') });
