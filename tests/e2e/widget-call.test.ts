@@ -1,7 +1,10 @@
 import { join } from 'node:path';
+import { type DatabaseHandle, openDatabase, staffUsers } from '@voicedesk/db';
 import type { Stack } from '@voicedesk/testkit';
+import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addStaff } from '../../apps/api/src/testing/staff-fixtures.ts';
 import { eventually } from '../support/poll.ts';
 import {
   captureState,
@@ -10,6 +13,7 @@ import {
   SHOTS,
   statusText,
   waitForState,
+  whoText,
 } from '../support/widget-page.ts';
 import { type HostPage, startWidgetStack, type WidgetStack } from '../support/widget-stack.ts';
 
@@ -97,6 +101,64 @@ describe('the call button on a customer site', () => {
     ]);
     expect(detail.segments.map((seg) => seg.speaker)).toEqual(['ai', 'visitor', 'ai']);
     await page.close();
+  });
+
+  it('tells the visitor who they are talking to as staff take the call and hand it back', async () => {
+    const db: DatabaseHandle = await openDatabase({ kind: 'postgres', url: world.databaseUrl });
+    try {
+      const staff = await addStaff(db.db, { email: 'ana@example.test', role: 'admin' });
+      await db.db.update(staffUsers).set({ name: 'Ana Lopez' }).where(eq(staffUsers.id, staff.id));
+      // As the dashboard sends them: the session cookie, from the API's own origin.
+      const asStaff = (path: string, method: string, body?: unknown) =>
+        fetch(`${stack.apiUrl}${path}`, {
+          method,
+          headers: {
+            cookie: `vd_session=${staff.token}`,
+            origin: stack.apiUrl,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      expect((await asStaff('/v1/staff/me/availability', 'PUT', { available: true })).status).toBe(200);
+
+      const page = await browser.newPage();
+      await page.goto(host.url);
+      await page.getByRole('button', { name: /start a voice call/i }).click();
+      await waitForState(page, 'in-call');
+      const saysWho = (text: string) =>
+        eventually(`the panel to say "${text}"`, async () =>
+          (await whoText(page)) === text ? true : undefined,
+        );
+      await saysWho('Support assistant');
+      // The assistant is in the call (a person is asked for only once it is connected).
+      await eventually('the greeting to be heard in the page', async () =>
+        (await recorded(page)).maxLevel > 0.02 ? true : undefined,
+      );
+      const [callId] = (await recorded(page)).calls;
+
+      // The assistant's request for a person, sent as the worker's transfer_to_human sends it.
+      const asked = await fetch(`${stack.apiUrl}/internal/calls/${callId}/escalations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.internalServiceKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'The visitor cannot sign in' }),
+      });
+      const escalation = (await asked.json()) as { escalationId: string; status: string };
+      expect(escalation, JSON.stringify(escalation)).toMatchObject({ status: 'ringing' });
+      await saysWho('Finding someone to help…');
+
+      expect((await asStaff(`/v1/escalations/${escalation.escalationId}/accept`, 'POST')).status).toBe(200);
+      await saysWho('Ana from the support team');
+
+      expect((await asStaff(`/v1/calls/${callId}/hand-back`, 'POST')).status).toBe(200);
+      await saysWho('Support assistant');
+
+      await page.getByRole('button', { name: 'Hang up' }).click();
+      await waitForState(page, 'ended');
+      expect(await whoText(page)).toBeNull();
+      await page.close();
+    } finally {
+      await db.close();
+    }
   });
 
   it('completes a call through TURN when the browser may only relay (a network that blocks direct media)', async () => {

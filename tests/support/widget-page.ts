@@ -30,6 +30,13 @@ export const statusText = (page: Page) =>
     () => document.querySelector('voicedesk-widget')?.shadowRoot?.querySelector('.status')?.textContent ?? '',
   );
 
+/** Who the panel says the visitor is talking to, or null while that line is hidden. */
+export const whoText = (page: Page) =>
+  page.evaluate(() => {
+    const who = document.querySelector('voicedesk-widget')?.shadowRoot?.querySelector<HTMLElement>('.who');
+    return who && !who.hidden ? who.textContent : null;
+  });
+
 /** Which control inside the widget has keyboard focus ('' when focus is elsewhere). */
 export const focusedControl = (page: Page) =>
   page.evaluate(() => {
