@@ -151,7 +151,7 @@ export function createLivekitGateway(opts: {
     opts.urls,
     (url) => new AgentDispatchClient(url, opts.apiKey, opts.apiSecret, { requestTimeout }),
   );
-  const webhookSigner = new TokenVerifier(opts.apiKey, opts.apiSecret);
+  const webhookVerifier = new TokenVerifier(opts.apiKey, opts.apiSecret);
   // One room, listening, and at most the microphone: no data, metadata or admin grant.
   const mintRoomToken = (
     grant: { roomName: string; identity: string; name?: string | undefined; ttlSeconds: number },
@@ -276,7 +276,7 @@ export function createLivekitGateway(opts: {
       // the receiver hashes through WebCrypto, an async job that cost about 7 % of the API's
       // CPU under webhook load, more than the hash of a few hundred bytes itself.
       if (!authorization) throw new Error('authorization header is empty');
-      const claims = await webhookSigner.verify(authorization);
+      const claims = await webhookVerifier.verify(authorization);
       if (claims.sha256 !== createHash('sha256').update(body).digest('base64')) {
         throw new Error('sha256 checksum of body does not match');
       }
