@@ -12,6 +12,8 @@ const PAGE_BYTES = Number(execFileSync('getconf', ['PAGESIZE']).toString().trim(
 interface ProcStat {
   pid: number;
   ppid: number;
+  /** the executable's name, as `/proc/<pid>/comm` gives it */
+  comm: string;
   /** user + system CPU time, in clock ticks */
   ticks: number;
   /** distinguishes a reused pid from the process that had it before */
@@ -33,6 +35,7 @@ function readStat(pid: number): ProcStat | undefined {
   return {
     pid,
     ppid: field(4),
+    comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
     ticks: field(14) + field(15),
     startTime: field(22),
     rssBytes: field(24) * PAGE_BYTES,
@@ -51,16 +54,7 @@ export function cpuMsOf(pid: number): number {
  */
 export function postgresCpuMs(): number {
   let ticks = 0;
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let comm: string;
-    try {
-      comm = readFileSync(`/proc/${name}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    if (comm === 'postgres') ticks += readStat(Number(name))?.ticks ?? 0;
-  }
+  for (const p of processTable().values()) if (p.comm === 'postgres') ticks += p.ticks;
   return (ticks * 1000) / CLOCK_TICKS;
 }
 
