@@ -166,18 +166,20 @@ export async function recordCallEvents(
       order.map(({ record }) => storeEvent(tx, record.input, record.input.lifecycle !== null)),
     );
     const outcomes: CallEventOutcome[] = new Array(records.length);
-    const calls = new Map<string, { call: StoredCall; steps: Step[]; changed: boolean }>();
+    const calls = new Map<string, { call: StoredCall; steps: Step[] }>();
     order.forEach(({ record, index }, i) => {
       const { inserted, call } = stored[i] as StoredEvent;
       outcomes[index] = { duplicate: !inserted, ...baseOf(call), projection: undefined };
       if (!call) return;
-      const entry = calls.get(call.id) ?? { call, steps: [], changed: false };
+      const entry = calls.get(call.id) ?? { call, steps: [] };
       const lifecycle = inserted ? record.input.lifecycle : null;
       entry.steps.push({ index, eventId: record.input.eventId, lifecycle, options: record.options });
-      entry.changed ||= lifecycle !== null;
       calls.set(call.id, entry);
     });
-    const changedCalls = new Map([...calls].filter(([, entry]) => entry.changed));
+    // Only calls with a new lifecycle event change; the others' outcomes are as stored.
+    const changedCalls = new Map(
+      [...calls].filter(([, entry]) => entry.steps.some((step) => step.lifecycle !== null)),
+    );
 
     const logs = await Promise.all(
       [...changedCalls.keys()].map((callId) =>
