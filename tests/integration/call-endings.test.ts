@@ -166,18 +166,25 @@ describe('work that follows an end', () => {
     expect(res.status).toBe(200);
     expect(await row(call.callId)).toMatchObject({ status: 'missed', endReason: 'visitor_hung_up' });
     expect(media.deleted).not.toContain(call.roomName);
+    const jobs = () =>
+      t.database.db
+        .select({ kind: callJobs.kind, done: callJobs.doneAt, lastError: callJobs.lastError })
+        .from(callJobs)
+        .where(eq(callJobs.callId, call.callId))
+        .orderBy(callJobs.kind);
+    // The room's failure holds back nothing else: the transcript is frozen already.
+    expect((await jobs()).map((j) => [j.kind, j.done !== null, j.lastError])).toEqual([
+      ['delete_room', false, 'unavailable'],
+      ['freeze_transcript', true, null],
+    ]);
 
     // A redelivered end is a duplicate; the outbox, not the duplicate, finishes the work.
     later(60);
     await sweepOnce(t.deps);
     expect(media.deleted).toContain(call.roomName);
-    const jobs = await t.database.db
-      .select({ kind: callJobs.kind, doneAt: callJobs.doneAt })
-      .from(callJobs)
-      .where(eq(callJobs.callId, call.callId));
-    expect(jobs.map((j) => [j.kind, j.doneAt !== null]).sort()).toEqual([
-      ['delete_room', true],
-      ['freeze_transcript', true],
+    expect((await jobs()).map((j) => [j.kind, j.done !== null, j.lastError])).toEqual([
+      ['delete_room', true, null],
+      ['freeze_transcript', true, null],
     ]);
   });
 });

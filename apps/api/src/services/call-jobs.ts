@@ -39,8 +39,23 @@ function failureCode(err: unknown): string {
 }
 
 /**
- * Claims due call jobs (`FOR UPDATE SKIP LOCKED`, so API instances never take the same one),
- * runs them, and marks each done or reschedules it with exponential backoff.
+ * A call's end jobs touch different things (its room, its transcript), so they run together;
+ * a recording's jobs run first, one at a time, in this order (a recording starts before it ends).
+ */
+const ONE_AT_A_TIME: readonly CallJobKind[] = ['start_recording', 'finalize_recording'];
+
+interface ClaimedJob {
+  id: string;
+  callId: string;
+  kind: CallJobKind;
+  attempts: number;
+  roomName: string;
+}
+
+/**
+ * Claims due call jobs (`FOR UPDATE SKIP LOCKED`, so API instances never take the same one)
+ * with their calls' room names in the same statement, runs them call by call, and marks a
+ * call's done ones in one statement; a failed one is rescheduled with exponential backoff.
  */
 export async function runDueCallJobs(
   deps: AppDeps,
@@ -62,50 +77,61 @@ export async function runDueCallJobs(
     .orderBy(asc(callJobs.runAt))
     .limit(options.limit ?? 50)
     .for('update', { skipLocked: true });
-  const claimed = await db
+  const claimed: ClaimedJob[] = await db
     .update(callJobs)
     .set({
       lockedUntil: new Date(now.getTime() + CLAIM_SECONDS * 1000),
       attempts: sql`${callJobs.attempts} + 1`,
     })
-    .where(inArray(callJobs.id, due))
+    .from(voiceCalls)
+    .where(and(inArray(callJobs.id, due), eq(voiceCalls.id, callJobs.callId)))
     .returning({
       id: callJobs.id,
       callId: callJobs.callId,
       kind: callJobs.kind,
       attempts: callJobs.attempts,
+      roomName: voiceCalls.roomName,
     });
   if (claimed.length === 0) return { done: 0, failed: 0 };
 
-  const rooms = await db
-    .select({ id: voiceCalls.id, roomName: voiceCalls.roomName })
-    .from(voiceCalls)
-    .where(inArray(voiceCalls.id, [...new Set(claimed.map((j) => j.callId))]));
-  const roomOf = new Map(rooms.map((r) => [r.id, r.roomName]));
-
+  const byCall = new Map<string, ClaimedJob[]>();
+  for (const job of claimed) byCall.set(job.callId, [...(byCall.get(job.callId) ?? []), job]);
   let done = 0;
   let failed = 0;
-  for (const job of claimed) {
-    try {
-      await perform(deps, job.kind, job.callId, roomOf.get(job.callId) ?? '');
-      await db
-        .update(callJobs)
-        .set({ doneAt: new Date(), lockedUntil: null, lastError: null })
-        .where(eq(callJobs.id, job.id));
-      done++;
-    } catch (err) {
-      failed++;
-      const code = failureCode(err);
-      const retryIn = jobBackoffSeconds(job.attempts);
-      deps.logger.warn(
-        { callId: job.callId, job: job.kind, attempts: job.attempts, code, retryInSeconds: retryIn },
-        'call job failed, will retry',
-      );
-      await db
-        .update(callJobs)
-        .set({ lockedUntil: null, lastError: code, runAt: new Date(Date.now() + retryIn * 1000) })
-        .where(eq(callJobs.id, job.id));
+  for (const jobs of byCall.values()) {
+    const finished: string[] = [];
+    const attempt = async (job: ClaimedJob) => {
+      try {
+        await perform(deps, job.kind, job.callId, job.roomName);
+        finished.push(job.id);
+      } catch (err) {
+        failed++;
+        await reschedule(deps, job, err);
+      }
+    };
+    for (const kind of ONE_AT_A_TIME) {
+      for (const job of jobs.filter((j) => j.kind === kind)) await attempt(job);
     }
+    await Promise.all(jobs.filter((j) => !ONE_AT_A_TIME.includes(j.kind)).map(attempt));
+    if (finished.length === 0) continue;
+    await db
+      .update(callJobs)
+      .set({ doneAt: new Date(), lockedUntil: null, lastError: null })
+      .where(inArray(callJobs.id, finished));
+    done += finished.length;
   }
   return { done, failed };
+}
+
+async function reschedule(deps: AppDeps, job: ClaimedJob, err: unknown): Promise<void> {
+  const code = failureCode(err);
+  const retryIn = jobBackoffSeconds(job.attempts);
+  deps.logger.warn(
+    { callId: job.callId, job: job.kind, attempts: job.attempts, code, retryInSeconds: retryIn },
+    'call job failed, will retry',
+  );
+  await deps.database.db
+    .update(callJobs)
+    .set({ lockedUntil: null, lastError: code, runAt: new Date(Date.now() + retryIn * 1000) })
+    .where(eq(callJobs.id, job.id));
 }
