@@ -1,5 +1,14 @@
 import type { LifecycleEvent } from '@voicedesk/core';
-import { callEvents, callJobs, callParticipants, voiceCalls } from '@voicedesk/db';
+import {
+  callEvents,
+  callJobs,
+  callParticipants,
+  type DatabaseHandle,
+  type Db,
+  newId,
+  openDatabase,
+  voiceCalls,
+} from '@voicedesk/db';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouteApp, startRouteApp } from '../testing/route-app.ts';
@@ -10,6 +19,7 @@ import {
   recordCallEvent,
   recordCallEvents,
 } from './call-lifecycle.ts';
+import { ensureDefaultSite } from './sites.ts';
 
 let t: RouteApp;
 beforeAll(async () => {
@@ -161,8 +171,7 @@ const gist = (o: CallEventOutcome) => ({
   durationSeconds: o.projection?.durationSeconds,
 });
 
-async function rowsOf(callId: string) {
-  const { db } = t.database;
+async function rowsOf(callId: string, db: Db = t.database.db) {
   const [call] = await db.select().from(voiceCalls).where(eq(voiceCalls.id, callId));
   const participants = await db
     .select({ kind: callParticipants.kind, durationSeconds: callParticipants.durationSeconds })
@@ -240,5 +249,49 @@ describe('recordCallEvents', () => {
     const [again] = await recordCallEvents(t.database.db, [started]);
     expect(again).toMatchObject({ duplicate: false, callId });
     expect(await rowsOf(callId)).toMatchObject({ events: 1 });
+  });
+});
+
+// The writes are SQL templates whose answers each driver shapes its own way: the embedded
+// database that `npm start` runs on must project a call exactly as PostgreSQL does.
+describe('recordCallEvents on the embedded database (PGlite)', () => {
+  let embedded: DatabaseHandle;
+  beforeAll(async () => {
+    embedded = await openDatabase({ kind: 'pglite', dataDir: ':memory:' });
+    await embedded.migrate();
+  });
+  afterAll(async () => {
+    await embedded?.close();
+  });
+
+  it('stores and projects a whole call, one by one and batched, as on PostgreSQL', async () => {
+    const onPostgres = await t.insertCall();
+    for (const record of wholeCall(onPostgres, 'pg')) {
+      await recordCallEvent(t.database.db, record.input, record.options);
+    }
+    const site = await ensureDefaultSite(embedded.db, { key: 'pk_embedded', origins: [] });
+    const [alone, batched] = [newId(), newId()];
+    for (const id of [alone, batched]) {
+      await embedded.db.insert(voiceCalls).values({
+        id,
+        roomName: `call-${id}`,
+        siteId: site.id,
+        callerIdentity: `visitor-${id}`,
+        joinDeadline: new Date(Date.now() + 600_000),
+      });
+    }
+    for (const record of wholeCall(alone, 'embedded-alone')) {
+      await recordCallEvent(embedded.db, record.input, record.options);
+    }
+    await recordCallEvents(embedded.db, wholeCall(batched, 'embedded-batched'));
+
+    const expected = await rowsOf(onPostgres);
+    expect(expected).toMatchObject({
+      status: 'completed',
+      endReason: 'visitor_hung_up',
+      durationSeconds: 29,
+    });
+    expect(await rowsOf(alone, embedded.db)).toEqual(expected);
+    expect(await rowsOf(batched, embedded.db)).toEqual(expected);
   });
 });
