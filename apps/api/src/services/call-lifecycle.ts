@@ -19,7 +19,7 @@ import {
 } from '@voicedesk/db';
 import { sql } from 'drizzle-orm';
 import { closeEscalationsOfEndedCall, endHandedBackEscalation } from './escalations/close.ts';
-import { notifyCallChanged } from './live/notify.ts';
+import { callChangedNotice } from './live/notify.ts';
 
 export interface CallEventInput {
   eventId: string;
@@ -287,8 +287,10 @@ function projectSteps(
   const settleAfter = projection.unsettled
     ? (call.settleAfter ?? new Date(now.getTime() + last.options.settleGraceSeconds * 1000))
     : null;
-  writes.push(
-    tx.execute(sql`
+  // The row, its participants, its queued work and the Live view's notice go in one statement
+  // (data-modifying WITH clauses always run): one round of parse, bind and execute per call.
+  const parts = [
+    sql`call_row as (
       update ${voiceCalls}
       set status = ${projection.status}, phase = ${projection.phase},
           started_at = ${iso(projection.startedAt)}::timestamptz,
@@ -298,37 +300,38 @@ function projectSteps(
           end_reason = ${projection.endReason ?? null}::text,
           settle_after = ${settleAfter?.toISOString() ?? null}::timestamptz,
           updated_at = now()
-      where id = ${call.id}::uuid`),
-  );
+      where id = ${call.id}::uuid
+      returning 1)`,
+  ];
   if (projection.participants.length > 0) {
-    // One row per span (spans are keyed by participant sid), all in one statement.
+    // One row per span (spans are keyed by participant sid).
     const rows = projection.participants.map(
       (span) => sql`(${newId()}::uuid, ${call.id}::uuid, ${span.sid}::text, ${span.identity}::text,
         ${span.kind}::text, ${span.name ?? null}::text, ${iso(span.joinedAt)}::timestamptz,
         ${iso(span.leftAt)}::timestamptz,
         ${span.leftAt === undefined ? null : Math.round((span.leftAt - span.joinedAt) / 1000)}::integer)`,
     );
-    writes.push(
-      tx.execute(sql`
-        insert into ${callParticipants}
-          (id, call_id, participant_sid, identity, kind, name, joined_at, left_at, duration_seconds)
-        values ${sql.join(rows, sql`, `)}
-        on conflict (call_id, participant_sid) do update
-        set joined_at = excluded.joined_at, left_at = excluded.left_at,
-            duration_seconds = excluded.duration_seconds, name = excluded.name`),
-    );
+    parts.push(sql`spans as (
+      insert into ${callParticipants}
+        (id, call_id, participant_sid, identity, kind, name, joined_at, left_at, duration_seconds)
+      values ${sql.join(rows, sql`, `)}
+      on conflict (call_id, participant_sid) do update
+      set joined_at = excluded.joined_at, left_at = excluded.left_at,
+          duration_seconds = excluded.duration_seconds, name = excluded.name
+      returning 1)`);
   }
   if (jobs.size > 0) {
     const rows = [...jobs].map(
       (kind) => sql`(${newId()}::uuid, ${call.id}::uuid, ${kind}::text, ${now.toISOString()}::timestamptz)`,
     );
-    writes.push(
-      tx.execute(sql`
-        insert into ${callJobs} (id, call_id, kind, run_at) values ${sql.join(rows, sql`, `)}
-        on conflict (call_id, kind) do nothing`),
-    );
+    parts.push(sql`queued as (
+      insert into ${callJobs} (id, call_id, kind, run_at) values ${sql.join(rows, sql`, `)}
+      on conflict (call_id, kind) do nothing
+      returning 1)`);
   }
-  if (notify) writes.push(notifyCallChanged(tx, call.id));
+  writes.push(
+    tx.execute(sql`with ${sql.join(parts, sql`, `)} select ${notify ? callChangedNotice(call.id) : sql`1`}`),
+  );
   return writes;
 }
 
