@@ -19,7 +19,7 @@ import {
 } from '@voicedesk/db';
 import { sql } from 'drizzle-orm';
 import { closeEscalationsOfEndedCall, endHandedBackEscalation } from './escalations/close.ts';
-import { callChangedNotice } from './live/notify.ts';
+import { notifyCallChanged } from './live/notify.ts';
 
 export interface CallEventInput {
   eventId: string;
@@ -287,10 +287,8 @@ function projectSteps(
   const settleAfter = projection.unsettled
     ? (call.settleAfter ?? new Date(now.getTime() + last.options.settleGraceSeconds * 1000))
     : null;
-  // The row, its participants, its queued work and the Live view's notice go in one statement
-  // (data-modifying WITH clauses always run): one round of parse, bind and execute per call.
-  const parts = [
-    sql`call_row as (
+  writes.push(
+    tx.execute(sql`
       update ${voiceCalls}
       set status = ${projection.status}, phase = ${projection.phase},
           started_at = ${iso(projection.startedAt)}::timestamptz,
@@ -300,38 +298,37 @@ function projectSteps(
           end_reason = ${projection.endReason ?? null}::text,
           settle_after = ${settleAfter?.toISOString() ?? null}::timestamptz,
           updated_at = now()
-      where id = ${call.id}::uuid
-      returning 1)`,
-  ];
+      where id = ${call.id}::uuid`),
+  );
   if (projection.participants.length > 0) {
-    // One row per span (spans are keyed by participant sid).
+    // One row per span (spans are keyed by participant sid), all in one statement.
     const rows = projection.participants.map(
       (span) => sql`(${newId()}::uuid, ${call.id}::uuid, ${span.sid}::text, ${span.identity}::text,
         ${span.kind}::text, ${span.name ?? null}::text, ${iso(span.joinedAt)}::timestamptz,
         ${iso(span.leftAt)}::timestamptz,
         ${span.leftAt === undefined ? null : Math.round((span.leftAt - span.joinedAt) / 1000)}::integer)`,
     );
-    parts.push(sql`spans as (
-      insert into ${callParticipants}
-        (id, call_id, participant_sid, identity, kind, name, joined_at, left_at, duration_seconds)
-      values ${sql.join(rows, sql`, `)}
-      on conflict (call_id, participant_sid) do update
-      set joined_at = excluded.joined_at, left_at = excluded.left_at,
-          duration_seconds = excluded.duration_seconds, name = excluded.name
-      returning 1)`);
+    writes.push(
+      tx.execute(sql`
+        insert into ${callParticipants}
+          (id, call_id, participant_sid, identity, kind, name, joined_at, left_at, duration_seconds)
+        values ${sql.join(rows, sql`, `)}
+        on conflict (call_id, participant_sid) do update
+        set joined_at = excluded.joined_at, left_at = excluded.left_at,
+            duration_seconds = excluded.duration_seconds, name = excluded.name`),
+    );
   }
   if (jobs.size > 0) {
     const rows = [...jobs].map(
       (kind) => sql`(${newId()}::uuid, ${call.id}::uuid, ${kind}::text, ${now.toISOString()}::timestamptz)`,
     );
-    parts.push(sql`queued as (
-      insert into ${callJobs} (id, call_id, kind, run_at) values ${sql.join(rows, sql`, `)}
-      on conflict (call_id, kind) do nothing
-      returning 1)`);
+    writes.push(
+      tx.execute(sql`
+        insert into ${callJobs} (id, call_id, kind, run_at) values ${sql.join(rows, sql`, `)}
+        on conflict (call_id, kind) do nothing`),
+    );
   }
-  writes.push(
-    tx.execute(sql`with ${sql.join(parts, sql`, `)} select ${notify ? callChangedNotice(call.id) : sql`1`}`),
-  );
+  if (notify) writes.push(notifyCallChanged(tx, call.id));
   return writes;
 }
 

@@ -1,5 +1,5 @@
 import type { Db } from '@voicedesk/db';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 
 /**
@@ -26,14 +26,9 @@ type Executor = Pick<Db, 'execute'>;
  */
 const SEQS_PER_NOTICE = 400;
 
-/** The notice as an expression, for a statement that writes the change it tells of. */
-function noticeExpression(notice: LiveNotice): SQL {
-  return sql`pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(notice)})`;
-}
-
 async function notify(db: Executor, notice: LiveNotice): Promise<void> {
   // Inside a transaction Postgres (and PGlite) delivers it at commit, and never on rollback.
-  await db.execute(sql`select ${noticeExpression(notice)}`);
+  await db.execute(sql`select pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(notice)})`);
 }
 
 /**
@@ -42,11 +37,6 @@ async function notify(db: Executor, notice: LiveNotice): Promise<void> {
  */
 export function notifyCallChanged(db: Executor, callId: string): Promise<void> {
   return notify(db, { kind: 'call', callId });
-}
-
-/** notifyCallChanged's notice as an expression, selected by the statement that writes the row. */
-export function callChangedNotice(callId: string): SQL {
-  return noticeExpression({ kind: 'call', callId });
 }
 
 /** An escalation was offered, or it stopped ringing (accepted, declined by all, expired). */
