@@ -16,18 +16,18 @@ import {
   callbackScript,
   connectVisitor,
   escalationScript,
-  findFreePort,
   type LivekitServer,
   type ManagedChild,
   type ModelDouble,
+  REPO_ROOT,
   rms,
   type SimulatedVisitor,
-  spawnManaged,
   startLivekitServer,
   startModelDouble,
 } from '@voicedesk/testkit';
 import { AccessToken, AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startAgentWorker } from '../support/agent-worker.ts';
 import { fixture } from '../support/fixtures.ts';
 import { eventually } from '../support/poll.ts';
 
@@ -177,33 +177,19 @@ beforeAll(async () => {
   api = new StandInApi(() => rooms);
   await api.listen();
   spoolDir = mkdtempSync(join(tmpdir(), 'escalation-it-'));
-  worker = spawnManaged({
+  worker = await startAgentWorker({
     name: 'agent',
-    command: process.execPath,
-    args: ['--import', 'tsx', join(process.cwd(), 'apps/agent/src/main.ts'), 'start'],
-    cwd: process.cwd(),
-    logFile: join(process.cwd(), 'test-artifacts/logs/escalation-worker-agent.log'),
+    livekit: lk,
+    logFile: join(REPO_ROOT, 'test-artifacts/logs/escalation-worker-agent.log'),
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      LIVEKIT_URL: lk.url,
-      LIVEKIT_API_KEY: lk.apiKey,
-      LIVEKIT_API_SECRET: lk.apiSecret,
       API_URL: api.url,
       INTERNAL_SERVICE_KEY: SERVICE_KEY,
       AGENT_NAME,
-      OPENAI_API_KEY: 'offline-test',
       OPENAI_BASE_URL: double.url,
-      AGENT_PORT: String(await findFreePort()),
       AGENT_SPOOL_DIR: spoolDir,
-      LOG_LEVEL: 'info',
     },
+    readyTimeoutMs: 80_000,
   });
-  await Promise.all([
-    worker.waitForLine(/registered worker/, 80_000),
-    worker.waitForLine(/job process ready/, 80_000),
-  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -371,7 +357,7 @@ describe('the worker in a hand-off to staff', () => {
     expect(said.at(-1)).toBe(callbackScript.turns[1]?.afterTool);
     // The worker's log holds none of the visitor's details.
     const log = await import('node:fs').then((fs) =>
-      fs.readFileSync(join(process.cwd(), 'test-artifacts/logs/escalation-worker-agent.log'), 'utf8'),
+      fs.readFileSync(join(REPO_ROOT, 'test-artifacts/logs/escalation-worker-agent.log'), 'utf8'),
     );
     expect(log).not.toContain('555 0100');
     expect(log).not.toContain(SERVICE_KEY);

@@ -1,15 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  findFreePort,
-  type LivekitServer,
-  type ManagedChild,
-  REPO_ROOT,
-  spawnManaged,
-  startLivekitServer,
-} from '@voicedesk/testkit';
+import { type LivekitServer, type ManagedChild, REPO_ROOT, startLivekitServer } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgentWorker } from '../support/agent-worker.ts';
 
 /**
  * A worker told to stop (a deploy, `docker stop`, Ctrl-C under `npm start`) with no call running
@@ -37,36 +31,22 @@ afterAll(async () => {
 });
 
 async function startWorker(name: string): Promise<ManagedChild> {
-  const worker = spawnManaged({
+  const worker = await startAgentWorker({
     name,
-    command: process.execPath,
-    args: ['--import', 'tsx', join(REPO_ROOT, 'apps/agent/src/main.ts'), 'start'],
-    cwd: REPO_ROOT,
+    livekit: lk,
     logFile: join(LOG_DIR, `${name}.log`),
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      LIVEKIT_URL: lk.url,
-      LIVEKIT_API_KEY: lk.apiKey,
-      LIVEKIT_API_SECRET: lk.apiSecret,
       // Nothing listens there; no call is placed.
       API_URL: 'http://127.0.0.1:9',
       INTERNAL_SERVICE_KEY: 'shutdown-test-internal-service-key-0123',
-      OPENAI_API_KEY: 'offline-test',
-      AGENT_PORT: String(await findFreePort()),
       // Three warm processes, started one after another: two are still starting below.
       AGENT_IDLE_PROCESSES: '3',
       AGENT_SPOOL_DIR: join(workDir, name, 'spool'),
       AGENT_GREETING_CACHE_DIR: join(workDir, name, 'greetings'),
-      LOG_LEVEL: 'info',
     },
+    readyTimeoutMs: 60_000,
   });
   workers.push(worker);
-  await Promise.all([
-    worker.waitForLine(/registered worker/, 60_000),
-    worker.waitForLine(/job process ready/, 60_000),
-  ]);
   return worker;
 }
 
