@@ -232,8 +232,8 @@ function lockKey(input: CallEventInput): string {
  *
  * The writes (and the log's read) are SQL templates rather than drizzle's query builders: they
  * run for every changed call of every batch, and building the row's update took the builder
- * about 120 µs of CPU against 13 µs for the template (the builder was 12 % of the API's CPU in
- * bench/webhook-bench.ts's profile).
+ * about 120 µs of CPU against 13 µs for the template (drizzle's builders, these and others,
+ * were 12 % of the API's CPU in bench/webhook-bench.ts's profile, half of it this update).
  */
 function projectSteps(
   tx: Tx,
