@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pcm24k } from './audio-cache.ts';
+import { pushBounded } from './bounded-list.ts';
 import { askedReply, audioFor, type DoubleScript, type Reply, replyForTurn } from './script.ts';
 
 /** Counters shared by the pipeline routes (the HTTP routes keep no session). */
@@ -9,7 +10,7 @@ export interface PipelineState {
   completions: number;
   /** Replies the assistant asked for on its own, beyond the visitor's turns. */
   asked?: number;
-  /** The text of each speech (TTS) request, in arrival order. */
+  /** The text of each speech (TTS) request, in arrival order (the latest `remember`). */
   speeches?: string[];
 }
 
@@ -51,6 +52,7 @@ export async function handlePipelineRoute(
   script: DoubleScript,
   state: PipelineState,
   latencyMs: number,
+  remember = Number.POSITIVE_INFINITY,
 ): Promise<void> {
   const path = (req.url ?? '').split('?')[0];
   const body = await readBody(req);
@@ -122,7 +124,7 @@ export async function handlePipelineRoute(
 
   if (req.method === 'POST' && path === '/v1/audio/speech') {
     const request = JSON.parse(body.toString('utf8') || '{}') as { input?: string };
-    state.speeches?.push(request.input ?? '');
+    if (state.speeches) pushBounded(state.speeches, request.input ?? '', remember);
     const turns = [script.greeting, ...script.turns];
     const index = turns.findIndex((t) => t.text === request.input);
     const audio = audioFor(turns[index] ?? { text: '' }, index <= 0 ? 'greeting' : index - 1);

@@ -2,6 +2,7 @@ import { initializeLogger, llm, type metrics } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import OpenAI from 'openai';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { readWav, resample, rms } from '../audio/wav.ts';
 import { type ModelDouble, startModelDouble } from './model-double.ts';
 import { FIXTURES_DIR, type Reply } from './script.ts';
@@ -352,5 +353,31 @@ describe('model double streaming transcription (the worker transcribing staff)',
     expect(double.transcriptionSessions[0]?.model).toBe('gpt-4o-mini-transcribe');
     expect(double.stats.responses).toBe(0);
     expect(double.sessions).toHaveLength(0);
+  });
+});
+
+describe('what the double remembers', () => {
+  it("keeps only the latest sessions and speech requests, so `npm start`'s demo does not grow without end", async () => {
+    double = await startModelDouble({ script, remember: 2 });
+    for (const model of ['first', 'second', 'third']) {
+      const ws = new WebSocket(`${double.url.replace(/^http/, 'ws')}/realtime?model=${model}`);
+      sessions.push({ close: async () => ws.close() });
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+    }
+    await expect.poll(() => double?.sessions.map((s) => s.model)).toEqual(['second', 'third']);
+
+    for (const input of ['one', 'two', 'three']) {
+      const res = await fetch(`${double.url}/audio/speech`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tts', voice: 'alloy', input }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    expect(double.stats.speeches).toEqual(['two', 'three']);
   });
 });

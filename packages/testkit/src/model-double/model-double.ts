@@ -1,16 +1,21 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { pushBounded } from './bounded-list.ts';
 import { handlePipelineRoute, type PipelineState } from './http-routes.ts';
 import { RealtimeSession, type RealtimeSessionInfo } from './realtime-session.ts';
 import { type DoubleScript, defaultDemoScript, streamTranscript } from './script.ts';
 import { TranscriptionSession, type TranscriptionSessionInfo } from './transcription-session.ts';
+
+/** The double's default `remember`: far more than any test or bench reads. */
+export const DOUBLE_MEMORY = 200;
 
 export interface ModelDouble {
   /** The base URL to give the OpenAI plugin (ends in /v1). */
   url: string;
   port: number;
   vadSilenceMs: number;
+  /** The latest realtime sessions (at most `remember`), oldest first. */
   sessions: RealtimeSessionInfo[];
   /** Streaming transcription sessions (`/v1/realtime?intent=transcription`), in connection order. */
   transcriptionSessions: TranscriptionSessionInfo[];
@@ -26,8 +31,17 @@ export interface ModelDouble {
  * speech HTTP routes, with scripted answers. Production differs only in the base URL.
  */
 export async function startModelDouble(
-  opts: { port?: number; host?: string; script?: DoubleScript; latencyMs?: number; silenceMs?: number } = {},
+  opts: {
+    port?: number;
+    host?: string;
+    script?: DoubleScript;
+    latencyMs?: number;
+    silenceMs?: number;
+    /** How many of the latest sessions, and of each kind of request's details, are kept. */
+    remember?: number;
+  } = {},
 ): Promise<ModelDouble> {
+  const remember = opts.remember ?? DOUBLE_MEMORY;
   let script = opts.script ?? defaultDemoScript;
   let latencyMs = opts.latencyMs ?? 0;
   const silenceMs = opts.silenceMs ?? 500;
@@ -42,7 +56,7 @@ export async function startModelDouble(
   };
 
   const server = createServer((req, res) => {
-    handlePipelineRoute(req, res, script, stats, latencyMs).catch((err: unknown) => {
+    handlePipelineRoute(req, res, script, stats, latencyMs, remember).catch((err: unknown) => {
       res
         .writeHead(500, { 'content-type': 'application/json' })
         .end(JSON.stringify({ error: { message: String(err) } }));
@@ -65,7 +79,7 @@ export async function startModelDouble(
           },
           url.searchParams.get('model'),
         );
-        transcriptionSessions.push(transcription.info);
+        pushBounded(transcriptionSessions, transcription.info, remember);
         return;
       }
       const session = new RealtimeSession(
@@ -80,7 +94,7 @@ export async function startModelDouble(
         },
         url.searchParams.get('model'),
       );
-      sessions.push(session.info);
+      pushBounded(sessions, session.info, remember);
     });
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
