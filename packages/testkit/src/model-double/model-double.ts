@@ -8,7 +8,7 @@ import { type DoubleScript, defaultDemoScript, streamTranscript } from './script
 import { TranscriptionSession, type TranscriptionSessionInfo } from './transcription-session.ts';
 
 /** The double's default `remember`: far more than any test or bench reads. */
-export const DOUBLE_MEMORY = 200;
+const DOUBLE_MEMORY = 200;
 
 export interface ModelDouble {
   /** The base URL to give the OpenAI plugin (ends in /v1). */
@@ -17,7 +17,7 @@ export interface ModelDouble {
   vadSilenceMs: number;
   /** The latest realtime sessions (at most `remember`), oldest first. */
   sessions: RealtimeSessionInfo[];
-  /** Streaming transcription sessions (`/v1/realtime?intent=transcription`), in connection order. */
+  /** The latest streaming transcription sessions (`/v1/realtime?intent=transcription`), oldest first. */
   transcriptionSessions: TranscriptionSessionInfo[];
   stats: { responses: number; streamTranscripts: number; speeches: string[] } & PipelineState;
   setScript(script: DoubleScript): void;
