@@ -95,7 +95,11 @@ export async function runDueCallJobs(
   if (claimed.length === 0) return { done: 0, failed: 0 };
 
   const byCall = new Map<string, ClaimedJob[]>();
-  for (const job of claimed) byCall.set(job.callId, [...(byCall.get(job.callId) ?? []), job]);
+  for (const job of claimed) {
+    const jobs = byCall.get(job.callId) ?? [];
+    jobs.push(job);
+    byCall.set(job.callId, jobs);
+  }
   let done = 0;
   let failed = 0;
   for (const jobs of byCall.values()) {

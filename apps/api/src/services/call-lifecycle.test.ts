@@ -5,13 +5,13 @@ import {
   callParticipants,
   type DatabaseHandle,
   type Db,
-  newId,
   openDatabase,
   voiceCalls,
 } from '@voicedesk/db';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouteApp, startRouteApp } from '../testing/route-app.ts';
+import { addSiteWithCall } from '../testing/staff-fixtures.ts';
 import {
   type CallEventInput,
   type CallEventOutcome,
@@ -19,7 +19,6 @@ import {
   recordCallEvent,
   recordCallEvents,
 } from './call-lifecycle.ts';
-import { ensureDefaultSite } from './sites.ts';
 
 let t: RouteApp;
 beforeAll(async () => {
@@ -269,17 +268,8 @@ describe('recordCallEvents on the embedded database (PGlite)', () => {
     for (const record of wholeCall(onPostgres, 'pg')) {
       await recordCallEvent(t.database.db, record.input, record.options);
     }
-    const site = await ensureDefaultSite(embedded.db, { key: 'pk_embedded', origins: [] });
-    const [alone, batched] = [newId(), newId()];
-    for (const id of [alone, batched]) {
-      await embedded.db.insert(voiceCalls).values({
-        id,
-        roomName: `call-${id}`,
-        siteId: site.id,
-        callerIdentity: `visitor-${id}`,
-        joinDeadline: new Date(Date.now() + 600_000),
-      });
-    }
+    const { callId: alone } = await addSiteWithCall(embedded.db, 'pk_embedded');
+    const { callId: batched } = await addSiteWithCall(embedded.db, 'pk_embedded');
     for (const record of wholeCall(alone, 'embedded-alone')) {
       await recordCallEvent(embedded.db, record.input, record.options);
     }
