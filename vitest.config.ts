@@ -14,6 +14,8 @@ const INTEGRATION_BESIDE_CODE = [
   'apps/api/src/services/call-event-batcher.test.ts',
   // Command-line tools run against a real PostgreSQL.
   'apps/api/src/cli/**/*.test.ts',
+  // How statements reach a real PostgreSQL.
+  'packages/db/src/prepared-statements.test.ts',
   // Starts a real livekit-server.
   'packages/testkit/src/livekit/livekit-process.test.ts',
   // Start a real MinIO.

@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { type ListenHandlers, type Listening, listenPglite, listenPostgres } from './listen.ts';
+import { honourPrepareOption } from './prepared-statements.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -57,7 +58,7 @@ export async function openDatabase(
     onnotice: () => {},
     connect_timeout: 10,
   });
-  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  const db = drizzlePostgres(honourPrepareOption(client), { schema }) as unknown as Db;
   return {
     db,
     kind: 'postgres',
