@@ -32,15 +32,6 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations', impor
 /** Any constant shared by all instances: only one of them runs migrations at a time. */
 const MIGRATION_LOCK_KEY = 7_305_441_902;
 
-// At most one statement waits behind another on a busy connection. postgres-js would queue
-// up to 100 there, so a request's statement could wait out another request's slow one (a
-// dashboard search holding up a visitor's call) while a connection beside it is free. 0 is
-// not accepted: postgres-js then loses track of transactions. Measured in README
-// "Statements prepared": the deeper queue gave 10-25 % more throughput and, with the API
-// saturated, POST /v1/calls' p99 of 3-10 s against about 2 s.
-// (postgres-js reads `max_pipeline`; its typings leave it out.)
-const ONE_WAITING_STATEMENT: object = { max_pipeline: 1 };
-
 export async function openDatabase(
   target: DatabaseTarget,
   options: { maxConnections?: number } = {},
@@ -64,7 +55,6 @@ export async function openDatabase(
   }
   const client = postgres(target.url, {
     max: options.maxConnections ?? 10,
-    ...ONE_WAITING_STATEMENT,
     onnotice: () => {},
     connect_timeout: 10,
   });

@@ -105,25 +105,3 @@ describe('statements on PostgreSQL', () => {
     });
   });
 });
-
-describe('a slow statement', () => {
-  it('holds up at most one statement on its connection: the others run on the free one', async () => {
-    const database = await openDatabase({ kind: 'postgres', url }, { maxConnections: 2 });
-    try {
-      const { db } = database;
-      const sleep = (seconds: number) => db.execute(sql`select pg_sleep(${seconds}::float)`);
-      const quick = (n: number) => db.execute(sql`select ${n}::int as n`);
-      // Both statements prepared on both connections first: postgres-js never sends a statement
-      // behind one it has not prepared on that connection yet.
-      await Promise.all([sleep(0), sleep(0)]);
-      await Promise.all([quick(0), quick(0)]);
-      const finished: string[] = [];
-      const slow = sleep(1).then(() => finished.push('slow'));
-      const others = Array.from({ length: 20 }, (_, i) => quick(i).then(() => finished.push(`quick ${i}`)));
-      await Promise.all([slow, ...others]);
-      expect(finished.slice(finished.indexOf('slow') + 1).length, finished.join(', ')).toBeLessThanOrEqual(1);
-    } finally {
-      await database.close();
-    }
-  });
-});

@@ -139,8 +139,7 @@ export async function recordCallEvent(
  * Events of many calls share the transaction so that a burst costs a few round trips and one
  * commit in all instead of five round trips each (see call-event-batcher.ts). Each event's
  * outcome is what recording it alone, in the same order, would have answered. The statements of
- * a step are issued together: on the transaction's connection each is sent while the one before
- * it runs (packages/db/src/client.ts allows one waiting statement per connection).
+ * a step are sent together: postgres-js pipelines them on the transaction's connection.
  *
  * Events without a lifecycle meaning (a track published, say) change no projection; a batch of
  * only those is stored without the locks or a transaction.
