@@ -81,26 +81,18 @@ describe('statements on PostgreSQL', () => {
     await withDatabase(url, async (database) => {
       const { db } = database;
       const at = new Date('2026-11-28T10:00:00.000Z');
-      for (const id of [1, 2, 3]) {
-        await db.insert(samples).values({
-          id,
-          label: `sample ${id}`,
-          tags: ['a "quoted" tag', `tag ${id}`],
-          details: { seen: [id, id * 2] },
-          done: id % 2 === 0,
-          at: new Date(at.getTime() + id * 1000),
-        });
-      }
+      const sample = (id: number) => ({
+        id,
+        label: `sample ${id}`,
+        tags: ['a "quoted" tag', `tag ${id}`],
+        details: { seen: [id, id * 2] },
+        done: id % 2 === 0,
+        at: new Date(at.getTime() + id * 1000),
+      });
+      for (const id of [1, 2, 3]) await db.insert(samples).values(sample(id));
       for (const id of [1, 2, 3]) {
         const [row] = await db.select().from(samples).where(eq(samples.id, id));
-        expect(row).toEqual({
-          id,
-          label: `sample ${id}`,
-          tags: ['a "quoted" tag', `tag ${id}`],
-          details: { seen: [id, id * 2] },
-          done: id % 2 === 0,
-          at: new Date(at.getTime() + id * 1000),
-        });
+        expect(row).toEqual(sample(id));
       }
     });
   });
