@@ -101,9 +101,9 @@ describe('captions and the join window', () => {
   // greeting can start late and finish before the visitor speaks: one retry, never a pass
   // without a greeting cut short.
   it('leaves an interrupted greeting’s caption where its audio stopped', { retry: 1 }, async () => {
-    // This visitor starts talking 2 s after their microphone opens: in the middle of the 5.6 s
-    // greeting, which starts before the microphone does. At 3 s (and locally at 4 s) a loaded
-    // machine heard the speech after the greeting had ended, and the test failed on timing.
+    // Chromium plays the file in a loop: 2 s of silence, then 3.1 s of speech, so this visitor
+    // starts talking every 5.1 s, within the 5.6 s greeting whenever it starts. With 3 s of
+    // silence (a 6.1 s loop) a greeting could fall between two starts, and on CI it did twice.
     const talker = await launchChromium({ wav: fakeMicrophoneWav(fixture('visitor-1.wav'), 2) });
     try {
       const page = await talker.newPage();
