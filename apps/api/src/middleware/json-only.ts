@@ -1,6 +1,5 @@
 import { AppError } from '@voicedesk/core';
 import type { MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../app-env.ts';
 
 /** Rejects writes of another type before validation so the error names the real problem. */
@@ -11,12 +10,9 @@ export const requireContentType =
       const sent = c.req.header('content-type') ?? '';
       const length = c.req.header('content-length');
       // Node's server gives every POST a body stream, even `curl -X POST` with no body and no
-      // length; without a length, look for an actual byte (bounded by limitBody, cached by Hono
-      // for the validator) instead of trusting the stream's presence.
-      const hasBody =
-        length === undefined
-          ? c.req.raw.body !== null && (await c.req.arrayBuffer()).byteLength > 0
-          : Number(length) > 0;
+      // length; without a length, look for an actual byte (read and kept by limitBody, which runs
+      // first) instead of trusting the stream's presence.
+      const hasBody = length === undefined ? (await c.req.arrayBuffer()).byteLength > 0 : Number(length) > 0;
       if (hasBody && sent.split(';')[0]?.trim().toLowerCase() !== type) {
         throw new AppError(415, 'unsupported_media_type', `content-type must be ${type}`, 'content-type');
       }
@@ -25,11 +21,3 @@ export const requireContentType =
   };
 
 export const requireJson = requireContentType('application/json');
-
-export const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
-  bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new AppError(413, 'payload_too_large', `request body is larger than ${maxBytes} bytes`, 'body');
-    },
-  });
