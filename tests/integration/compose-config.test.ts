@@ -150,7 +150,7 @@ function containerPort(entry: string | number): { port: string; proto: string } 
 }
 
 describe('livekit.yaml ↔ docker-compose.yml', () => {
-  it("sends LiveKit's webhooks to the compose api service, on its port, at /v1/livekit/webhook", () => {
+  it("sends LiveKit's webhooks to the compose api service's unpublished internal port, at /v1/livekit/webhook", () => {
     const urls = livekitYaml.webhook?.urls ?? [];
     expect(urls).toHaveLength(1);
     const url = new URL(urls[0] as string);
@@ -158,13 +158,16 @@ describe('livekit.yaml ↔ docker-compose.yml', () => {
     expect(url.hostname).toBe('api');
     expect(service('api')).toBeDefined();
 
-    const apiPort = String(envOf('api').PORT ?? '3000');
-    expect(url.port).toBe(apiPort);
+    const internalPort = envOf('api').INTERNAL_PORT;
+    expect(internalPort).toMatch(/^\d+$/);
+    expect(url.port).toBe(internalPort);
     const published = (service('api').ports ?? []).map((p) => containerPort(p).port);
-    expect(published).toContain(apiPort);
+    expect(published).not.toContain(internalPort);
 
     expect(url.pathname).toBe('/v1/livekit/webhook');
-    expect(read('apps/api/src/routes/livekit-webhook.ts')).toContain("'/v1/livekit/webhook'");
+    const route = read('apps/api/src/routes/livekit-webhook.ts');
+    expect(route).toContain("'/v1/livekit/webhook'");
+    expect(route).toContain('onInternalListener: true');
   });
 
   it('uses one key pair for LiveKit (LIVEKIT_KEYS), its webhook signature, the API and the agent', () => {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { Room, WebhookEvent } from '@livekit/protocol';
 import { loadApiConfig } from '@voicedesk/config';
 import { dropTestDatabase, recreateTestDatabase } from '@voicedesk/db';
+import { signWebhook } from '@voicedesk/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from './logger.ts';
 import { type RunningApi, startApiServer } from './server.ts';
@@ -69,5 +71,32 @@ describe('with INTERNAL_PORT set', () => {
     ]) {
       expect((await fetch(`${base}${path}`)).status, path).toBe(404);
     }
+  });
+
+  it("the internal listener takes LiveKit's webhooks too, signed as on the public port", async () => {
+    const key = { apiKey: 'devkey', apiSecret: 'secret-secret' };
+    const deliver = async (base: string, id: string, signed = true) => {
+      const body = new WebhookEvent({
+        id,
+        event: 'room_started',
+        room: new Room({ sid: `RM_${id}`, name: `room-${id}` }),
+        createdAt: BigInt(Math.floor(Date.now() / 1000)),
+      }).toJsonString();
+      return fetch(`${base}/v1/livekit/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/webhook+json',
+          ...(signed ? { authorization: await signWebhook(body, key) } : {}),
+        },
+        body,
+      });
+    };
+    const internal = api.internalUrl as string;
+    const viaInternal = await deliver(internal, 'EV_internal');
+    expect(await viaInternal.json()).toEqual({ ok: true, duplicate: false });
+    expect((await deliver(internal, 'EV_internal')).status).toBe(200);
+    expect(await (await deliver(internal, 'EV_internal')).json()).toEqual({ ok: true, duplicate: true });
+    expect((await deliver(internal, 'EV_unsigned', false)).status).toBe(401);
+    expect(await (await deliver(api.url, 'EV_public')).json()).toEqual({ ok: true, duplicate: false });
   });
 });

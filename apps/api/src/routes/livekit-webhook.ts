@@ -22,6 +22,11 @@ const route = createRoute({
 
 export const livekitWebhookEntry = defineRoute({
   audience: 'webhook',
+  // Also on INTERNAL_PORT, where compose sends it: livekit-server's webhook client keeps three
+  // idle connections for ten senders, so under load most webhooks open a connection of their
+  // own, and Node accepts one connection per turn of its event loop. On the public listener
+  // that queue of webhook connections is one visitors' new connections wait behind.
+  onInternalListener: true,
   guard: livekitSignature,
   route,
   handler: async (c) => {
