@@ -22,6 +22,9 @@ const DB = 'voicedesk_mint_bench_test';
 const MINTS = Number(process.env.BENCH_MINTS ?? 1000);
 const LEVELS = (process.env.BENCH_MINT_CONCURRENCY ?? '10,50,100').split(',').map(Number);
 const WARMUP = 200;
+// As compose runs it: LiveKit's webhooks (one or more per room made) on the API's internal
+// listener. BENCH_MINT_ONE_LISTENER=1 puts them on the public one, beside the bench's requests.
+const ONE_LISTENER = process.env.BENCH_MINT_ONE_LISTENER === '1';
 const PROFILE_DIR = join(REPO_ROOT, 'bench', 'results', 'profiles');
 // Production's default; a quieter level would flatter the figure.
 const LOG_LEVEL = process.env.BENCH_API_LOG_LEVEL ?? 'info';
@@ -33,6 +36,7 @@ const stack = await startStack({
   logDir: join(REPO_ROOT, 'bench', 'results', 'logs-mint'),
   siteOrigins: [BENCH_ORIGIN],
   withAgent: false,
+  internalListener: !ONE_LISTENER,
   // As production runs it. The inspector is open for the profile below; unattached, it costs nothing.
   entrypoints: builtApiEntrypoints(`--inspect=127.0.0.1:${inspectPort}`),
   env: { CALL_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL },
@@ -129,6 +133,7 @@ try {
       siteMaxPendingCalls: 1_000_000,
       siteMaxActiveCalls: 1_000_000,
       worker: false,
+      livekitWebhooksOn: ONE_LISTENER ? 'the public listener' : 'the internal listener (INTERNAL_PORT)',
     },
     levels,
     best: { concurrency: best.concurrency, perSecond: best.perSecond, p99Ms: best.p99Ms },
@@ -142,7 +147,7 @@ try {
     profile,
   };
   const table = [
-    `POST /v1/calls throughput against PostgreSQL and livekit-server (row, room with agent dispatch, token). Per-IP limit raised to 1,000,000/min and the site's caps on waiting and active calls to 1,000,000 for the run; recording mode off (a builtin recorder adds a job row and a recorder request per call); API log level ${LOG_LEVEL}; no worker running. One client address unless said.`,
+    `POST /v1/calls throughput against PostgreSQL and livekit-server (row, room with agent dispatch, token). Per-IP limit raised to 1,000,000/min and the site's caps on waiting and active calls to 1,000,000 for the run; recording mode off (a builtin recorder adds a job row and a recorder request per call); API log level ${LOG_LEVEL}; no worker running; LiveKit's webhooks to ${results.conditions.livekitWebhooksOn}. One client address unless said.`,
     '',
     loadHeader('calls', 'calls/s'),
     ...levels.map((r) => loadRow('POST /v1/calls', r)),

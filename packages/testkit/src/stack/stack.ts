@@ -83,6 +83,11 @@ export interface StackOptions {
   /** Kept as it is; without one the stack has a directory of its own (see stackDataDir). */
   dataDir?: string;
   apiPort?: number;
+  /**
+   * Serve /internal/* and LiveKit's webhooks on a listener of their own (INTERNAL_PORT), as
+   * compose does; the agent and the recorder then report there.
+   */
+  internalListener?: boolean;
   livekitPort?: number;
   /** A real OpenAI (or compatible) key; without one the local model double answers. */
   openai?: { apiKey: string; baseUrl: string } | undefined;
@@ -149,6 +154,9 @@ const secret = () => randomBytes(24).toString('base64url');
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const apiPort = opts.apiPort || (await findFreePort());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const internalPort = opts.internalListener ? await findFreePort() : undefined;
+  // Where the agent, the recorder and LiveKit's webhooks reach the API.
+  const reportUrl = internalPort ? `http://127.0.0.1:${internalPort}` : apiUrl;
   const adminApiKey = opts.adminApiKey ?? secret();
   const internalServiceKey = opts.internalServiceKey ?? secret();
   const visitorKeySecret = opts.visitorKeySecret ?? secret();
@@ -159,7 +167,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   try {
     const livekit = await startLivekitServer({
       ...(opts.livekitPort ? { port: opts.livekitPort } : {}),
-      webhookUrls: [`${apiUrl}/v1/livekit/webhook`],
+      webhookUrls: [`${reportUrl}/v1/livekit/webhook`],
       logFile: join(opts.logDir, 'livekit.log'),
       ...(opts.webhookMaxAgeSeconds !== undefined ? { webhookMaxAgeSeconds: opts.webhookMaxAgeSeconds } : {}),
     });
@@ -220,6 +228,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           ...common,
           ...entrypoints?.api.env,
           PORT: String(apiPort),
+          ...(internalPort ? { INTERNAL_PORT: String(internalPort) } : {}),
           HOST: '127.0.0.1',
           DATABASE_URL: opts.databaseUrl,
           DATA_DIR: dataDir,
@@ -248,7 +257,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         env: {
           ...common,
           ...entrypoints?.agent.env,
-          API_URL: apiUrl,
+          API_URL: reportUrl,
           OPENAI_API_KEY: opts.openai?.apiKey ?? 'offline-demo',
           OPENAI_BASE_URL: opts.openai?.baseUrl ?? double?.url,
           AGENT_PORT: String(await findFreePort()),
@@ -278,7 +287,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         env: {
           ...common,
           ...entrypoints?.recorder?.env,
-          API_URL: apiUrl,
+          API_URL: reportUrl,
           RECORDER_HOST: '127.0.0.1',
           RECORDER_PORT: String(recorderPort),
           RECORDER_SPOOL_DIR: join(dataDir, 'recorder-spool'),
