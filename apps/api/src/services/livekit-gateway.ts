@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  CreateRoomRequest,
   EncodedFileOutput,
   EncodedFileType,
   ParticipantInfo_Kind,
@@ -16,6 +17,7 @@ import {
   TwirpError,
   WebhookEvent,
 } from 'livekit-server-sdk';
+import { createTwirpClient } from './livekit-twirp.ts';
 
 export interface VisitorGrant {
   roomName: string;
@@ -143,6 +145,10 @@ export function createLivekitGateway(opts: {
     opts.urls,
     (url) => new RoomServiceClient(url, opts.apiKey, opts.apiSecret, { requestTimeout }),
   );
+  // CreateRoom runs on every POST /v1/calls: see livekit-twirp.ts for why it skips the SDK's client.
+  const twirpOnAnyNode = nodeFailover(opts.urls, (url) =>
+    createTwirpClient(url, { apiKey: opts.apiKey, apiSecret: opts.apiSecret }, requestTimeout * 1000),
+  );
   const egressOnAnyNode = nodeFailover(
     opts.urls,
     (url) => new EgressClient(url, opts.apiKey, opts.apiSecret, { requestTimeout }),
@@ -182,15 +188,16 @@ export function createLivekitGateway(opts: {
   return {
     publicUrl: opts.publicUrl,
     async createCallRoom(roomName, { emptyTimeoutSeconds, agentName, dispatchMetadata }) {
-      await onAnyNode((rooms) =>
-        rooms.createRoom({
-          name: roomName,
-          emptyTimeout: emptyTimeoutSeconds,
-          // A dropped visitor gets a short grace period to come back before the room closes.
-          departureTimeout: 20,
-          maxParticipants: MAX_PARTICIPANTS,
-          agents: [new RoomAgentDispatch({ agentName, metadata: dispatchMetadata })],
-        }),
+      const request = new CreateRoomRequest({
+        name: roomName,
+        emptyTimeout: emptyTimeoutSeconds,
+        // A dropped visitor gets a short grace period to come back before the room closes.
+        departureTimeout: 20,
+        maxParticipants: MAX_PARTICIPANTS,
+        agents: [new RoomAgentDispatch({ agentName, metadata: dispatchMetadata })],
+      });
+      await twirpOnAnyNode((twirp) =>
+        twirp.call('RoomService', 'CreateRoom', request.toJson(), { roomCreate: true }),
       );
     },
     async deleteRoom(roomName) {
