@@ -74,7 +74,9 @@ describe('LiveKit Twirp client', () => {
     expect(got?.path).toBe('/twirp/livekit.RoomService/CreateRoom');
     expect(got?.body).toEqual({ name: 'call-1', emptyTimeout: 30, departureTimeout: 20, maxParticipants: 4 });
     const token = got?.authorization.replace(/^Bearer /, '') ?? '';
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(KEY.apiSecret), { issuer: KEY.apiKey });
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(KEY.apiSecret), {
+      issuer: KEY.apiKey,
+    });
     expect(payload.video).toEqual({ roomCreate: true });
     expect((payload.exp ?? 0) - (payload.nbf ?? 0)).toBe(600);
   });
@@ -106,12 +108,19 @@ describe('LiveKit Twirp client', () => {
   });
 
   it("throws LiveKit's error answer as the SDK does, with its status, code and message", async () => {
-    const lk = await node(() => ({ status: 404, body: { code: 'not_found', msg: 'requested room does not exist' } }));
+    const lk = await node(() => ({
+      status: 404,
+      body: { code: 'not_found', msg: 'requested room does not exist' },
+    }));
     const failed = await client(lk.url)
       .call('RoomService', 'DeleteRoom', { room: 'gone' }, { roomCreate: true })
       .catch((err: unknown) => err);
     expect(failed).toBeInstanceOf(TwirpError);
-    expect(failed).toMatchObject({ status: 404, code: 'not_found', message: 'requested room does not exist' });
+    expect(failed).toMatchObject({
+      status: 404,
+      code: 'not_found',
+      message: 'requested room does not exist',
+    });
   });
 
   it('gives up on a node that does not answer within its timeout', async () => {
