@@ -54,18 +54,22 @@ export function createApp(deps: AppDeps, surface: AppSurface = 'all') {
     );
   });
 
+  // Made once, not for every request they see.
+  const internalLimit = limitBody(INTERNAL_BODY_LIMIT);
+  const chunkLimit = limitBody(RECORDING_CHUNK_MAX_BYTES);
+  const publicLimit = limitBody(PUBLIC_BODY_LIMIT);
   app.use('*', cookieOriginCheck);
-  app.use('/v1/livekit/webhook', limitBody(INTERNAL_BODY_LIMIT));
+  app.use('/v1/livekit/webhook', internalLimit);
   app.use('/internal/*', async (c, next) => {
     // Its content type is checked by the route, after its guard: a caller without the key learns nothing.
-    if (RECORDING_CHUNK_PATH.test(c.req.path)) return limitBody(RECORDING_CHUNK_MAX_BYTES)(c, next);
-    return limitBody(INTERNAL_BODY_LIMIT)(c, async () => {
+    if (RECORDING_CHUNK_PATH.test(c.req.path)) return chunkLimit(c, next);
+    return internalLimit(c, async () => {
       await requireJson(c, next);
     });
   });
   app.use('/v1/*', async (c, next) => {
     if (c.req.path === '/v1/livekit/webhook') return next();
-    return limitBody(PUBLIC_BODY_LIMIT)(c, async () => {
+    return publicLimit(c, async () => {
       await requireJson(c, next);
     });
   });
