@@ -5,6 +5,7 @@ import type { AppDeps } from './deps.ts';
 import { envelope, errorFacts, toAppError } from './errors.ts';
 import { limitBody } from './middleware/body-limit.ts';
 import { requireJson } from './middleware/json-only.ts';
+import { acceptPlainJson } from './middleware/plain-json.ts';
 import { cookieOriginCheck, SESSION_COOKIE } from './middleware/staff-cookie.ts';
 import { createRouter } from './router.ts';
 import type { RouteEntry } from './routes/define.ts';
@@ -70,7 +71,11 @@ export function createApp(deps: AppDeps, surface: AppSurface = 'all') {
   app.use('/v1/*', async (c, next) => {
     if (c.req.path === '/v1/livekit/webhook') return next();
     return publicLimit(c, async () => {
-      await requireJson(c, next);
+      // Only the request a visitor's press waits for; every other route keeps JSON's own label.
+      const json = async () => {
+        await requireJson(c, next);
+      };
+      await (c.req.path === '/v1/calls' ? acceptPlainJson(c, json) : json());
     });
   });
 

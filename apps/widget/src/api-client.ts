@@ -49,7 +49,9 @@ export const fetchSiteConfig = (api: string, key: string) =>
 export const startCall = (api: string, siteKey: string, msSincePress: number) =>
   request<StartedCall>(`${api}/v1/calls`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // JSON labelled text/plain (the API takes it on this route): a CORS simple request, sent at
+    // once, where application/json would first wait for a preflight round trip.
+    headers: { 'content-type': 'text/plain;charset=UTF-8' },
     body: JSON.stringify({ siteKey, msSincePress }),
   });
 

@@ -79,6 +79,31 @@ describe("POST /v1/calls with the widget's press time", () => {
   });
 });
 
+describe('POST /v1/calls as the widget sends it: JSON labelled text/plain, which needs no CORS preflight', () => {
+  const plain = (body: string, type = 'text/plain;charset=UTF-8') =>
+    t.request('/v1/calls', { method: 'POST', headers: { 'content-type': type, origin: TEST_ORIGIN }, body });
+
+  it('mints the call as from application/json', async () => {
+    const res = await plain(JSON.stringify({ siteKey: t.siteKey, msSincePress: 40 }));
+    expect(res.status).toBe(201);
+    const { callId } = (await res.json()) as { callId: string };
+    const [row] = await t.database.db.select().from(voiceCalls).where(eq(voiceCalls.id, callId));
+    expect(row?.id).toBe(callId);
+  });
+
+  it('validates it as JSON: 400 naming the field, or the body when it is not JSON', async () => {
+    const wrong = await errorOf(await plain(JSON.stringify({ siteKey: t.siteKey, msSincePress: -1 })));
+    expect(wrong).toMatchObject({ status: 400, code: 'validation_failed', field: 'msSincePress' });
+    const broken = await errorOf(await plain(`{"siteKey": "${t.siteKey}"`));
+    expect(broken).toMatchObject({ status: 400, code: 'validation_failed', field: 'body' });
+  });
+
+  it('still refuses other types of body (415 naming content-type)', async () => {
+    const html = await errorOf(await plain(JSON.stringify({ siteKey: t.siteKey }), 'text/html'));
+    expect(html).toMatchObject({ status: 415, code: 'unsupported_media_type', field: 'content-type' });
+  });
+});
+
 /** The press is stored beside the call, not before the answer: it may land just after it. */
 async function eventuallyRow(callId: string) {
   for (let i = 0; i < 50; i++) {

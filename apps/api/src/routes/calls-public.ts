@@ -47,6 +47,8 @@ const createCallRoute = createRoute({
   path: '/v1/calls',
   tags: ['widget'],
   summary: 'Start a support call from a website visitor',
+  description:
+    'The body may also be sent as `text/plain` holding the same JSON, validated the same way. The widget sends it so: a CORS simple request, which a browser sends without a preflight first.',
   request: { body: jsonBody(createCallBody) },
   responses: {
     201: jsonResponse('Call created; join the room with the token', createdCall),

@@ -1865,7 +1865,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Start a support call from a website visitor */
+        /**
+         * Start a support call from a website visitor
+         * @description The body may also be sent as `text/plain` holding the same JSON, validated the same way. The widget sends it so: a CORS simple request, which a browser sends without a preflight first.
+         */
         post: {
             parameters: {
                 query?: never;
