@@ -120,10 +120,11 @@ describe('POST /v1/calls', () => {
       'body',
     ],
     [
+      // text/plain is taken as JSON here (the widget's preflight-free request); a form is not.
       'wrong content type',
       () => ({
         ...createCallRequest(h.siteKey),
-        headers: { 'content-type': 'text/plain', origin: TEST_ORIGIN },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_ORIGIN },
       }),
       415,
       'unsupported_media_type',
