@@ -51,21 +51,21 @@ async function callCount(): Promise<number> {
   return (await stack.admin<{ stats: { total: number } }>('/v1/calls?stats=1')).stats.total;
 }
 
-/** CORS preflights the API answered for a route, from its request histogram (GET /metrics). */
-async function preflightsOf(route: string): Promise<number> {
+/** Requests the API answered for a route with this method, from its request histogram (GET /metrics). */
+async function answered(method: string, route: string): Promise<number> {
   const res = await fetch(`${stack.apiUrl}/metrics`, {
     headers: { authorization: `Bearer ${stack.internalServiceKey}` },
   });
   expect(res.status).toBe(200);
-  const counted = (await res.text())
+  return (await res.text())
     .split('\n')
     .filter(
       (line) =>
         line.startsWith('voicedesk_http_request_duration_seconds_count{') &&
-        line.includes('method="OPTIONS"') &&
+        line.includes(`method="${method}"`) &&
         line.includes(`route="${route}"`),
-    );
-  return counted.reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    )
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 }
 
 describe('the call button before it is pressed', () => {
@@ -105,7 +105,8 @@ describe('the call button before it is pressed', () => {
 
     // The press went straight to the API: a visitor's first call waits for no CORS preflight
     // (a round trip on their network before the call could be minted).
-    expect(await preflightsOf('/v1/calls')).toBe(0);
+    expect(await answered('POST', '/v1/calls')).toBe(1);
+    expect(await answered('OPTIONS', '/v1/calls')).toBe(0);
 
     await page.getByRole('button', { name: 'Hang up' }).click();
     await waitForState(page, 'ended');
