@@ -5,7 +5,7 @@ import type { AppDeps } from './deps.ts';
 import { envelope, errorFacts, toAppError } from './errors.ts';
 import { limitBody } from './middleware/body-limit.ts';
 import { requireJson } from './middleware/json-only.ts';
-import { acceptPlainJson } from './middleware/plain-json.ts';
+import { labelPlainAsJson } from './middleware/plain-json.ts';
 import { cookieOriginCheck, SESSION_COOKIE } from './middleware/staff-cookie.ts';
 import { createRouter } from './router.ts';
 import type { RouteEntry } from './routes/define.ts';
@@ -72,10 +72,8 @@ export function createApp(deps: AppDeps, surface: AppSurface = 'all') {
     if (c.req.path === '/v1/livekit/webhook') return next();
     return publicLimit(c, async () => {
       // Only the request a visitor's press waits for; every other route keeps JSON's own label.
-      const json = async () => {
-        await requireJson(c, next);
-      };
-      await (c.req.path === '/v1/calls' ? acceptPlainJson(c, json) : json());
+      if (c.req.path === '/v1/calls') labelPlainAsJson(c);
+      await requireJson(c, next);
     });
   });
 

@@ -5,6 +5,7 @@ import {
   recordingChunkQuerySchema,
   recordingFinishSchema,
 } from '@voicedesk/core';
+import { mediaTypeOf } from '../middleware/json-only.ts';
 import { callIdParamSchema, errorResponses, jsonBody, jsonResponse } from '../schemas.ts';
 import { runDueCallJobs } from '../services/call-jobs.ts';
 import { finishRecording, storeChunk } from '../services/recordings.ts';
@@ -50,7 +51,7 @@ export const recordingChunkEntry = defineRoute({
   handler: async (c) => {
     const deps = c.get('deps');
     const { id, seq } = c.req.valid('param');
-    if ((c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() !== RECORDING_CONTENT_TYPE) {
+    if (mediaTypeOf(c.req.header('content-type')) !== RECORDING_CONTENT_TYPE) {
       throw new AppError(
         415,
         'unsupported_media_type',
