@@ -1,6 +1,7 @@
 import type { Stack } from '@voicedesk/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scrapeApiMetrics } from '../support/api-metrics.ts';
 import { eventually } from '../support/poll.ts';
 import { recorded, waitForState } from '../support/widget-page.ts';
 import { type HostPage, startWidgetStack, type WidgetStack } from '../support/widget-stack.ts';
@@ -53,11 +54,7 @@ async function callCount(): Promise<number> {
 
 /** Requests the API answered for a route with this method, from its request histogram (GET /metrics). */
 async function answered(method: string, route: string): Promise<number> {
-  const res = await fetch(`${stack.apiUrl}/metrics`, {
-    headers: { authorization: `Bearer ${stack.internalServiceKey}` },
-  });
-  expect(res.status).toBe(200);
-  return (await res.text())
+  return (await scrapeApiMetrics(stack))
     .split('\n')
     .filter(
       (line) =>

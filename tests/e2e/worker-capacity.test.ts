@@ -6,6 +6,7 @@ import { AgentDispatchClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentTimeline } from '../support/agent-timeline.ts';
 import { POSTGRES_SERVER_URL, TEST_ORIGIN } from '../support/api-harness.ts';
+import { scrapeApiMetrics } from '../support/api-metrics.ts';
 import { mintCall } from '../support/mint-call.ts';
 import { eventually } from '../support/poll.ts';
 
@@ -23,9 +24,7 @@ let stack: Stack;
 const calls: PlacedCall[] = [];
 
 async function metric(name: string): Promise<number> {
-  const text = await fetch(`${stack.apiUrl}/metrics`, {
-    headers: { authorization: `Bearer ${stack.internalServiceKey}` },
-  }).then((r) => r.text());
+  const text = await scrapeApiMetrics(stack);
   return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
 }
 
