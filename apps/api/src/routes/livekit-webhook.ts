@@ -22,10 +22,10 @@ const route = createRoute({
 
 export const livekitWebhookEntry = defineRoute({
   audience: 'webhook',
-  // Also on INTERNAL_PORT, where compose sends it: livekit-server's webhook client keeps three
-  // idle connections for ten senders, so under load most webhooks open a connection of their
-  // own, and Node accepts one connection per turn of its event loop. On the public listener
-  // that queue of webhook connections is one visitors' new connections wait behind.
+  // Also on INTERNAL_PORT, where compose sends it: livekit-server sends each room's webhooks from
+  // a sender of its own over one client that keeps three idle connections, so with many rooms at
+  // once most webhooks open a connection of their own, and Node accepts one connection per turn
+  // of its event loop. On the public listener visitors' new connections would wait behind them.
   onInternalListener: true,
   guard: livekitSignature,
   route,
