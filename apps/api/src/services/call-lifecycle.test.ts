@@ -159,6 +159,31 @@ function wholeCall(callId: string, tag: string): CallEventRecord[] {
   ];
 }
 
+/** The database handle, counting the statements sent inside its transactions. */
+function countingStatements(db: Db): { db: Db; statements: () => number } {
+  let n = 0;
+  const STATEMENTS = new Set(['execute', 'select', 'insert', 'update', 'delete']);
+  const counting = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(inner, prop) {
+        const value = Reflect.get(inner, prop, inner);
+        if (typeof prop !== 'string' || typeof value !== 'function') return value;
+        if (STATEMENTS.has(prop)) {
+          return (...args: unknown[]) => {
+            n++;
+            return value.apply(inner, args);
+          };
+        }
+        if (prop === 'transaction') {
+          return (body: (tx: unknown) => unknown, ...rest: unknown[]) =>
+            value.call(inner, (tx: object) => body(counting(tx)), ...rest);
+        }
+        return value;
+      },
+    });
+  return { db: counting(db), statements: () => n };
+}
+
 /** What an outcome says, without the ids that differ from call to call. */
 const gist = (o: CallEventOutcome) => ({
   duplicate: o.duplicate,
@@ -233,6 +258,20 @@ describe('recordCallEvents', () => {
     expect(expected).toMatchObject({ status: 'completed', endReason: 'visitor_hung_up', events: 7 });
     expect(expected.jobs.length).toBeGreaterThan(0);
     for (const id of together) expect(await rowsOf(id)).toEqual(expected);
+  });
+
+  it('sends as many statements for a batch of many calls as for a batch of one', async () => {
+    const statementsFor = async (calls: number) => {
+      const ids = await Promise.all(Array.from({ length: calls }, () => t.insertCall()));
+      const { db, statements } = countingStatements(t.database.db);
+      const records = ids.flatMap((id) => wholeCall(id, `count${calls}_${id}`));
+      await recordCallEvents(db, records);
+      for (const id of ids) expect(await rowsOf(id)).toMatchObject({ status: 'completed', events: 7 });
+      return statements();
+    };
+    const one = await statementsFor(1);
+    // Every call's whole life, ended in this batch: a statement per call per step would show.
+    expect(await statementsFor(12)).toBe(one);
   });
 
   it('stores nothing of a batch that fails, so each of its events can be recorded again', async () => {

@@ -11,15 +11,13 @@ import {
   CALL_END_JOB_KINDS,
   type CallJobKind,
   callEvents,
-  callJobs,
-  callParticipants,
   type Db,
   newId,
+  rowsOf,
   voiceCalls,
 } from '@voicedesk/db';
 import { sql } from 'drizzle-orm';
-import { closeEscalationsOfEndedCall, endHandedBackEscalation } from './escalations/close.ts';
-import { notifyCallChanged } from './live/notify.ts';
+import { type CallRowWrite, writeCallRows } from './call-row-writes.ts';
 
 export interface CallEventInput {
   eventId: string;
@@ -49,11 +47,6 @@ export interface RecordOptions {
   connectedJobs?: readonly CallJobKind[];
 }
 
-/** postgres-js answers `execute` with the rows, PGlite with `{ rows }`. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
-
 interface StoredEvent {
   inserted: boolean;
   call:
@@ -62,36 +55,61 @@ interface StoredEvent {
 }
 
 /**
- * Reads the event's call (locking its row when `lock`) and inserts the event unless its id is
- * stored already, in one statement. The log is read by a later statement: a row lock waited for
- * here leaves this statement's snapshot behind what the holder committed.
+ * Reads each event's call (locking the rows when `lock`, in room order, so two batches sharing
+ * calls cannot deadlock) and inserts each event unless its id is stored already, all in one
+ * statement: the batch travels as one JSON parameter, so a batch of fifty costs what one does.
+ * `inputs` come in the order their events are logged (`seq`). The calls are found through
+ * arrays (`= any(array(...))`): an OR of two `in (subquery)` is a scan of every call. The log
+ * is read by a later statement: a row lock waited for here leaves this statement's snapshot
+ * behind what the holder committed.
  */
-async function storeEvent(
+async function storeEvents(
   db: Pick<Db, 'execute'>,
-  input: CallEventInput,
+  inputs: readonly CallEventInput[],
   lock: boolean,
-): Promise<StoredEvent> {
-  const where = input.callId
-    ? sql`${voiceCalls.id} = ${input.callId}::uuid`
-    : sql`${voiceCalls.roomName} = ${input.roomName ?? ''}::text`;
+): Promise<StoredEvent[]> {
+  const batch = JSON.stringify(
+    inputs.map((input, n) => ({
+      n,
+      id: newId(),
+      event_id: input.eventId,
+      call_id: input.callId ?? null,
+      room_name: input.roomName ?? null,
+      type: input.type,
+      source: input.source,
+      lifecycle: input.lifecycle,
+      payload: input.payload ?? {},
+      created_at: input.createdAt.toISOString(),
+    })),
+  );
   const result = await db.execute(sql`
-    with call as (
-      select id, status, phase, room_name, settle_after from ${voiceCalls} where ${where}
+    with input as materialized (
+      select * from jsonb_to_recordset(${batch}::text::jsonb) as x(
+        n integer, id uuid, event_id text, call_id uuid, room_name text, type text, source text,
+        lifecycle jsonb, payload jsonb, created_at timestamptz)
+    ), call as materialized (
+      select id, status, phase, room_name, settle_after from ${voiceCalls}
+      where id = any(array(select call_id from input where call_id is not null))
+         or room_name = any(array(select room_name from input where call_id is null))
+      order by room_name
       ${lock ? sql`for update` : sql``}
+    ), matched as materialized (
+      select input.*, call.id as found_id, call.status, call.phase, call.room_name as call_room_name,
+             call.settle_after
+      from input left join call
+        on call.id = input.call_id or (input.call_id is null and call.room_name = input.room_name)
     ), inserted as (
       insert into ${callEvents} (id, event_id, call_id, room_name, type, source, lifecycle, payload, created_at)
-      select ${newId()}::uuid, ${input.eventId}::text, call.id, coalesce(${input.roomName ?? null}::text, call.room_name),
-             ${input.type}::text, ${input.source}::text,
-             ${input.lifecycle === null ? null : JSON.stringify(input.lifecycle)}::text::jsonb,
-             ${JSON.stringify(input.payload ?? {})}::text::jsonb, ${input.createdAt.toISOString()}::timestamptz
-      from (select 1) as one left join call on true
+      select id, event_id, found_id, coalesce(room_name, call_room_name), type, source, lifecycle, payload,
+             created_at
+      from matched order by n
       on conflict (event_id) do nothing
-      returning 1
+      returning id
     )
-    select call.id, call.status, call.phase, call.room_name, call.settle_after,
-           exists (select 1 from inserted) as inserted
-    from (select 1) as one left join call on true`);
-  const [row] = rowsOf<{
+    select n, found_id as id, status, phase, call_room_name as room_name, settle_after,
+           matched.id in (select inserted.id from inserted) as inserted
+    from matched order by n`);
+  const rows = rowsOf<{
     id: string | null;
     status: CallStatus;
     phase: CallPhase;
@@ -99,9 +117,9 @@ async function storeEvent(
     settle_after: Date | string | null;
     inserted: boolean;
   }>(result);
-  return {
-    inserted: row?.inserted === true,
-    call: row?.id
+  return rows.map((row) => ({
+    inserted: row.inserted === true,
+    call: row.id
       ? {
           id: row.id,
           status: row.status,
@@ -110,7 +128,7 @@ async function storeEvent(
           settleAfter: row.settle_after === null ? null : new Date(row.settle_after),
         }
       : undefined,
-  };
+  }));
 }
 
 /** One event to record, with its own options (each caller's clock and jobs). */
@@ -149,7 +167,11 @@ export async function recordCallEvents(
   records: readonly CallEventRecord[],
 ): Promise<CallEventOutcome[]> {
   if (records.every((r) => r.input.lifecycle === null)) {
-    const stored = await Promise.all(records.map((r) => storeEvent(db, r.input, false)));
+    const stored = await storeEvents(
+      db,
+      records.map((r) => r.input),
+      false,
+    );
     return stored.map(({ inserted, call }) => ({
       duplicate: !inserted,
       ...baseOf(call),
@@ -157,13 +179,14 @@ export async function recordCallEvents(
     }));
   }
   return db.transaction(async (tx) => {
-    // Rows are locked in one order (by room, then arrival) so two batches sharing calls cannot
-    // deadlock; a call's own events keep their arrival order.
+    // Logged by room, then arrival: a call's own events keep their arrival order.
     const order = records
       .map((record, index) => ({ record, index, key: lockKey(record.input) }))
       .sort((a, b) => (a.key === b.key ? a.index - b.index : a.key < b.key ? -1 : 1));
-    const stored = await Promise.all(
-      order.map(({ record }) => storeEvent(tx, record.input, record.input.lifecycle !== null)),
+    const stored = await storeEvents(
+      tx,
+      order.map(({ record }) => record.input),
+      true,
     );
     const outcomes: CallEventOutcome[] = new Array(records.length);
     const calls = new Map<string, { call: StoredCall; steps: Step[] }>();
@@ -177,17 +200,16 @@ export async function recordCallEvents(
       calls.set(call.id, entry);
     });
     // Only calls with a new lifecycle event change; the others' outcomes are as stored.
-    const changedCalls = new Map(
-      [...calls].filter(([, entry]) => entry.steps.some((step) => step.lifecycle !== null)),
+    const changed = [...calls.values()].filter(({ steps }) => steps.some((step) => step.lifecycle !== null));
+    const logs = await readLogs(
+      tx,
+      changed.map(({ call }) => call.id),
     );
-
-    const logs = await Promise.all([...changedCalls.keys()].map((callId) => readLog(tx, callId)));
-    const writes: Promise<unknown>[] = [];
-    [...changedCalls.values()].forEach(({ call, steps }, i) => {
-      const log = logs[i] ?? [];
-      writes.push(...projectSteps(tx, call, steps, log, outcomes));
+    const writes = changed.flatMap(({ call, steps }) => {
+      const write = projectSteps(call, steps, logs.get(call.id) ?? [], outcomes);
+      return write ? [write] : [];
     });
-    await Promise.all(writes);
+    await Promise.all(writeCallRows(tx, writes));
     return outcomes;
   });
 }
@@ -205,20 +227,23 @@ interface Step {
   options: RecordOptions;
 }
 
-/** A projection's instant (epoch ms) as a statement's parameter. */
-function iso(ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString();
-}
-
-/** The call's lifecycle events in arrival order: what its row is projected from. */
-async function readLog(tx: Tx, callId: string): Promise<LogRow[]> {
-  const rows = rowsOf<{ event_id: string; lifecycle: unknown }>(
+/** The calls' lifecycle events, each call's in arrival order: what their rows are projected from. */
+async function readLogs(tx: Tx, callIds: readonly string[]): Promise<Map<string, LogRow[]>> {
+  const logs = new Map<string, LogRow[]>();
+  if (callIds.length === 0) return logs;
+  const rows = rowsOf<{ call_id: string; event_id: string; lifecycle: unknown }>(
     await tx.execute(sql`
-      select event_id, lifecycle from ${callEvents}
-      where call_id = ${callId}::uuid and lifecycle is not null
-      order by seq`),
+      select call_id, event_id, lifecycle from ${callEvents}
+      where call_id = any(array(select value::uuid from jsonb_array_elements_text(${JSON.stringify(callIds)}::text::jsonb)))
+        and lifecycle is not null
+      order by call_id, seq`),
   );
-  return rows.map((row) => ({ eventId: row.event_id, lifecycle: row.lifecycle }));
+  for (const row of rows) {
+    const log = logs.get(row.call_id) ?? [];
+    log.push({ eventId: row.event_id, lifecycle: row.lifecycle });
+    logs.set(row.call_id, log);
+  }
+  return logs;
 }
 
 function lockKey(input: CallEventInput): string {
@@ -227,25 +252,21 @@ function lockKey(input: CallEventInput): string {
 
 /**
  * Projects a call's log after each of this batch's events in turn (the outcome each would have
- * had alone), and returns the writes that bring the row and what hangs off it to the last one.
- * `steps` holds every event of the batch for the call, in arrival order.
- *
- * The writes (and the log's read) are SQL templates rather than drizzle's query builders: they
- * run for every changed call of every batch, and building the row's update took the builder
- * about 120 µs of CPU against 13 µs for the template (drizzle's builders, these and others,
- * were 12 % of the API's CPU in bench/webhook-bench.ts's profile, half of it this update).
+ * had alone), and answers what brings the row and what hangs off it to the last one (nothing
+ * when no event of the batch moved the call). `steps` holds every event of the batch for the
+ * call, in arrival order.
  */
 function projectSteps(
-  tx: Tx,
   call: StoredCall,
   steps: readonly Step[],
   log: readonly LogRow[],
   outcomes: CallEventOutcome[],
-): Promise<unknown>[] {
-  const writes: Promise<unknown>[] = [];
+): CallRowWrite | undefined {
   let previous = { status: call.status, phase: call.phase };
   let projection: CallProjection | undefined;
   let notify = false;
+  let endedAt: Date | undefined;
+  const handBacks: { escalationId: string; at: Date }[] = [];
   const jobs = new Set<CallJobKind>();
   let last: Step | undefined;
   for (const step of steps) {
@@ -273,63 +294,21 @@ function projectSteps(
     }
     if (becameTerminal(outcome)) {
       for (const kind of CALL_END_JOB_KINDS) jobs.add(kind);
-      writes.push(closeEscalationsOfEndedCall(tx, call.id, step.options.now));
+      endedAt = step.options.now;
     }
     if (lifecycle.type === 'handed_back' && projection.phase === 'ai' && previous.phase === 'human') {
-      writes.push(endHandedBackEscalation(tx, call.id, lifecycle.escalationId, new Date(lifecycle.at)));
+      handBacks.push({ escalationId: lifecycle.escalationId, at: new Date(lifecycle.at) });
     }
     // The Live view hears of it at commit; a redelivered or no-op event changes nothing it shows.
     if (projection.status !== previous.status || projection.phase !== previous.phase) notify = true;
     previous = { status: projection.status, phase: projection.phase };
   }
-  if (!projection || !last) return writes;
+  if (!projection || !last) return undefined;
   const now = last.options.now;
   const settleAfter = projection.unsettled
     ? (call.settleAfter ?? new Date(now.getTime() + last.options.settleGraceSeconds * 1000))
     : null;
-  writes.push(
-    tx.execute(sql`
-      update ${voiceCalls}
-      set status = ${projection.status}, phase = ${projection.phase},
-          started_at = ${iso(projection.startedAt)}::timestamptz,
-          connected_at = ${iso(projection.connectedAt)}::timestamptz,
-          ended_at = ${iso(projection.endedAt)}::timestamptz,
-          duration_seconds = ${projection.durationSeconds ?? null}::integer,
-          end_reason = ${projection.endReason ?? null}::text,
-          settle_after = ${settleAfter?.toISOString() ?? null}::timestamptz,
-          updated_at = now()
-      where id = ${call.id}::uuid`),
-  );
-  if (projection.participants.length > 0) {
-    // One row per span (spans are keyed by participant sid), all in one statement.
-    const rows = projection.participants.map(
-      (span) => sql`(${newId()}::uuid, ${call.id}::uuid, ${span.sid}::text, ${span.identity}::text,
-        ${span.kind}::text, ${span.name ?? null}::text, ${iso(span.joinedAt)}::timestamptz,
-        ${iso(span.leftAt)}::timestamptz,
-        ${span.leftAt === undefined ? null : Math.round((span.leftAt - span.joinedAt) / 1000)}::integer)`,
-    );
-    writes.push(
-      tx.execute(sql`
-        insert into ${callParticipants}
-          (id, call_id, participant_sid, identity, kind, name, joined_at, left_at, duration_seconds)
-        values ${sql.join(rows, sql`, `)}
-        on conflict (call_id, participant_sid) do update
-        set joined_at = excluded.joined_at, left_at = excluded.left_at,
-            duration_seconds = excluded.duration_seconds, name = excluded.name`),
-    );
-  }
-  if (jobs.size > 0) {
-    const rows = [...jobs].map(
-      (kind) => sql`(${newId()}::uuid, ${call.id}::uuid, ${kind}::text, ${now.toISOString()}::timestamptz)`,
-    );
-    writes.push(
-      tx.execute(sql`
-        insert into ${callJobs} (id, call_id, kind, run_at) values ${sql.join(rows, sql`, `)}
-        on conflict (call_id, kind) do nothing`),
-    );
-  }
-  if (notify) writes.push(notifyCallChanged(tx, call.id));
-  return writes;
+  return { callId: call.id, projection, settleAfter, jobs, now, notify, endedAt, handBacks };
 }
 
 function baseOf(call: StoredEvent['call']) {

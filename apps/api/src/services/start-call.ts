@@ -1,5 +1,5 @@
 import { AppError, roomNameForCall, visitorIdentity } from '@voicedesk/core';
-import { newId, voiceCalls } from '@voicedesk/db';
+import { newId, rowsOf, voiceCalls } from '@voicedesk/db';
 import { eq, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
@@ -25,11 +25,6 @@ type NewCallRow = {
   callerName: string | null;
   joinDeadline: Date;
 };
-
-/** postgres-js answers `execute` with the rows, PGlite with `{ rows }`. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
 
 /**
  * A site's calls waiting to be answered and calls in progress are capped, so a script holding

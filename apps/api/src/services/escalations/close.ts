@@ -1,29 +1,41 @@
-import { type Db, escalations } from '@voicedesk/db';
+import { type Db, escalations, rowsOf } from '@voicedesk/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { notifyEscalationChanged } from '../live/notify.ts';
+import { notifyEscalationsChanged } from '../live/notify.ts';
 
 /**
- * The call ended: an offer still ringing for it stops (`closed`, and every dashboard hears
- * `offer_closed`), and a staff member's turn on it is over. Run in the transaction that stored
- * the end, so no offer is left ringing for a call that is gone.
+ * Calls ended: an offer still ringing for one stops (`closed`, and every dashboard hears
+ * `offer_closed`), and a staff member's turn on one is over. Run in the transaction that stored
+ * the ends, so no offer is left ringing for a call that is gone; one statement for every call a
+ * batch of events ended (an escalation is ringing or accepted, never both). The calls go in as
+ * an array as well as a join: PostgreSQL takes a JSON list for 100 rows and would scan the table.
  */
-export async function closeEscalationsOfEndedCall(
-  tx: Pick<Db, 'update' | 'execute'>,
-  callId: string,
-  now: Date,
+export async function closeEscalationsOfEndedCalls(
+  tx: Pick<Db, 'execute'>,
+  ended: readonly { callId: string; at: Date }[],
 ): Promise<void> {
-  const closed = await tx
-    .update(escalations)
-    .set({ status: 'closed', endedAt: now })
-    .where(and(eq(escalations.callId, callId), eq(escalations.status, 'ringing')))
-    .returning({ id: escalations.id });
-  for (const row of closed) await notifyEscalationChanged(tx, row.id);
-  await tx
-    .update(escalations)
-    .set({ endedAt: now })
-    .where(
-      and(eq(escalations.callId, callId), eq(escalations.status, 'accepted'), isNull(escalations.endedAt)),
-    );
+  if (ended.length === 0) return;
+  const calls = JSON.stringify(ended.map(({ callId, at }) => ({ call_id: callId, at: at.toISOString() })));
+  const result = await tx.execute(sql`
+    with ended as materialized (
+      select * from jsonb_to_recordset(${calls}::text::jsonb) as x(call_id uuid, at timestamptz)
+    ), closed as (
+      update ${escalations} as e set status = 'closed', ended_at = ended.at
+      from ended
+      where e.call_id = any(array(select call_id from ended)) and e.call_id = ended.call_id
+        and e.status = 'ringing'
+      returning e.id
+    ), finished as (
+      update ${escalations} as e set ended_at = ended.at
+      from ended
+      where e.call_id = any(array(select call_id from ended)) and e.call_id = ended.call_id
+        and e.status = 'accepted' and e.ended_at is null
+      returning e.id
+    )
+    select id from closed`);
+  await notifyEscalationsChanged(
+    tx,
+    rowsOf<{ id: string }>(result).map((row) => row.id),
+  );
 }
 
 /**

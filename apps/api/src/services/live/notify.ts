@@ -31,6 +31,16 @@ async function notify(db: Executor, notice: LiveNotice): Promise<void> {
   await db.execute(sql`select pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(notice)})`);
 }
 
+/** Several notices in one statement, sent in their order. */
+async function notifyAll(db: Executor, notices: readonly LiveNotice[]): Promise<void> {
+  if (notices.length === 0) return;
+  const payloads = JSON.stringify(notices.map((notice) => JSON.stringify(notice)));
+  await db.execute(sql`
+    select pg_notify(${LIVE_CHANNEL}, payload)
+    from jsonb_array_elements_text(${payloads}::text::jsonb) with ordinality as n(payload, i)
+    order by i`);
+}
+
 /**
  * A call was created, or its status, phase or end changed. Call it from the place that writes
  * the row, in the same transaction when there is one; whoever starts writing `phase` calls it too.
@@ -39,9 +49,25 @@ export function notifyCallChanged(db: Executor, callId: string): Promise<void> {
   return notify(db, { kind: 'call', callId });
 }
 
+/** Calls changed by one batch of events: one statement for all of them. */
+export function notifyCallsChanged(db: Executor, callIds: readonly string[]): Promise<void> {
+  return notifyAll(
+    db,
+    callIds.map((callId) => ({ kind: 'call', callId })),
+  );
+}
+
 /** An escalation was offered, or it stopped ringing (accepted, declined by all, expired). */
 export function notifyEscalationChanged(db: Executor, escalationId: string): Promise<void> {
   return notify(db, { kind: 'escalation', escalationId });
+}
+
+/** Escalations that stopped ringing together (their calls ended), in one statement. */
+export function notifyEscalationsChanged(db: Executor, escalationIds: readonly string[]): Promise<void> {
+  return notifyAll(
+    db,
+    escalationIds.map((escalationId) => ({ kind: 'escalation', escalationId })),
+  );
 }
 
 /** A callback request was stored, claimed or closed. */

@@ -1,0 +1,120 @@
+import type { CallProjection } from '@voicedesk/core';
+import { type CallJobKind, callJobs, callParticipants, type Db, newId, voiceCalls } from '@voicedesk/db';
+import { sql } from 'drizzle-orm';
+import { closeEscalationsOfEndedCalls, endHandedBackEscalation } from './escalations/close.ts';
+import { notifyCallsChanged } from './live/notify.ts';
+
+/** What a batch of events changed for one call: the row's new projection and what hangs off it. */
+export interface CallRowWrite {
+  callId: string;
+  projection: CallProjection;
+  settleAfter: Date | null;
+  /** Work queued for the call, due at `now`. */
+  jobs: ReadonlySet<CallJobKind>;
+  now: Date;
+  /** Its status or phase changed: the Live view hears of it at commit. */
+  notify: boolean;
+  /** Set when the call ended in this batch: its escalations close at this instant. */
+  endedAt: Date | undefined;
+  handBacks: readonly { escalationId: string; at: Date }[];
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** A projection's instant (epoch ms) as it goes into a statement. */
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/**
+ * The statements that bring every changed call of a batch to its projection, returned together
+ * so that postgres-js sends them at once. Each kind of write is one statement for all the calls,
+ * their rows passed as one JSON parameter: SQL templates, since drizzle's query builders rebuild
+ * a statement's text on every call (about 120 µs of CPU for the row's update, against 13 µs for a
+ * template), and one statement per call made a batch of fifty calls cost fifty times one.
+ */
+export function writeCallRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<unknown>[] {
+  if (writes.length === 0) return [];
+  const statements: Promise<unknown>[] = [updateRows(tx, writes)];
+  const participants = writes.flatMap(({ callId, projection }) =>
+    projection.participants.map((span) => ({
+      id: newId(),
+      call_id: callId,
+      participant_sid: span.sid,
+      identity: span.identity,
+      kind: span.kind,
+      name: span.name ?? null,
+      joined_at: iso(span.joinedAt),
+      left_at: iso(span.leftAt),
+      duration_seconds: span.leftAt === undefined ? null : Math.round((span.leftAt - span.joinedAt) / 1000),
+    })),
+  );
+  if (participants.length > 0) statements.push(upsertParticipants(tx, participants));
+  const jobs = writes.flatMap(({ callId, jobs, now }) =>
+    [...jobs].map((kind) => ({ id: newId(), call_id: callId, kind, run_at: now.toISOString() })),
+  );
+  if (jobs.length > 0) statements.push(queueJobs(tx, jobs));
+  const ended = writes.flatMap(({ callId, endedAt }) => (endedAt ? [{ callId, at: endedAt }] : []));
+  if (ended.length > 0) statements.push(closeEscalationsOfEndedCalls(tx, ended));
+  for (const { callId, handBacks } of writes) {
+    for (const { escalationId, at } of handBacks) {
+      statements.push(endHandedBackEscalation(tx, callId, escalationId, at));
+    }
+  }
+  const changed = writes.filter((write) => write.notify).map((write) => write.callId);
+  if (changed.length > 0) statements.push(notifyCallsChanged(tx, changed));
+  return statements;
+}
+
+function updateRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<unknown> {
+  const rows = JSON.stringify(
+    writes.map(({ callId, projection, settleAfter }) => ({
+      id: callId,
+      status: projection.status,
+      phase: projection.phase,
+      started_at: iso(projection.startedAt),
+      connected_at: iso(projection.connectedAt),
+      ended_at: iso(projection.endedAt),
+      duration_seconds: projection.durationSeconds ?? null,
+      end_reason: projection.endReason ?? null,
+      settle_after: settleAfter?.toISOString() ?? null,
+    })),
+  );
+  // PostgreSQL takes any JSON list for 100 rows: joined on its own, a table of a few thousand
+  // calls is scanned whole. The ids as an array make it look each one up by its key.
+  return tx.execute(sql`
+    with x as materialized (
+      select * from jsonb_to_recordset(${rows}::text::jsonb) as x(
+        id uuid, status text, phase text, started_at timestamptz, connected_at timestamptz,
+        ended_at timestamptz, duration_seconds integer, end_reason text, settle_after timestamptz)
+    )
+    update ${voiceCalls} as v
+    set status = x.status, phase = x.phase, started_at = x.started_at, connected_at = x.connected_at,
+        ended_at = x.ended_at, duration_seconds = x.duration_seconds, end_reason = x.end_reason,
+        settle_after = x.settle_after, updated_at = now()
+    from x
+    where v.id = any(array(select id from x)) and v.id = x.id`);
+}
+
+/** One row per span (spans are keyed by participant sid). */
+function upsertParticipants(tx: Tx, participants: readonly Record<string, unknown>[]): Promise<unknown> {
+  return tx.execute(sql`
+    insert into ${callParticipants}
+      (id, call_id, participant_sid, identity, kind, name, joined_at, left_at, duration_seconds)
+    select id, call_id, participant_sid, identity, kind, name, joined_at, left_at, duration_seconds
+    from jsonb_to_recordset(${JSON.stringify(participants)}::text::jsonb) as x(
+      id uuid, call_id uuid, participant_sid text, identity text, kind text, name text,
+      joined_at timestamptz, left_at timestamptz, duration_seconds integer)
+    on conflict (call_id, participant_sid) do update
+    set joined_at = excluded.joined_at, left_at = excluded.left_at,
+        duration_seconds = excluded.duration_seconds, name = excluded.name`);
+}
+
+function queueJobs(tx: Tx, jobs: readonly Record<string, unknown>[]): Promise<unknown> {
+  return tx.execute(sql`
+    insert into ${callJobs} (id, call_id, kind, run_at)
+    select id, call_id, kind, run_at
+    from jsonb_to_recordset(${JSON.stringify(jobs)}::text::jsonb) as x(
+      id uuid, call_id uuid, kind text, run_at timestamptz)
+    on conflict (call_id, kind) do nothing`);
+}
