@@ -57,7 +57,7 @@ interface StoredEvent {
 /**
  * Reads each event's call (locking the rows when `lock`, in room order, so two batches sharing
  * calls cannot deadlock) and inserts each event unless its id is stored already, all in one
- * statement: the batch travels as one JSON parameter, so a batch of fifty costs what one does.
+ * statement: the batch travels as one JSON parameter, one statement for fifty events as for one.
  * `inputs` come in the order their events are logged (`seq`). The calls are found through
  * arrays (`= any(array(...))`): an OR of two `in (subquery)` is a scan of every call. The log
  * is read by a later statement: a row lock waited for here leaves this statement's snapshot
