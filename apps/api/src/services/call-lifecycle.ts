@@ -12,8 +12,10 @@ import {
   type CallJobKind,
   callEvents,
   type Db,
+  jsonParam,
   newId,
   rowsOf,
+  type Tx,
   voiceCalls,
 } from '@voicedesk/db';
 import { sql } from 'drizzle-orm';
@@ -68,7 +70,7 @@ async function storeEvents(
   inputs: readonly CallEventInput[],
   lock: boolean,
 ): Promise<StoredEvent[]> {
-  const batch = JSON.stringify(
+  const batch = jsonParam(
     inputs.map((input, n) => ({
       n,
       id: newId(),
@@ -84,7 +86,7 @@ async function storeEvents(
   );
   const result = await db.execute(sql`
     with input as materialized (
-      select * from jsonb_to_recordset(${batch}::text::jsonb) as x(
+      select * from jsonb_to_recordset(${batch}) as x(
         n integer, id uuid, event_id text, call_id uuid, room_name text, type text, source text,
         lifecycle jsonb, payload jsonb, created_at timestamptz)
     ), call as materialized (
@@ -214,7 +216,6 @@ export async function recordCallEvents(
   });
 }
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type StoredCall = NonNullable<StoredEvent['call']>;
 type LogRow = { eventId: string; lifecycle: unknown };
 
@@ -234,7 +235,7 @@ async function readLogs(tx: Tx, callIds: readonly string[]): Promise<Map<string,
   const rows = rowsOf<{ call_id: string; event_id: string; lifecycle: unknown }>(
     await tx.execute(sql`
       select call_id, event_id, lifecycle from ${callEvents}
-      where call_id = any(array(select value::uuid from jsonb_array_elements_text(${JSON.stringify(callIds)}::text::jsonb)))
+      where call_id = any(array(select value::uuid from jsonb_array_elements_text(${jsonParam(callIds)})))
         and lifecycle is not null
       order by call_id, seq`),
   );

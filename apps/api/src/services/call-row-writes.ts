@@ -1,5 +1,13 @@
 import type { CallProjection } from '@voicedesk/core';
-import { type CallJobKind, callJobs, callParticipants, type Db, newId, voiceCalls } from '@voicedesk/db';
+import {
+  type CallJobKind,
+  callJobs,
+  callParticipants,
+  jsonParam,
+  newId,
+  type Tx,
+  voiceCalls,
+} from '@voicedesk/db';
 import { sql } from 'drizzle-orm';
 import { closeEscalationsOfEndedCalls, endHandedBackEscalation } from './escalations/close.ts';
 import { notifyCallsChanged } from './live/notify.ts';
@@ -18,8 +26,6 @@ export interface CallRowWrite {
   endedAt: Date | undefined;
   handBacks: readonly { escalationId: string; at: Date }[];
 }
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** A projection's instant (epoch ms) as it goes into a statement. */
 function iso(ms: number | undefined): string | null {
@@ -67,7 +73,7 @@ export function writeCallRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<
 }
 
 function updateRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<unknown> {
-  const rows = JSON.stringify(
+  const rows = jsonParam(
     writes.map(({ callId, projection, settleAfter }) => ({
       id: callId,
       status: projection.status,
@@ -84,7 +90,7 @@ function updateRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<unknown> {
   // calls is scanned whole. The ids as an array make it look each one up by its key.
   return tx.execute(sql`
     with x as materialized (
-      select * from jsonb_to_recordset(${rows}::text::jsonb) as x(
+      select * from jsonb_to_recordset(${rows}) as x(
         id uuid, status text, phase text, started_at timestamptz, connected_at timestamptz,
         ended_at timestamptz, duration_seconds integer, end_reason text, settle_after timestamptz)
     )
@@ -102,7 +108,7 @@ function upsertParticipants(tx: Tx, participants: readonly Record<string, unknow
     insert into ${callParticipants}
       (id, call_id, participant_sid, identity, kind, name, joined_at, left_at, duration_seconds)
     select id, call_id, participant_sid, identity, kind, name, joined_at, left_at, duration_seconds
-    from jsonb_to_recordset(${JSON.stringify(participants)}::text::jsonb) as x(
+    from jsonb_to_recordset(${jsonParam(participants)}) as x(
       id uuid, call_id uuid, participant_sid text, identity text, kind text, name text,
       joined_at timestamptz, left_at timestamptz, duration_seconds integer)
     on conflict (call_id, participant_sid) do update
@@ -114,7 +120,7 @@ function queueJobs(tx: Tx, jobs: readonly Record<string, unknown>[]): Promise<un
   return tx.execute(sql`
     insert into ${callJobs} (id, call_id, kind, run_at)
     select id, call_id, kind, run_at
-    from jsonb_to_recordset(${JSON.stringify(jobs)}::text::jsonb) as x(
+    from jsonb_to_recordset(${jsonParam(jobs)}) as x(
       id uuid, call_id uuid, kind text, run_at timestamptz)
     on conflict (call_id, kind) do nothing`);
 }

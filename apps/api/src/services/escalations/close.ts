@@ -1,4 +1,4 @@
-import { type Db, escalations, rowsOf } from '@voicedesk/db';
+import { type Db, escalations, jsonParam, rowsOf } from '@voicedesk/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { notifyEscalationsChanged } from '../live/notify.ts';
 
@@ -14,10 +14,10 @@ export async function closeEscalationsOfEndedCalls(
   ended: readonly { callId: string; at: Date }[],
 ): Promise<void> {
   if (ended.length === 0) return;
-  const calls = JSON.stringify(ended.map(({ callId, at }) => ({ call_id: callId, at: at.toISOString() })));
+  const calls = jsonParam(ended.map(({ callId, at }) => ({ call_id: callId, at: at.toISOString() })));
   const result = await tx.execute(sql`
     with ended as materialized (
-      select * from jsonb_to_recordset(${calls}::text::jsonb) as x(call_id uuid, at timestamptz)
+      select * from jsonb_to_recordset(${calls}) as x(call_id uuid, at timestamptz)
     ), closed as (
       update ${escalations} as e set status = 'closed', ended_at = ended.at
       from ended

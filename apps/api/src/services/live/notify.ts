@@ -1,4 +1,4 @@
-import type { Db } from '@voicedesk/db';
+import { type Db, jsonParam } from '@voicedesk/db';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 
@@ -31,14 +31,12 @@ async function notify(db: Executor, notice: LiveNotice): Promise<void> {
   await db.execute(sql`select pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(notice)})`);
 }
 
-/** Several notices in one statement, sent in their order. */
+/** Several notices in one statement. */
 async function notifyAll(db: Executor, notices: readonly LiveNotice[]): Promise<void> {
   if (notices.length === 0) return;
-  const payloads = JSON.stringify(notices.map((notice) => JSON.stringify(notice)));
+  const payloads = jsonParam(notices.map((notice) => JSON.stringify(notice)));
   await db.execute(sql`
-    select pg_notify(${LIVE_CHANNEL}, payload)
-    from jsonb_array_elements_text(${payloads}::text::jsonb) with ordinality as n(payload, i)
-    order by i`);
+    select pg_notify(${LIVE_CHANNEL}, payload) from jsonb_array_elements_text(${payloads}) as payload`);
 }
 
 /**
