@@ -232,7 +232,7 @@ describe('recordCallEvents', () => {
       CallEventRecord[],
       CallEventRecord[],
     ];
-    // The second call's events first in the list, so the batch must reorder to lock by room.
+    // The second call's events first in the list: the calls' rows are still locked in room order.
     const batch = first.flatMap((record, i) => [second[i] as CallEventRecord, record]);
     const outcomes = await recordCallEvents(t.database.db, batch);
 

@@ -5,7 +5,6 @@ import {
   isTerminal,
   type LifecycleEvent,
   projectCall,
-  roomNameForCall,
 } from '@voicedesk/core';
 import {
   CALL_END_JOB_KINDS,
@@ -181,19 +180,16 @@ export async function recordCallEvents(
     }));
   }
   return db.transaction(async (tx) => {
-    // Logged by room, then arrival: a call's own events keep their arrival order.
-    const order = records
-      .map((record, index) => ({ record, index, key: lockKey(record.input) }))
-      .sort((a, b) => (a.key === b.key ? a.index - b.index : a.key < b.key ? -1 : 1));
+    // The statement locks the calls' rows in room order itself: the events go in as they came.
     const stored = await storeEvents(
       tx,
-      order.map(({ record }) => record.input),
+      records.map((r) => r.input),
       true,
     );
     const outcomes: CallEventOutcome[] = new Array(records.length);
     const calls = new Map<string, { call: StoredCall; steps: Step[] }>();
-    order.forEach(({ record, index }, i) => {
-      const { inserted, call } = stored[i] as StoredEvent;
+    records.forEach((record, index) => {
+      const { inserted, call } = stored[index] as StoredEvent;
       outcomes[index] = { duplicate: !inserted, ...baseOf(call), projection: undefined };
       if (!call) return;
       const entry = calls.get(call.id) ?? { call, steps: [] };
@@ -245,10 +241,6 @@ async function readLogs(tx: Tx, callIds: readonly string[]): Promise<Map<string,
     logs.set(row.call_id, log);
   }
   return logs;
-}
-
-function lockKey(input: CallEventInput): string {
-  return input.callId ? roomNameForCall(input.callId) : (input.roomName ?? '');
 }
 
 /**
