@@ -172,11 +172,15 @@ describe('work that follows an end', () => {
         .from(callJobs)
         .where(eq(callJobs.callId, call.callId))
         .orderBy(callJobs.kind);
-    // The room's failure holds back nothing else: the transcript is frozen already.
+    // The room's failure holds back nothing else: the end's own transaction froze the transcript.
     expect((await jobs()).map((j) => [j.kind, j.done !== null, j.lastError])).toEqual([
       ['delete_room', false, 'unavailable'],
-      ['freeze_transcript', true, null],
     ]);
+    const [frozen] = await t.database.db
+      .select({ transcript: voiceCalls.transcript })
+      .from(voiceCalls)
+      .where(eq(voiceCalls.id, call.callId));
+    expect(frozen?.transcript).toEqual({ segments: [] });
 
     // A redelivered end is a duplicate; the outbox, not the duplicate, finishes the work.
     later(60);
@@ -184,7 +188,6 @@ describe('work that follows an end', () => {
     expect(media.deleted).toContain(call.roomName);
     expect((await jobs()).map((j) => [j.kind, j.done !== null, j.lastError])).toEqual([
       ['delete_room', true, null],
-      ['freeze_transcript', true, null],
     ]);
   });
 });

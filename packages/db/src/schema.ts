@@ -15,16 +15,14 @@ import {
 } from 'drizzle-orm/pg-core';
 
 export const CALL_JOB_KINDS = [
+  // Queued by versions before the end's own transaction froze the transcript: such rows still run.
   'freeze_transcript',
   'delete_room',
   'start_recording',
   'finalize_recording',
 ] as const;
-/** What every call needs once it has ended. */
-export const CALL_END_JOB_KINDS = [
-  'freeze_transcript',
-  'delete_room',
-] as const satisfies readonly CallJobKind[];
+/** What every call needs once it has ended, beyond its row (the transcript freezes with it). */
+export const CALL_END_JOB_KINDS = ['delete_room'] as const satisfies readonly CallJobKind[];
 export type CallJobKind = (typeof CALL_JOB_KINDS)[number];
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -217,7 +215,7 @@ export const rateLimitHits = pgTable(
 );
 
 /**
- * Work that must follow a call's end (freeze its transcript, delete its room): written in the
+ * Work that must follow a call's end outside the database (delete its room): written in the
  * same transaction as the event that ended the call, then claimed and retried with backoff until
  * done, so a failure after commit is never lost.
  */

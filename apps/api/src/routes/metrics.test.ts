@@ -88,7 +88,7 @@ describe('GET /metrics', () => {
     const connected = await insertCalls('connected', 3);
     await insertCalls('completed', 4);
     await t.database.db.insert(callJobs).values([
-      { id: newId(), callId: connected[0] as string, kind: 'freeze_transcript' },
+      { id: newId(), callId: connected[0] as string, kind: 'start_recording' },
       { id: newId(), callId: connected[1] as string, kind: 'delete_room', doneAt: new Date() },
     ]);
 

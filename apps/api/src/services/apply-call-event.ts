@@ -10,8 +10,8 @@ import {
 } from './call-lifecycle.ts';
 
 /**
- * Records an event; when it ended the call, does what an ended call needs (close its room,
- * freeze its transcript) at once. Those jobs were queued with the event, so if doing them now
+ * Records an event; when it ended the call, does what an ended call needs outside the database
+ * (close its room) at once. Those jobs were queued with the event, so if doing them now
  * fails, the job runner retries them: nothing depends on this request getting that far.
  */
 export async function applyCallEvent(deps: AppDeps, input: CallEventInput): Promise<CallEventOutcome> {

@@ -19,6 +19,7 @@ import {
   recordCallEvent,
   recordCallEvents,
 } from './call-lifecycle.ts';
+import { appendSegments, assembleTranscript } from './transcript.ts';
 
 let t: RouteApp;
 beforeAll(async () => {
@@ -195,6 +196,50 @@ const gist = (o: CallEventOutcome) => ({
   durationSeconds: o.projection?.durationSeconds,
 });
 
+/** Two lines said in the call, as the worker reports them. */
+async function say(callId: string, db: Db = t.database.db): Promise<void> {
+  const at = Date.parse('2026-11-28T10:00:00.250Z');
+  const iso = (ms: number) => new Date(ms).toISOString();
+  await appendSegments(db, callId, [
+    {
+      seq: 1,
+      speaker: 'ai',
+      text: 'Hello, how can I help?',
+      startedAt: iso(at),
+      endedAt: iso(at + 1500),
+      source: 'realtime',
+    },
+    {
+      seq: 0,
+      speaker: 'visitor',
+      text: 'Hi.',
+      startedAt: iso(at - 900),
+      endedAt: iso(at - 400),
+      source: 'realtime',
+    },
+  ]);
+}
+
+/** The call row's transcript export as those two lines give it, in order. */
+const SAID = {
+  segments: [
+    {
+      seq: 0,
+      speaker: 'visitor',
+      text: 'Hi.',
+      startedAt: '2026-11-28T09:59:59.350Z',
+      endedAt: '2026-11-28T09:59:59.850Z',
+    },
+    {
+      seq: 1,
+      speaker: 'ai',
+      text: 'Hello, how can I help?',
+      startedAt: '2026-11-28T10:00:00.250Z',
+      endedAt: '2026-11-28T10:00:01.750Z',
+    },
+  ],
+};
+
 async function rowsOf(callId: string, db: Db = t.database.db) {
   const [call] = await db.select().from(voiceCalls).where(eq(voiceCalls.id, callId));
   const participants = await db
@@ -214,6 +259,7 @@ async function rowsOf(callId: string, db: Db = t.database.db) {
     endReason: call?.endReason,
     durationSeconds: call?.durationSeconds,
     settleAfter: call?.settleAfter,
+    transcript: call?.transcript,
     participants,
     jobs: jobs.map((j) => j.kind),
     events: events.length,
@@ -274,6 +320,34 @@ describe('recordCallEvents', () => {
     expect(await statementsFor(12)).toBe(one);
   });
 
+  it('freezes the transcript export in the transaction that ends the call, with no job left to do it', async () => {
+    const [oneByOne, batched] = [await t.insertCall(), await t.insertCall()];
+    await say(oneByOne);
+    await say(batched);
+    for (const record of wholeCall(oneByOne, 'frozen-alone')) {
+      await recordCallEvent(t.database.db, record.input, record.options);
+    }
+    await recordCallEvents(t.database.db, wholeCall(batched, 'frozen-batched'));
+    for (const id of [oneByOne, batched]) {
+      expect(await rowsOf(id)).toMatchObject({
+        status: 'completed',
+        transcript: SAID,
+        jobs: ['delete_room'],
+      });
+    }
+    // A line the worker reports after the end (its retries) lands in the export too.
+    const late = {
+      seq: 2,
+      speaker: 'ai',
+      text: 'Goodbye.',
+      startedAt: '2026-11-28T10:00:05.000Z',
+      endedAt: '2026-11-28T10:00:05.600Z',
+    };
+    await appendSegments(t.database.db, oneByOne, [{ ...late, source: 'realtime' }]);
+    await assembleTranscript(t.database.db, oneByOne);
+    expect((await rowsOf(oneByOne)).transcript).toEqual({ segments: [...SAID.segments, late] });
+  });
+
   it('stores nothing of a batch that fails, so each of its events can be recorded again', async () => {
     const callId = await t.insertCall();
     const [started, joined] = wholeCall(callId, 'failing') as [CallEventRecord, CallEventRecord];
@@ -304,11 +378,14 @@ describe('recordCallEvents on the embedded database (PGlite)', () => {
 
   it('stores and projects a whole call, one by one and batched, as on PostgreSQL', async () => {
     const onPostgres = await t.insertCall();
+    await say(onPostgres);
     for (const record of wholeCall(onPostgres, 'pg')) {
       await recordCallEvent(t.database.db, record.input, record.options);
     }
     const { callId: alone } = await addSiteWithCall(embedded.db, 'pk_embedded');
     const { callId: batched } = await addSiteWithCall(embedded.db, 'pk_embedded');
+    await say(alone, embedded.db);
+    await say(batched, embedded.db);
     for (const record of wholeCall(alone, 'embedded-alone')) {
       await recordCallEvent(embedded.db, record.input, record.options);
     }
@@ -319,6 +396,7 @@ describe('recordCallEvents on the embedded database (PGlite)', () => {
       status: 'completed',
       endReason: 'visitor_hung_up',
       durationSeconds: 29,
+      transcript: SAID,
     });
     expect(await rowsOf(alone, embedded.db)).toEqual(expected);
     expect(await rowsOf(batched, embedded.db)).toEqual(expected);

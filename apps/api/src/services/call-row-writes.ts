@@ -11,6 +11,7 @@ import {
 import { sql } from 'drizzle-orm';
 import { closeEscalationsOfEndedCalls, endHandedBackEscalation } from './escalations/close.ts';
 import { notifyCallsChanged } from './live/notify.ts';
+import { transcriptExportOf } from './transcript.ts';
 
 /** What a batch of events changed for one call: the row's new projection and what hangs off it. */
 export interface CallRowWrite {
@@ -22,7 +23,7 @@ export interface CallRowWrite {
   now: Date;
   /** Its status or phase changed: the Live view hears of it at commit. */
   notify: boolean;
-  /** Set when the call ended in this batch: its escalations close at this instant. */
+  /** Set when the call ended in this batch: its escalations close at this instant, its transcript export freezes. */
   endedAt: Date | undefined;
   handBacks: readonly { escalationId: string; at: Date }[];
 }
@@ -74,7 +75,7 @@ export function writeCallRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<
 
 function updateRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<unknown> {
   const rows = jsonParam(
-    writes.map(({ callId, projection, settleAfter }) => ({
+    writes.map(({ callId, projection, settleAfter, endedAt }) => ({
       id: callId,
       status: projection.status,
       phase: projection.phase,
@@ -84,6 +85,7 @@ function updateRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<unknown> {
       duration_seconds: projection.durationSeconds ?? null,
       end_reason: projection.endReason ?? null,
       settle_after: settleAfter?.toISOString() ?? null,
+      ended_here: endedAt !== undefined,
     })),
   );
   // PostgreSQL takes any JSON list for 100 rows: joined on its own, a table of a few thousand
@@ -92,12 +94,14 @@ function updateRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<unknown> {
     with x as materialized (
       select * from jsonb_to_recordset(${rows}) as x(
         id uuid, status text, phase text, started_at timestamptz, connected_at timestamptz,
-        ended_at timestamptz, duration_seconds integer, end_reason text, settle_after timestamptz)
+        ended_at timestamptz, duration_seconds integer, end_reason text, settle_after timestamptz,
+        ended_here boolean)
     )
     update ${voiceCalls} as v
     set status = x.status, phase = x.phase, started_at = x.started_at, connected_at = x.connected_at,
         ended_at = x.ended_at, duration_seconds = x.duration_seconds, end_reason = x.end_reason,
-        settle_after = x.settle_after, updated_at = now()
+        settle_after = x.settle_after, updated_at = now(),
+        transcript = case when x.ended_here then ${transcriptExportOf(sql`v.id`)} else v.transcript end
     from x
     where v.id = any(array(select id from x)) and v.id = x.id`);
 }

@@ -76,7 +76,7 @@ export function createApiMetrics(database: DatabaseHandle): ApiMetrics {
   });
   const jobBacklog = new Gauge({
     name: 'voicedesk_call_jobs_backlog',
-    help: 'Work after a call ended (freeze its transcript, delete its room) not done yet',
+    help: 'Work a call owes outside its row (delete its room, start or finish its recording) not done yet',
     registers: [registry],
     collect,
   });

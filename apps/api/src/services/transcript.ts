@@ -1,6 +1,6 @@
 import type { Segment } from '@voicedesk/core';
 import { type Db, transcriptSegments, voiceCalls } from '@voicedesk/db';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, type SQL, sql } from 'drizzle-orm';
 import { notifySegmentsStored } from './live/notify.ts';
 
 /**
@@ -51,21 +51,25 @@ export async function listSegments(db: Db, callId: string) {
     .orderBy(asc(transcriptSegments.seq));
 }
 
-/** The export copy on the call row; rebuilt whenever segments land on an ended call. */
+/**
+ * The call's transcript export (`voice_calls.transcript`) as SQL, from its stored lines in order,
+ * each instant as JavaScript writes it (UTC, milliseconds). SQL rather than JavaScript so that
+ * the transaction ending a call freezes it in the statement that rewrites the row.
+ */
+export function transcriptExportOf(callId: SQL): SQL {
+  const instant = (column: SQL) =>
+    sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  return sql`(
+    select jsonb_build_object('segments', coalesce(jsonb_agg(jsonb_build_object(
+      'seq', s.seq, 'speaker', s.speaker, 'text', s.text,
+      'startedAt', ${instant(sql`s.started_at`)}, 'endedAt', ${instant(sql`s.ended_at`)}
+    ) order by s.seq), '[]'::jsonb))
+    from ${transcriptSegments} as s where s.call_id = ${callId})`;
+}
+
+/** Rebuilds the export whenever lines land on a call that has ended (its end froze it). */
 export async function assembleTranscript(db: Db, callId: string): Promise<void> {
-  const segments = await listSegments(db, callId);
-  await db
-    .update(voiceCalls)
-    .set({
-      transcript: {
-        segments: segments.map((s) => ({
-          seq: s.seq,
-          speaker: s.speaker,
-          text: s.text,
-          startedAt: s.startedAt.toISOString(),
-          endedAt: s.endedAt.toISOString(),
-        })),
-      },
-    })
-    .where(eq(voiceCalls.id, callId));
+  await db.execute(
+    sql`update ${voiceCalls} set transcript = ${transcriptExportOf(sql`${callId}::uuid`)} where id = ${callId}`,
+  );
 }
