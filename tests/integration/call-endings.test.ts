@@ -1,9 +1,11 @@
 import { callEvents, callJobs, leases, newId, sites, voiceCalls } from '@voicedesk/db';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { applyCallEvent } from '../../apps/api/src/services/apply-call-event.ts';
 import { acquireLease } from '../../apps/api/src/services/leases.ts';
 import type { RoomParticipant } from '../../apps/api/src/services/livekit-gateway.ts';
 import { sweepOnce } from '../../apps/api/src/services/sweeper.ts';
+import { countingStatements } from '../../apps/api/src/testing/counting-statements.ts';
 import { type RouteApp, startRouteApp, TEST_ORIGIN } from '../../apps/api/src/testing/route-app.ts';
 
 /**
@@ -156,6 +158,31 @@ describe('a minted call nobody joins', () => {
 });
 
 describe('work that follows an end', () => {
+  it('closes the room of an ended call with one statement after the transaction that ended it: marking it done', async () => {
+    const call = await mint();
+    const counting = countingStatements(t.database.db);
+    const deps = { ...t.deps, database: { ...t.deps.database, db: counting.db } };
+    const at = new Date();
+    const outcome = await applyCallEvent(deps, {
+      eventId: `api:visitor_end:${call.callId}`,
+      type: 'call_ended',
+      source: 'api',
+      callId: call.callId,
+      createdAt: at,
+      lifecycle: { type: 'call_ended', at: at.getTime(), reason: 'visitor_hung_up' },
+      payload: { reason: 'visitor_hung_up' },
+    });
+    expect(outcome.projection?.status).toBe('missed');
+    expect(media.deleted).toContain(call.roomName);
+    const jobs = await t.database.db
+      .select({ kind: callJobs.kind, done: callJobs.doneAt, attempts: callJobs.attempts })
+      .from(callJobs)
+      .where(eq(callJobs.callId, call.callId));
+    expect(jobs.map((j) => [j.kind, j.done !== null, j.attempts])).toEqual([['delete_room', true, 1]]);
+    // The transaction that queued the work claimed it for this request: no claim of its own.
+    expect(counting.outsideTransactions()).toBe(1);
+  });
+
   it('deletes the room of an ended call even when the first delete fails', async () => {
     const call = await mint();
     media.deleteFailures = 1;

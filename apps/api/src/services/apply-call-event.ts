@@ -1,18 +1,13 @@
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import { callEventBatcherFor } from './call-event-batcher.ts';
-import { runDueCallJobs } from './call-jobs.ts';
-import {
-  becameConnected,
-  becameTerminal,
-  type CallEventInput,
-  type CallEventOutcome,
-} from './call-lifecycle.ts';
+import { runClaimedJobs } from './call-jobs.ts';
+import { becameTerminal, type CallEventInput, type CallEventOutcome } from './call-lifecycle.ts';
 
 /**
- * Records an event; when it ended the call, does what an ended call needs outside the database
- * (close its room) at once. Those jobs were queued with the event, so if doing them now
- * fails, the job runner retries them: nothing depends on this request getting that far.
+ * Records an event, then does at once the work it queued (an ended call's room closed, an egress
+ * recording started). That work was queued with the event, claimed for this request, so if doing
+ * it now fails the job runner retries it: nothing depends on this request getting that far.
  */
 export async function applyCallEvent(deps: AppDeps, input: CallEventInput): Promise<CallEventOutcome> {
   const now = deps.now?.() ?? new Date();
@@ -25,14 +20,6 @@ export async function applyCallEvent(deps: AppDeps, input: CallEventInput): Prom
       ...(deps.config.recording.mode === 'egress' ? { connectedJobs: ['start_recording'] as const } : {}),
     },
   });
-  if (becameConnected(outcome) && outcome.callId && deps.config.recording.mode === 'egress') {
-    await runDueCallJobs(deps, { callId: outcome.callId }).catch((err: unknown) => {
-      deps.logger.warn(
-        { callId: outcome.callId, ...errorFacts(err) },
-        'recording start deferred to the runner',
-      );
-    });
-  }
   if (becameTerminal(outcome) && outcome.callId) {
     deps.logger.info(
       {
@@ -42,7 +29,9 @@ export async function applyCallEvent(deps: AppDeps, input: CallEventInput): Prom
       },
       'call ended',
     );
-    await runDueCallJobs(deps, { callId: outcome.callId }).catch((err: unknown) => {
+  }
+  if (outcome.jobs?.length) {
+    await runClaimedJobs(deps, outcome.jobs).catch((err: unknown) => {
       deps.logger.warn({ callId: outcome.callId, ...errorFacts(err) }, 'call jobs deferred to the runner');
     });
   }

@@ -5,7 +5,7 @@ import { finalizeRecording, startRecording } from './recordings.ts';
 import { assembleTranscript } from './transcript.ts';
 
 /** A claim outlives any one job (a room delete is one request): a worker that died frees it by expiry. */
-const CLAIM_SECONDS = 60;
+export const CLAIM_SECONDS = 60;
 const MAX_BACKOFF_SECONDS = 300;
 
 export function jobBackoffSeconds(attempts: number): number {
@@ -44,7 +44,8 @@ function failureCode(err: unknown): string {
  */
 const ONE_AT_A_TIME: readonly CallJobKind[] = ['start_recording', 'finalize_recording'];
 
-interface ClaimedJob {
+/** A job its holder may run until the claim expires (`locked_until`), `attempts` counting this one. */
+export interface ClaimedJob {
   id: string;
   callId: string;
   kind: CallJobKind;
@@ -54,8 +55,7 @@ interface ClaimedJob {
 
 /**
  * Claims due call jobs (`FOR UPDATE SKIP LOCKED`, so API instances never take the same one)
- * with their calls' room names in the same statement, runs them call by call, and marks a
- * call's done ones in one statement; a failed one is rescheduled with exponential backoff.
+ * with their calls' room names in the same statement, and runs them.
  */
 export async function runDueCallJobs(
   deps: AppDeps,
@@ -92,8 +92,20 @@ export async function runDueCallJobs(
       attempts: callJobs.attempts,
       roomName: voiceCalls.roomName,
     });
-  if (claimed.length === 0) return { done: 0, failed: 0 };
+  return runClaimedJobs(deps, claimed);
+}
 
+/**
+ * Runs jobs this instance holds (claimed here, or by the transaction that queued them) call by
+ * call, and marks a call's done ones in one statement; a failed one is rescheduled with
+ * exponential backoff.
+ */
+export async function runClaimedJobs(
+  deps: AppDeps,
+  claimed: readonly ClaimedJob[],
+): Promise<{ done: number; failed: number }> {
+  if (claimed.length === 0) return { done: 0, failed: 0 };
+  const { db } = deps.database;
   const byCall = new Map<string, ClaimedJob[]>();
   for (const job of claimed) {
     const jobs = byCall.get(job.callId) ?? [];

@@ -10,6 +10,7 @@ import {
 } from '@voicedesk/db';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countingStatements } from '../testing/counting-statements.ts';
 import { type RouteApp, startRouteApp } from '../testing/route-app.ts';
 import { addSiteWithCall } from '../testing/staff-fixtures.ts';
 import {
@@ -158,31 +159,6 @@ function wholeCall(callId: string, tag: string): CallEventRecord[] {
     }),
     event('finished', { type: 'room_finished', at: at + 30_600 }),
   ];
-}
-
-/** The database handle, counting the statements sent inside its transactions. */
-function countingStatements(db: Db): { db: Db; statements: () => number } {
-  let n = 0;
-  const STATEMENTS = new Set(['execute', 'select', 'insert', 'update', 'delete']);
-  const counting = <T extends object>(target: T): T =>
-    new Proxy(target, {
-      get(inner, prop) {
-        const value = Reflect.get(inner, prop, inner);
-        if (typeof prop !== 'string' || typeof value !== 'function') return value;
-        if (STATEMENTS.has(prop)) {
-          return (...args: unknown[]) => {
-            n++;
-            return value.apply(inner, args);
-          };
-        }
-        if (prop === 'transaction') {
-          return (body: (tx: unknown) => unknown, ...rest: unknown[]) =>
-            value.call(inner, (tx: object) => body(counting(tx)), ...rest);
-        }
-        return value;
-      },
-    });
-  return { db: counting(db), statements: () => n };
 }
 
 /** What an outcome says, without the ids that differ from call to call. */

@@ -18,6 +18,7 @@ import {
   voiceCalls,
 } from '@voicedesk/db';
 import { sql } from 'drizzle-orm';
+import type { ClaimedJob } from './call-jobs.ts';
 import { type CallRowWrite, writeCallRows } from './call-row-writes.ts';
 
 export interface CallEventInput {
@@ -38,6 +39,12 @@ export interface CallEventOutcome {
   previousStatus: CallStatus | undefined;
   previousPhase: CallPhase | undefined;
   projection: CallProjection | undefined;
+  /**
+   * Work the event queued (an ended call's room to close, a recording to start), claimed for
+   * whoever recorded it: theirs to run at once with `runClaimedJobs`. Work they never run is
+   * free again when the claim expires, and the sweeper runs it.
+   */
+  jobs?: readonly ClaimedJob[];
 }
 
 export interface RecordOptions {
@@ -207,7 +214,16 @@ export async function recordCallEvents(
       const write = projectSteps(call, steps, logs.get(call.id) ?? [], outcomes);
       return write ? [write] : [];
     });
-    await Promise.all(writeCallRows(tx, writes));
+    const queued = await writeCallRows(tx, writes);
+    for (const { callId, jobsOwner } of writes) {
+      const outcome = jobsOwner === undefined ? undefined : outcomes[jobsOwner];
+      const call = calls.get(callId)?.call;
+      if (!outcome || !call || jobsOwner === undefined) continue;
+      const jobs = queued
+        .filter((job) => job.callId === callId)
+        .map((job) => ({ ...job, roomName: call.roomName }));
+      if (jobs.length > 0) outcomes[jobsOwner] = { ...outcome, jobs };
+    }
     return outcomes;
   });
 }
@@ -261,6 +277,7 @@ function projectSteps(
   let endedAt: Date | undefined;
   const handBacks: { escalationId: string; at: Date }[] = [];
   const jobs = new Set<CallJobKind>();
+  let jobsOwner: number | undefined;
   let last: Step | undefined;
   for (const step of steps) {
     const { lifecycle } = step;
@@ -284,9 +301,11 @@ function projectSteps(
     outcomes[step.index] = outcome;
     if (step.options.connectedJobs?.length && becameConnected(outcome)) {
       for (const kind of step.options.connectedJobs) jobs.add(kind);
+      jobsOwner = step.index;
     }
     if (becameTerminal(outcome)) {
       for (const kind of CALL_END_JOB_KINDS) jobs.add(kind);
+      jobsOwner = step.index;
       endedAt = step.options.now;
     }
     if (lifecycle.type === 'handed_back' && projection.phase === 'ai' && previous.phase === 'human') {
@@ -301,7 +320,7 @@ function projectSteps(
   const settleAfter = projection.unsettled
     ? (call.settleAfter ?? new Date(now.getTime() + last.options.settleGraceSeconds * 1000))
     : null;
-  return { callId: call.id, projection, settleAfter, jobs, now, notify, endedAt, handBacks };
+  return { callId: call.id, projection, settleAfter, jobs, jobsOwner, now, notify, endedAt, handBacks };
 }
 
 function baseOf(call: StoredEvent['call']) {
@@ -313,7 +332,7 @@ function baseOf(call: StoredEvent['call']) {
   };
 }
 
-export function becameConnected(outcome: CallEventOutcome): boolean {
+function becameConnected(outcome: CallEventOutcome): boolean {
   return outcome.projection?.status === 'connected' && outcome.previousStatus !== 'connected';
 }
 

@@ -5,10 +5,12 @@ import {
   callParticipants,
   jsonParam,
   newId,
+  rowsOf,
   type Tx,
   voiceCalls,
 } from '@voicedesk/db';
 import { sql } from 'drizzle-orm';
+import { CLAIM_SECONDS, type ClaimedJob } from './call-jobs.ts';
 import { closeEscalationsOfEndedCalls, endHandedBackEscalation } from './escalations/close.ts';
 import { notifyCallsChanged } from './live/notify.ts';
 import { transcriptExportOf } from './transcript.ts';
@@ -20,6 +22,8 @@ export interface CallRowWrite {
   settleAfter: Date | null;
   /** Work queued for the call, due at `now`. */
   jobs: ReadonlySet<CallJobKind>;
+  /** Where in the batch the event is whose request runs that work (the last that queued any). */
+  jobsOwner: number | undefined;
   now: Date;
   /** Its status or phase changed: the Live view hears of it at commit. */
   notify: boolean;
@@ -33,14 +37,19 @@ function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
 }
 
+/** Work a batch queued, claimed for the request that recorded it (its call's room name added there). */
+export type QueuedJob = Omit<ClaimedJob, 'roomName'>;
+
 /**
- * The statements that bring every changed call of a batch to its projection, returned together
- * so that postgres-js sends them at once. Each kind of write is one statement for all the calls,
+ * The statements that bring every changed call of a batch to its projection, sent together so
+ * that postgres-js pipelines them. Answers the work they queued: it is queued claimed, by the
+ * request that recorded the events (which runs it at once), so that request needs no claim of
+ * its own; if it never runs it, the claim expires and the sweeper does. Each kind of write is one statement for all the calls,
  * their rows passed as one JSON parameter: SQL templates, since drizzle's query builders rebuild
  * a statement's text on every call (about 120 µs of CPU for the row's update, against 13 µs for a
  * template), and one statement per call made a batch of fifty calls cost fifty times one.
  */
-export function writeCallRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<unknown>[] {
+export async function writeCallRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<QueuedJob[]> {
   if (writes.length === 0) return [];
   const statements: Promise<unknown>[] = [updateRows(tx, writes)];
   const participants = writes.flatMap(({ callId, projection }) =>
@@ -58,9 +67,15 @@ export function writeCallRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<
   );
   if (participants.length > 0) statements.push(upsertParticipants(tx, participants));
   const jobs = writes.flatMap(({ callId, jobs, now }) =>
-    [...jobs].map((kind) => ({ id: newId(), call_id: callId, kind, run_at: now.toISOString() })),
+    [...jobs].map((kind) => ({
+      id: newId(),
+      call_id: callId,
+      kind,
+      run_at: now.toISOString(),
+      locked_until: new Date(now.getTime() + CLAIM_SECONDS * 1000).toISOString(),
+    })),
   );
-  if (jobs.length > 0) statements.push(queueJobs(tx, jobs));
+  const queued = jobs.length > 0 ? queueJobs(tx, jobs) : Promise.resolve([]);
   const ended = writes.flatMap(({ callId, endedAt }) => (endedAt ? [{ callId, at: endedAt }] : []));
   if (ended.length > 0) statements.push(closeEscalationsOfEndedCalls(tx, ended));
   for (const { callId, handBacks } of writes) {
@@ -70,7 +85,8 @@ export function writeCallRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<
   }
   const changed = writes.filter((write) => write.notify).map((write) => write.callId);
   if (changed.length > 0) statements.push(notifyCallsChanged(tx, changed));
-  return statements;
+  const [claimed] = await Promise.all([queued, ...statements]);
+  return claimed;
 }
 
 function updateRows(tx: Tx, writes: readonly CallRowWrite[]): Promise<unknown> {
@@ -120,11 +136,16 @@ function upsertParticipants(tx: Tx, participants: readonly Record<string, unknow
         duration_seconds = excluded.duration_seconds, name = excluded.name`);
 }
 
-function queueJobs(tx: Tx, jobs: readonly Record<string, unknown>[]): Promise<unknown> {
-  return tx.execute(sql`
-    insert into ${callJobs} (id, call_id, kind, run_at)
-    select id, call_id, kind, run_at
-    from jsonb_to_recordset(${jsonParam(jobs)}) as x(
-      id uuid, call_id uuid, kind text, run_at timestamptz)
-    on conflict (call_id, kind) do nothing`);
+/** Queued claimed (its first attempt counted): a job already queued for the call stays its holder's. */
+async function queueJobs(tx: Tx, jobs: readonly Record<string, unknown>[]): Promise<QueuedJob[]> {
+  const rows = rowsOf<{ id: string; call_id: string; kind: CallJobKind; attempts: number }>(
+    await tx.execute(sql`
+      insert into ${callJobs} (id, call_id, kind, run_at, locked_until, attempts)
+      select id, call_id, kind, run_at, locked_until, 1
+      from jsonb_to_recordset(${jsonParam(jobs)}) as x(
+        id uuid, call_id uuid, kind text, run_at timestamptz, locked_until timestamptz)
+      on conflict (call_id, kind) do nothing
+      returning id, call_id, kind, attempts`),
+  );
+  return rows.map((row) => ({ id: row.id, callId: row.call_id, kind: row.kind, attempts: row.attempts }));
 }
