@@ -19,7 +19,7 @@ import {
 } from '@voicedesk/db';
 import { sql } from 'drizzle-orm';
 import type { ClaimedJob } from './call-jobs.ts';
-import { type CallRowWrite, writeCallRows } from './call-row-writes.ts';
+import { type CallRowWrite, type QueuedJob, writeCallRows } from './call-row-writes.ts';
 
 export interface CallEventInput {
   eventId: string;
@@ -214,18 +214,23 @@ export async function recordCallEvents(
       const write = projectSteps(call, steps, logs.get(call.id) ?? [], outcomes);
       return write ? [write] : [];
     });
-    const queued = await writeCallRows(tx, writes);
+    const queued = byCall(await writeCallRows(tx, writes));
     for (const { callId, jobsOwner } of writes) {
-      const outcome = jobsOwner === undefined ? undefined : outcomes[jobsOwner];
-      const call = calls.get(callId)?.call;
-      if (!outcome || !call || jobsOwner === undefined) continue;
-      const jobs = queued
-        .filter((job) => job.callId === callId)
-        .map((job) => ({ ...job, roomName: call.roomName }));
-      if (jobs.length > 0) outcomes[jobsOwner] = { ...outcome, jobs };
+      const jobs = queued.get(callId);
+      if (jobsOwner === undefined || !jobs) continue;
+      const outcome = outcomes[jobsOwner];
+      const roomName = calls.get(callId)?.call.roomName;
+      if (!outcome || roomName === undefined) continue;
+      outcomes[jobsOwner] = { ...outcome, jobs: jobs.map((job) => ({ ...job, roomName })) };
     }
     return outcomes;
   });
+}
+
+function byCall(jobs: readonly QueuedJob[]): Map<string, QueuedJob[]> {
+  const grouped = new Map<string, QueuedJob[]>();
+  for (const job of jobs) grouped.set(job.callId, [...(grouped.get(job.callId) ?? []), job]);
+  return grouped;
 }
 
 type StoredCall = NonNullable<StoredEvent['call']>;
