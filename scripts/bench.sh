@@ -8,6 +8,7 @@ npm run build --silent >/dev/null
 node --import tsx bench/widget-size.ts
 BENCH_MODEL_LATENCY_MS=0 node --import tsx bench/call-bench.ts
 BENCH_MODEL_LATENCY_MS=300 node --import tsx bench/call-bench.ts
+node --import tsx bench/media-hop.ts
 node --import tsx bench/mint-bench.ts
 node --import tsx bench/webhook-bench.ts
 node --import tsx bench/widget-call-bench.ts
