@@ -165,6 +165,28 @@ describe('POST /v1/livekit/webhook with a recorded real event sequence', () => {
     const rows = await h.api.deps.database.db.select({ payload: callEvents.payload }).from(callEvents);
     expect(JSON.stringify(rows)).not.toMatch(/turnPassword|turn_password/i);
   });
+
+  it('stores each event as LiveKit sent it, fields newer than the SDK included, secrets removed', async () => {
+    // A newer livekit-server sends fields the pinned SDK has no name for; an event's stored
+    // payload is what LiveKit said, not what the SDK could decode of it.
+    const original = recorded.find((r) => r.event === 'room_started');
+    if (!original) throw new Error('no room_started was recorded');
+    const sent = JSON.parse(original.body) as Record<string, unknown> & { room: Record<string, unknown> };
+    expect(sent.room.turnPassword).toEqual(expect.any(String));
+    sent.id = `${String(sent.id)}-newer`;
+    sent.room = { ...sent.room, fieldFromANewerServer: 'kept' };
+    sent.sectionFromANewerServer = { nested: [1, 'two'] };
+    const body = JSON.stringify(sent);
+    const signature = await signWebhook(body, { apiKey: h.livekit.apiKey, apiSecret: h.livekit.apiSecret });
+    expect((await post(body, signature)).status).toBe(200);
+
+    const [row] = await h.api.deps.database.db
+      .select({ payload: callEvents.payload })
+      .from(callEvents)
+      .where(eq(callEvents.eventId, String(sent.id)));
+    const { turnPassword: _secret, ...room } = sent.room;
+    expect(row?.payload).toEqual({ ...sent, room });
+  });
 });
 
 describe('POST /v1/livekit/webhook rejects what LiveKit did not sign', () => {

@@ -187,7 +187,7 @@ export const livekitSignature: Guard = {
     const deps = c.get('deps');
     const raw = await c.req.text();
     try {
-      c.set('webhookEvent', await deps.livekit.receiveWebhook(raw, c.req.header('authorization')));
+      c.set('webhook', await deps.livekit.receiveWebhook(raw, c.req.header('authorization')));
     } catch (err) {
       deps.logger.warn(errorFacts(err), 'rejected webhook');
       throw unauthorized('webhook signature is missing, invalid or expired');

@@ -31,9 +31,10 @@ export const livekitWebhookEntry = defineRoute({
   route,
   handler: async (c) => {
     const deps = c.get('deps');
-    const event = c.get('webhookEvent');
-    if (!event) throw new AppError(401, 'unauthorized', 'webhook signature is missing', 'authorization');
-    const stored = mapWebhook(event);
+    const webhook = c.get('webhook');
+    if (!webhook) throw new AppError(401, 'unauthorized', 'webhook signature is missing', 'authorization');
+    const { event } = webhook;
+    const stored = mapWebhook(webhook);
     const outcome = await applyCallEvent(deps, { ...stored, source: 'livekit' });
     // A redelivery is the same webhook again: its lag would count LiveKit's retries, not ours.
     // Without LiveKit's own stamp (createdAt 0) there is no lag to measure.

@@ -39,13 +39,15 @@ beforeAll(async () => {
   t = await startRouteApp('metrics', {
     // The webhook's signature is the guard's business, tested elsewhere: here it is taken as valid.
     livekit: {
-      receiveWebhook: async () =>
-        new WebhookEvent({
+      receiveWebhook: async () => {
+        const event = new WebhookEvent({
           id: `EV_${newId()}`,
           event: 'room_started',
           createdAt: BigInt(webhookCreatedAt),
           room: { name: 'no-such-room' },
-        }),
+        });
+        return { event, sent: event.toJson() };
+      },
     },
   });
 });

@@ -53,8 +53,17 @@ export interface LivekitGateway {
   mintRecorderToken(grant: { roomName: string; identity: string; ttlSeconds: number }): Promise<string>;
   /** An audio-only room composite to S3 as Ogg Opus (LiveKit Egress); resolves to the egress id. */
   startAudioEgress(request: AudioEgressRequest): Promise<string>;
-  receiveWebhook(body: string, authorization: string | undefined): Promise<WebhookEvent>;
+  receiveWebhook(body: string, authorization: string | undefined): Promise<ReceivedWebhook>;
   ping(): Promise<void>;
+}
+
+type WebhookJson = Parameters<typeof WebhookEvent.fromJson>[0];
+
+/** A webhook whose signature held: the SDK's typed event, and the JSON LiveKit sent. */
+export interface ReceivedWebhook {
+  event: WebhookEvent;
+  /** The body as parsed, fields newer than the pinned SDK included. */
+  sent: unknown;
 }
 
 export interface AgentDispatchState {
@@ -287,7 +296,8 @@ export function createLivekitGateway(opts: {
       if (claims.sha256 !== createHash('sha256').update(body).digest('base64')) {
         throw new Error('sha256 checksum of body does not match');
       }
-      return WebhookEvent.fromJson(JSON.parse(body), { ignoreUnknownFields: true });
+      const sent: WebhookJson = JSON.parse(body);
+      return { event: WebhookEvent.fromJson(sent, { ignoreUnknownFields: true }), sent };
     },
     async ping() {
       await onAnyNode((rooms) => rooms.listRooms(['voicedesk-readiness-probe']));
