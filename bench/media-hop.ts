@@ -21,7 +21,8 @@ import { summary } from './stats.ts';
  * One WebRTC hop alone: audio handed to an rtc-node AudioSource in one room participant, to the
  * same audio heard through an AudioStream by another, through livekit-server on loopback. A
  * turn crosses two such hops (the visitor's voice to the assistant, the reply back), so this is
- * the floor under the call bench's platform turn overhead that no change in our code moves.
+ * the part of the call bench's platform turn overhead spent in WebRTC and livekit-server, before
+ * and after the worker's own part.
  *
  * Two senders, as a call has them:
  * - the assistant's reply: a 24 kHz source with the framework's 200 ms queue, nothing sent
