@@ -10,12 +10,13 @@ const SECRET_KEYS =
 export function sanitizePayload(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sanitizePayload);
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      if (SECRET_KEYS.test(key)) continue;
-      out[key] = sanitizePayload(inner);
-    }
-    return out;
+    // fromEntries defines each key as data: a body's "__proto__" assigned with `out[key] =` would
+    // become the copy's prototype instead of a key of it.
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !SECRET_KEYS.test(key))
+        .map(([key, inner]) => [key, sanitizePayload(inner)]),
+    );
   }
   return value;
 }
