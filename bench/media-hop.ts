@@ -12,7 +12,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
-import { SPEECH_RMS, startLivekitServer } from '@voicedesk/testkit';
+import { rms, SPEECH_RMS, startLivekitServer } from '@voicedesk/testkit';
 import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
 import { writeResults } from './results-file.ts';
 import { summary } from './stats.ts';
@@ -70,12 +70,6 @@ function tokenFor(room: string, identity: string): Promise<string> {
   const token = new AccessToken(livekit.apiKey, livekit.apiSecret, { identity, ttl: '10m' });
   token.addGrant({ room, roomJoin: true, canPublish: true, canSubscribe: true });
   return token.toJwt();
-}
-
-function rms(samples: Int16Array): number {
-  let sum = 0;
-  for (const s of samples) sum += s * s;
-  return Math.sqrt(sum / samples.length);
 }
 
 function frameOf(sender: Sender, index: number, loud: boolean): AudioFrame {
@@ -144,8 +138,8 @@ async function measure(sender: Sender, roomName: string): Promise<number[]> {
     tones++;
     const deadline = performance.now() + WAIT_MS;
     let at: number | undefined;
-    while (at === undefined && performance.now() < deadline) {
-      at = heard.slice(from).find((f) => f.loud)?.at;
+    for (let next = from; at === undefined && performance.now() < deadline; ) {
+      for (; at === undefined && next < heard.length; next++) if (heard[next]?.loud) at = heard[next]?.at;
       if (at === undefined) await sleep(2);
     }
     if (at === undefined) throw new Error(`tone ${tones} of ${sender.name} was never heard`);

@@ -229,7 +229,11 @@ export async function recordCallEvents(
 
 function byCall(jobs: readonly QueuedJob[]): Map<string, QueuedJob[]> {
   const grouped = new Map<string, QueuedJob[]>();
-  for (const job of jobs) grouped.set(job.callId, [...(grouped.get(job.callId) ?? []), job]);
+  for (const job of jobs) {
+    const ofCall = grouped.get(job.callId);
+    if (ofCall) ofCall.push(job);
+    else grouped.set(job.callId, [job]);
+  }
   return grouped;
 }
 
