@@ -93,6 +93,17 @@ describe('LiveKit gateway across several nodes', () => {
     expect(second.calls).toEqual([]);
   });
 
+  it('takes a room that is already gone as deleted, and any other refusal as an error', async () => {
+    const gone = await fakeNode({
+      DeleteRoom: { status: 404, body: { code: 'not_found', msg: 'requested room does not exist' } },
+    });
+    await expect(gateway([gone.url]).deleteRoom('call-1')).resolves.toBeUndefined();
+    const refusing = await fakeNode({
+      DeleteRoom: { status: 401, body: { code: 'unauthenticated', msg: 'invalid token' } },
+    });
+    await expect(gateway([refusing.url]).deleteRoom('call-1')).rejects.toThrow(/invalid token/);
+  });
+
   it('rejects with the last error when no node answers', async () => {
     const lk = gateway([await deadUrl(), await deadUrl()]);
     await expect(lk.ping()).rejects.toThrow();

@@ -214,7 +214,7 @@ export function createLivekitGateway(opts: {
         await onAnyNode((rooms) => rooms.deleteRoom(roomName));
       } catch (err) {
         // Already gone is the outcome we wanted.
-        if (!/not found|404/i.test(String(err))) throw err;
+        if (!roomMissing(err)) throw err;
       }
     },
     async existingRooms(roomNames) {
