@@ -4,6 +4,8 @@ import { summary } from './stats.ts';
 export type SetupValues = Record<string, number | string | boolean | null>;
 
 const STEPS: [string, string][] = [
+  // Only a press from the widget has it: when the API received the POST.
+  ['postAt', 'POST /v1/calls received by the API'],
   ['jobAt', 'job reached a worker process'],
   ['assistantAt', 'site settings fetched'],
   ['connectedAt', 'assistant joined the room'],
@@ -19,12 +21,12 @@ const STEPS: [string, string][] = [
  * where a slow call lost its time. All processes run on one host, so their clocks agree.
  */
 export function setupBreakdown(calls: { t0: number; setup: SetupValues; heardAt: number }[]) {
-  const rows = STEPS.map(([key, label]) => {
+  const rows = STEPS.flatMap(([key, label]) => {
     const ms = calls.flatMap(({ t0, setup }) => {
       const at = setup[key];
       return typeof at === 'number' ? [at - t0] : [];
     });
-    return { label, ...summary(ms) };
+    return ms.length ? [{ label, ...summary(ms) }] : [];
   });
   rows.push({
     label: 'first greeting audio heard by the visitor',

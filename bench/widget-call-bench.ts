@@ -8,9 +8,11 @@ import {
   type WidgetRecord,
 } from '@voicedesk/testkit/browser';
 import type { Browser } from 'playwright-core';
+import { callMetrics } from './bench-call.ts';
 import { BUILT_ENTRYPOINTS } from './built-entrypoints.ts';
 import { primeGreeting } from './prime-greeting.ts';
 import { writeResults } from './results-file.ts';
+import { type SetupValues, setupBreakdown } from './setup-breakdown.ts';
 import { summary } from './stats.ts';
 
 /**
@@ -74,6 +76,25 @@ const browser = await launchChromium({
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The assistant's side of one call from the press: the API's `press` metric dates the press on
+ * the host's clock (the widget sends how long before its POST it was), and the worker's `setup`
+ * metric dates each step after it. Read once the schedule's calls are over, so the reads cost
+ * the calls nothing.
+ */
+async function workerSide(callId: string, trace: Record<string, number>) {
+  const metrics = await callMetrics(stack, callId, (all) => {
+    const press = all.find((m) => m.kind === 'press')?.values;
+    const setup = all.find((m) => m.kind === 'setup')?.values;
+    return press && setup ? { press, setup } : undefined;
+  });
+  const pressedAt = metrics?.press.pressedAt;
+  const heard = trace['first-audio'];
+  if (!metrics || typeof pressedAt !== 'number' || heard === undefined) return undefined;
+  const setup: SetupValues = { ...metrics.setup, postAt: metrics.press.receivedAt ?? null };
+  return { t0: pressedAt, setup, heardAt: pressedAt + heard };
+}
+
 async function callEnded(callId: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
     const { status } = await stack.admin<{ status: string }>(`/v1/calls/${callId}`);
@@ -119,14 +140,17 @@ try {
   for (const latency of MODEL_LATENCIES_MS) {
     stack.double?.setLatency(latency);
     const byRow: Record<string, Record<string, ReturnType<typeof summary>>> = {};
+    const byStep: Record<string, Record<string, { n: number; p50: number; p95: number }>> = {};
     const missed: Record<string, number> = {};
     const raw: Record<string, Record<string, number>[]> = {};
     for (const schedule of SCHEDULES) {
       const traces: Record<string, number>[] = [];
+      const calls: { trace: Record<string, number>; callId: string }[] = [];
       const ending: Promise<void>[] = [];
       for (let i = 0; i < CALLS; i++) {
         const { trace, callId } = await oneCall(browser, schedule);
         traces.push(trace);
+        calls.push({ trace, callId });
         // Back to back: the next visitor presses while this call is still being torn down.
         if (callId) ending.push(callEnded(callId));
         process.stdout.write(
@@ -135,6 +159,12 @@ try {
         if (schedule.gapMs) await sleep(schedule.gapMs);
       }
       await Promise.all(ending);
+      const sides = await Promise.all(
+        calls.map((c) => (c.callId ? workerSide(c.callId, c.trace) : undefined)),
+      );
+      for (const row of setupBreakdown(sides.filter((c) => c !== undefined))) {
+        byStep[row.label] = { ...byStep[row.label], [schedule.name]: row };
+      }
       missed[schedule.name] = traces.filter((t) => t['first-audio'] === undefined).length;
       raw[schedule.name] = traces;
       for (const [label, read] of ROWS) {
@@ -142,7 +172,7 @@ try {
         byRow[label] = { ...byRow[label], [schedule.name]: summary(values) };
       }
     }
-    results[`model ${latency} ms`] = { summary: byRow, noGreeting: missed, traces: raw };
+    results[`model ${latency} ms`] = { summary: byRow, workerSide: byStep, noGreeting: missed, traces: raw };
     tables.push(
       [
         `Model double latency ${latency} ms; ${CALLS} calls per column, each in a fresh browser context.`,
@@ -157,6 +187,18 @@ try {
             }).join(' | ')} |`,
         ),
         `| calls with no greeting within ${GREETING_TIMEOUT_MS / 1000} s (left out above) | ${SCHEDULES.map((s) => missed[s.name] ?? 0).join(' | ')} |`,
+        '',
+        "The same calls from the assistant's side (the API's press time and the worker's setup trace):",
+        '',
+        `| press → … (ms, p50 / p95) | ${SCHEDULES.map((s) => s.name).join(' | ')} |`,
+        `| --- | ${SCHEDULES.map(() => '---').join(' | ')} |`,
+        ...Object.entries(byStep).map(
+          ([label, bySchedule]) =>
+            `| ${label} | ${SCHEDULES.map((s) => {
+              const v = bySchedule[s.name];
+              return v?.n ? `${v.p50} / ${v.p95}` : '–';
+            }).join(' | ')} |`,
+        ),
       ].join('\n'),
     );
   }
