@@ -10,6 +10,7 @@ import {
   Track,
 } from 'livekit-client';
 import { readRoomState } from './room-state.ts';
+import { levelOf, METER_INTERVAL_MS, meterWindow } from './voice-meter.ts';
 
 /** One step of the assistant's caption: the text of a segment so far, and whether it is over. */
 export interface Caption {
@@ -96,15 +97,13 @@ function meterTrack(track: RemoteTrack, onLevel: (level: number) => void): () =>
   const ctx = new AudioContext();
   const source = ctx.createMediaStreamSource(new MediaStream([track.mediaStreamTrack]));
   const analyser = ctx.createAnalyser();
-  analyser.fftSize = 512;
+  analyser.fftSize = meterWindow(ctx.sampleRate);
   source.connect(analyser);
   const data = new Float32Array(analyser.fftSize);
   const timer = setInterval(() => {
     analyser.getFloatTimeDomainData(data);
-    let sum = 0;
-    for (const v of data) sum += v * v;
-    onLevel(Math.sqrt(sum / data.length));
-  }, 50);
+    onLevel(levelOf(data));
+  }, METER_INTERVAL_MS);
   return () => {
     clearInterval(timer);
     void ctx.close();

@@ -10,6 +10,7 @@ import type * as CallModule from './call-session.ts';
 import { errorText, STATE_TEXT } from './messages.ts';
 import { talkingTo } from './room-state.ts';
 import { STYLES } from './styles.ts';
+import { HEARD_LEVEL, SPEAKING_LEVEL } from './voice-meter.ts';
 
 /** The call module's content-hashed file name, set at build time (vite.widget.config.ts). */
 declare const __VOICEDESK_CALL_MODULE__: string;
@@ -230,8 +231,8 @@ function mountWidget(tag: HTMLScriptElement) {
           emit('caption', { text, segment, final: done });
         },
         onAgentLevel: (level) => {
-          speaking.classList.toggle('on', level > 0.02);
-          if (level > 0.02 && !heard) {
+          speaking.classList.toggle('on', level > SPEAKING_LEVEL);
+          if (level > HEARD_LEVEL && !heard) {
             heard = true;
             trace('first-audio');
           }

@@ -47,6 +47,33 @@ const FRAME_MS = 20;
 /** Quiet inside a word (a stop consonant's closure) that does not end the speech heard. */
 const SPEECH_GAP_MS = 80;
 
+/** rtc-node's AudioStream hands the visitor 10 ms frames. */
+const HEARD_FRAME_MS = 10;
+/** How long a run of loud frames must last to be speech (`waitForSpeech`'s default). */
+const SPEECH_MIN_MS = 150;
+
+/**
+ * When this visitor would date the start of speech in `samples`, heard as they arrive: ms from
+ * their start to the end of the first loud frame of the first speech run. What the benches call
+ * the first greeting audio heard, so other listeners (the widget's trace) can be held to it.
+ */
+export function speechOnsetIn(samples: Int16Array, sampleRate: number): number | undefined {
+  const frameLength = (sampleRate * HEARD_FRAME_MS) / 1000;
+  const frames: HeardFrame[] = [];
+  for (let start = 0; start + frameLength <= samples.length; start += frameLength) {
+    const at = ((start + frameLength) * 1000) / sampleRate;
+    frames.push({ at, rms: rms(samples, start, start + frameLength), from: '' });
+  }
+  return speechOnset(frames, {
+    after: 0,
+    from: undefined,
+    minRms: SPEECH_RMS,
+    minDurationMs: SPEECH_MIN_MS,
+    maxGapMs: SPEECH_GAP_MS,
+    frameMs: HEARD_FRAME_MS,
+  });
+}
+
 async function until<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -161,7 +188,7 @@ export async function connectVisitor(opts: {
       });
       return { startedAt: times.startedAt ?? 0, endedAt: times.endedAt ?? 0 };
     },
-    waitForSpeech({ after = 0, from, minRms = SPEECH_RMS, minDurationMs = 150, timeoutMs }) {
+    waitForSpeech({ after = 0, from, minRms = SPEECH_RMS, minDurationMs = SPEECH_MIN_MS, timeoutMs }) {
       return until(from ? `speech from ${from}…` : 'remote speech', timeoutMs, () => {
         const startedAt = speechOnset(heard, {
           after,
