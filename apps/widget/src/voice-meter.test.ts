@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { FIXTURES_DIR, readWav, resample, speechOnsetIn } from '@voicedesk/testkit';
 import { describe, expect, it } from 'vitest';
-import { HEARD_LEVEL, levelOf, METER_INTERVAL_MS, meterWindow } from './voice-meter.ts';
+import {
+  HEARD_LEVEL,
+  levelOf,
+  METER_INTERVAL_MS,
+  meterWindow,
+  SPEAKING_LEVEL,
+  speakingIndicator,
+} from './voice-meter.ts';
 
 const SAMPLE_RATE = 48_000;
 
@@ -42,5 +49,45 @@ describe("the widget's meter of the assistant's voice", () => {
     for (const rate of [16_000, 44_100, 48_000, 96_000]) {
       expect(meterWindow(rate), `${rate} Hz`).toBeGreaterThanOrEqual((rate * METER_INTERVAL_MS) / 1000);
     }
+  });
+});
+
+describe('the speaking indicator', () => {
+  it('stays lit through the quiet between syllables and goes out when the voice stops', () => {
+    const lit = speakingIndicator();
+    const loud = SPEAKING_LEVEL * 3;
+    const quiet = SPEAKING_LEVEL / 4;
+    const reads: Array<[number, number]> = [
+      [0, quiet],
+      [20, loud],
+      [40, loud],
+      // A stop consonant's closure: 80 ms of quiet inside a word.
+      [60, quiet],
+      [80, quiet],
+      [100, quiet],
+      [120, quiet],
+      [140, loud],
+      // The voice stops.
+      [160, quiet],
+      [220, quiet],
+      [280, quiet],
+      [300, quiet],
+      [320, quiet],
+    ];
+    expect(reads.map(([at, level]) => lit(level, at))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });

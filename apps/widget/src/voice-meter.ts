@@ -5,6 +5,8 @@
 export const METER_INTERVAL_MS = 20;
 /** The speaking indicator lights above this level. */
 export const SPEAKING_LEVEL = 0.02;
+/** The indicator stays lit this long after the last loud read, so it does not blink between syllables. */
+export const SPEAKING_HOLD_MS = 150;
 /**
  * The assistant's voice counts as heard above this level: clear of the decoder's comfort noise,
  * and where the benches' rtc-node visitor dates speech (300 of 32768), so the `first-audio` trace
@@ -33,4 +35,13 @@ export function levelOf(samples: Float32Array): number {
   let sum = 0;
   for (const v of samples) sum += v * v;
   return samples.length ? Math.sqrt(sum / samples.length) : 0;
+}
+
+/** Whether the speaking indicator is lit, read by read: on at a loud read, off after a pause. */
+export function speakingIndicator(): (level: number, now: number) => boolean {
+  let lastLoud = Number.NEGATIVE_INFINITY;
+  return (level, now) => {
+    if (level > SPEAKING_LEVEL) lastLoud = now;
+    return now - lastLoud < SPEAKING_HOLD_MS;
+  };
 }

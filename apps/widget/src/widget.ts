@@ -10,7 +10,7 @@ import type * as CallModule from './call-session.ts';
 import { errorText, STATE_TEXT } from './messages.ts';
 import { talkingTo } from './room-state.ts';
 import { STYLES } from './styles.ts';
-import { HEARD_LEVEL, SPEAKING_LEVEL } from './voice-meter.ts';
+import { HEARD_LEVEL, speakingIndicator } from './voice-meter.ts';
 
 /** The call module's content-hashed file name, set at build time (vite.widget.config.ts). */
 declare const __VOICEDESK_CALL_MODULE__: string;
@@ -81,6 +81,7 @@ function mountWidget(tag: HTMLScriptElement) {
   // its time, for the site's own measurements and the bench.
   let pressedAt = 0;
   let heard = false;
+  let isSpeaking = speakingIndicator();
   const trace = (step: string) => emit('trace', { step, ms: Math.round(performance.now() - pressedAt) });
 
   // What a press needs that no call decides (livekit-client, a warmed signalling connection) is
@@ -165,6 +166,7 @@ function mountWidget(tag: HTMLScriptElement) {
     timer.textContent = '0:00';
     pressedAt = performance.now();
     heard = false;
+    isSpeaking = speakingIndicator();
     setState('requesting-mic');
     status.focus();
     try {
@@ -231,7 +233,7 @@ function mountWidget(tag: HTMLScriptElement) {
           emit('caption', { text, segment, final: done });
         },
         onAgentLevel: (level) => {
-          speaking.classList.toggle('on', level > SPEAKING_LEVEL);
+          speaking.classList.toggle('on', isSpeaking(level, performance.now()));
           if (level > HEARD_LEVEL && !heard) {
             heard = true;
             trace('first-audio');
