@@ -97,6 +97,34 @@ describe('captions and the join window', () => {
     await page.close();
   });
 
+  it('puts the speaking indicator out when the visitor hangs up while the assistant speaks', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await page.getByRole('button', { name: /start a voice call/i }).click();
+    await waitForState(page, 'in-call', { timeoutMs: 20_000 });
+    const lit = () =>
+      page.evaluate(
+        () =>
+          document
+            .querySelector('voicedesk-widget')
+            ?.shadowRoot?.querySelector('.speaking')
+            ?.classList.contains('on') ?? false,
+      );
+    await eventually(
+      'the indicator to light with the greeting',
+      async () => ((await lit()) ? true : undefined),
+      {
+        timeoutMs: 20_000,
+      },
+    );
+
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await waitForState(page, 'ended');
+    // The greeting's caption stays on screen after the call; its speaker is no longer speaking.
+    expect(await lit()).toBe(false);
+    await page.close();
+  });
+
   // The fake microphone's start is fixed when Chromium launches, so on a loaded machine the
   // greeting can start late and finish before the visitor speaks: one retry, never a pass
   // without a greeting cut short.

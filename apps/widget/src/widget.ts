@@ -140,6 +140,8 @@ function mountWidget(tag: HTMLScriptElement) {
     again.textContent = next === 'error' ? 'Try again' : 'Call again';
     after.hidden = next !== 'ended' && next !== 'error';
     if (!inCall && ticker) clearInterval(ticker);
+    // No more levels come once the call is over; a dot lit by the last one would stay lit.
+    if (!inCall) speaking.classList.remove('on');
     emit('state', { state: next, text, callId: call?.callId, ...extra });
   }
 
