@@ -95,6 +95,25 @@ async function workerSide(callId: string, trace: Record<string, number>) {
   return { t0: pressedAt, setup, heardAt: pressedAt + heard };
 }
 
+/** A markdown table with one column per schedule: p50 / p95 in each cell, – where there is none. */
+function scheduleTable(
+  heading: string,
+  labels: string[],
+  cells: Record<string, Record<string, { p50: number; p95: number }>>,
+): string[] {
+  return [
+    `| ${heading} | ${SCHEDULES.map((s) => s.name).join(' | ')} |`,
+    `| --- | ${SCHEDULES.map(() => '---').join(' | ')} |`,
+    ...labels.map((label) => {
+      const row = SCHEDULES.map((s) => {
+        const v = cells[label]?.[s.name];
+        return v ? `${v.p50} / ${v.p95}` : '–';
+      });
+      return `| ${label} | ${row.join(' | ')} |`;
+    }),
+  ];
+}
+
 async function callEnded(callId: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
     const { status } = await stack.admin<{ status: string }>(`/v1/calls/${callId}`);
@@ -140,16 +159,14 @@ try {
   for (const latency of MODEL_LATENCIES_MS) {
     stack.double?.setLatency(latency);
     const byRow: Record<string, Record<string, ReturnType<typeof summary>>> = {};
-    const byStep: Record<string, Record<string, { n: number; p50: number; p95: number }>> = {};
+    const byStep: Record<string, Record<string, ReturnType<typeof summary>>> = {};
     const missed: Record<string, number> = {};
     const raw: Record<string, Record<string, number>[]> = {};
     for (const schedule of SCHEDULES) {
-      const traces: Record<string, number>[] = [];
       const calls: { trace: Record<string, number>; callId: string }[] = [];
       const ending: Promise<void>[] = [];
       for (let i = 0; i < CALLS; i++) {
         const { trace, callId } = await oneCall(browser, schedule);
-        traces.push(trace);
         calls.push({ trace, callId });
         // Back to back: the next visitor presses while this call is still being torn down.
         if (callId) ending.push(callEnded(callId));
@@ -165,6 +182,7 @@ try {
       for (const row of setupBreakdown(sides.filter((c) => c !== undefined))) {
         byStep[row.label] = { ...byStep[row.label], [schedule.name]: row };
       }
+      const traces = calls.map((c) => c.trace);
       missed[schedule.name] = traces.filter((t) => t['first-audio'] === undefined).length;
       raw[schedule.name] = traces;
       for (const [label, read] of ROWS) {
@@ -177,28 +195,16 @@ try {
       [
         `Model double latency ${latency} ms; ${CALLS} calls per column, each in a fresh browser context.`,
         '',
-        `| measure (ms, p50 / p95) | ${SCHEDULES.map((s) => s.name).join(' | ')} |`,
-        `| --- | ${SCHEDULES.map(() => '---').join(' | ')} |`,
-        ...ROWS.map(
-          ([label]) =>
-            `| ${label} | ${SCHEDULES.map((s) => {
-              const v = byRow[label]?.[s.name];
-              return v ? `${v.p50} / ${v.p95}` : '–';
-            }).join(' | ')} |`,
+        ...scheduleTable(
+          'measure (ms, p50 / p95)',
+          ROWS.map(([label]) => label),
+          byRow,
         ),
         `| calls with no greeting within ${GREETING_TIMEOUT_MS / 1000} s (left out above) | ${SCHEDULES.map((s) => missed[s.name] ?? 0).join(' | ')} |`,
         '',
         "The same calls from the assistant's side (the API's press time and the worker's setup trace):",
         '',
-        `| press → … (ms, p50 / p95) | ${SCHEDULES.map((s) => s.name).join(' | ')} |`,
-        `| --- | ${SCHEDULES.map(() => '---').join(' | ')} |`,
-        ...Object.entries(byStep).map(
-          ([label, bySchedule]) =>
-            `| ${label} | ${SCHEDULES.map((s) => {
-              const v = bySchedule[s.name];
-              return v?.n ? `${v.p50} / ${v.p95}` : '–';
-            }).join(' | ')} |`,
-        ),
+        ...scheduleTable('press → … (ms, p50 / p95)', Object.keys(byStep), byStep),
       ].join('\n'),
     );
   }

@@ -5,7 +5,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../support/fixtures.ts';
 import { eventually } from '../support/poll.ts';
-import { captionText, holdMicrophonePrompt, recorded, waitForState } from '../support/widget-page.ts';
+import {
+  captionText,
+  holdMicrophonePrompt,
+  recorded,
+  speakingLit,
+  waitForState,
+} from '../support/widget-page.ts';
 import { type HostPage, startWidgetStack, type WidgetStack } from '../support/widget-stack.ts';
 
 /** Short, so a visitor held at the microphone prompt outlasts it within the test's waits. */
@@ -102,26 +108,16 @@ describe('captions and the join window', () => {
     await page.goto(host.url);
     await page.getByRole('button', { name: /start a voice call/i }).click();
     await waitForState(page, 'in-call', { timeoutMs: 20_000 });
-    const lit = () =>
-      page.evaluate(
-        () =>
-          document
-            .querySelector('voicedesk-widget')
-            ?.shadowRoot?.querySelector('.speaking')
-            ?.classList.contains('on') ?? false,
-      );
     await eventually(
       'the indicator to light with the greeting',
-      async () => ((await lit()) ? true : undefined),
-      {
-        timeoutMs: 20_000,
-      },
+      async () => ((await speakingLit(page)) ? true : undefined),
+      { timeoutMs: 20_000 },
     );
 
     await page.getByRole('button', { name: 'Hang up' }).click();
     await waitForState(page, 'ended');
     // The greeting's caption stays on screen after the call; its speaker is no longer speaking.
-    expect(await lit()).toBe(false);
+    expect(await speakingLit(page)).toBe(false);
     await page.close();
   });
 

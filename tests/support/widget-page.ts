@@ -65,6 +65,16 @@ export const captionText = (page: Page) =>
       document.querySelector('voicedesk-widget')?.shadowRoot?.querySelector('.caption')?.textContent ?? '',
   );
 
+/** Whether the speaking indicator beside the caption is lit right now. */
+export const speakingLit = (page: Page) =>
+  page.evaluate(
+    () =>
+      document
+        .querySelector('voicedesk-widget')
+        ?.shadowRoot?.querySelector('.speaking')
+        ?.classList.contains('on') ?? false,
+  );
+
 /**
  * Holds the browser's microphone prompt open until the page calls `__openMic()`; the real
  * getUserMedia runs once released. Call before the page loads.
