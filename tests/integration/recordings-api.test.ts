@@ -7,9 +7,9 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { auditLog, recordings, sites, voiceCalls } from '@voicedesk/db';
+import { auditLog, callJobs, recordings, sites, voiceCalls } from '@voicedesk/db';
 import { signWebhook } from '@voicedesk/testkit';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention, eraseCall } from '../../apps/api/src/services/call-erasure.ts';
@@ -88,7 +88,13 @@ describe('built-in recorder', () => {
       ...LIVEKIT,
     });
     t = await startRouteApp('recordings', {
-      env: { RECORDING_MODE: 'builtin', RECORDER_URL: recorder.url, RECORDING_STALL_SECONDS: '1' },
+      env: {
+        RECORDING_MODE: 'builtin',
+        RECORDER_URL: recorder.url,
+        RECORDING_STALL_SECONDS: '1',
+        // More calls from the test's one address than a visitor's limit allows in a minute.
+        CALL_RATE_LIMIT_PER_MINUTE: '100',
+      },
       livekit: { mintRecorderToken: real.mintRecorderToken },
     });
   });
@@ -320,13 +326,27 @@ describe('built-in recorder', () => {
     expect(config.recording).toEqual({ enabled: true, notice: 'This call is recorded to help us improve.' });
   });
 
+  it("tells the visitor in the call's own answer whether it is recorded, with the site's notice", async () => {
+    // The widget shows what the call's answer says: the site's settings it loaded with the page
+    // may be missing (pressed before they arrived) or out of date (changed since).
+    await t.database.db.update(sites).set({ recordingNotice: 'Calls are recorded for training.' });
+    const recorded = (await t.mintCall()) as { recording?: unknown };
+    expect(recorded.recording).toEqual({ enabled: true, notice: 'Calls are recorded for training.' });
+    await t.database.db.update(sites).set({ recordingEnabled: false });
+    try {
+      const unrecorded = (await t.mintCall()) as { recording?: unknown };
+      expect(unrecorded.recording).toEqual({ enabled: false, notice: null });
+    } finally {
+      await t.database.db.update(sites).set({ recordingEnabled: true });
+    }
+  });
+
   it('records nothing for a site with recording off: no request, no row', async () => {
     await t.database.db.update(sites).set({ recordingEnabled: false });
     try {
-      const before = recorder.seen.length;
       const call = await t.mintCall();
       await new Promise((r) => setTimeout(r, 300));
-      expect(recorder.seen.length).toBe(before);
+      expect(recorder.seen.filter((r) => r.body.callId === call.callId)).toEqual([]);
       expect(await t.database.db.select().from(recordings).where(eq(recordings.callId, call.callId))).toEqual(
         [],
       );
@@ -374,8 +394,8 @@ describe('LiveKit Egress', () => {
   });
 
   /** Connected: the assistant and the visitor are both in the room (as the agent witnessed it). */
-  async function connectedCall() {
-    const call = await t.mintCall();
+  async function connectedCall(minted?: Awaited<ReturnType<RouteApp['mintCall']>>) {
+    const call = minted ?? (await t.mintCall());
     const now = new Date().toISOString();
     const tag = call.callId.slice(-12);
     const joined = await t.internal(`/internal/calls/${call.callId}/witness`, {
@@ -434,6 +454,34 @@ describe('LiveKit Egress', () => {
     const [row] = await t.database.db.select().from(recordings).where(eq(recordings.callId, call.callId));
     expect(row).toMatchObject({ mode: 'egress', status: 'active', storage: 's3', bucket: S3.S3_BUCKET });
     expect(row?.egressId).toMatch(/^EG_test/);
+  });
+
+  it('records a call only if its visitor was told so: recording turned on while it waits starts nothing', async () => {
+    // Egress starts when the call connects, seconds after the visitor was told it is not recorded.
+    await t.database.db.update(sites).set({ recordingEnabled: false });
+    let minted: Awaited<ReturnType<RouteApp['mintCall']>>;
+    try {
+      minted = await t.mintCall();
+    } finally {
+      await t.database.db.update(sites).set({ recordingEnabled: true });
+    }
+    const call = await connectedCall(minted);
+    await eventually('the start job to have run', async () => {
+      const [job] = await t.database.db
+        .select({ doneAt: callJobs.doneAt })
+        .from(callJobs)
+        .where(and(eq(callJobs.callId, call.callId), eq(callJobs.kind, 'start_recording')));
+      return job?.doneAt ?? undefined;
+    });
+    expect(livekit.seen.filter((r) => r.body.roomName === call.roomName)).toEqual([]);
+    expect(await t.database.db.select().from(recordings).where(eq(recordings.callId, call.callId))).toEqual(
+      [],
+    );
+    // A call minted while the site records is recorded as its visitor was told.
+    const told = await connectedCall();
+    await eventually('the egress request', async () =>
+      livekit.seen.find((r) => r.body.roomName === told.roomName),
+    );
   });
 
   it('keeps the row true from signed egress webhooks: success, failure, replay, forgery', async () => {

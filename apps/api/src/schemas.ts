@@ -59,3 +59,13 @@ export const callRowFields = {
   endReason: z.string().nullable(),
   createdAt: z.string(),
 };
+
+export const recordingNoticeSchema = z
+  .object({
+    enabled: z.boolean(),
+    notice: z
+      .string()
+      .nullable()
+      .describe("The site's own text; null when it has none (the widget then says the call is recorded)"),
+  })
+  .openapi('RecordingNotice');

@@ -106,6 +106,12 @@ export const voiceCalls = pgTable(
     /** Set while the projection is unsettled: from then on the sweeper may settle the call. */
     settleAfter: ts('settle_after'),
     recordingId: uuid('recording_id'),
+    /**
+     * The call's answer told its visitor the call is recorded (the site recorded when it was
+     * minted). A recording starts only if this holds and the site still records. Rows from before
+     * the column are true: their site's setting alone decided.
+     */
+    recordingAnnounced: boolean('recording_announced').notNull().default(true),
     transcript: jsonb('transcript').$type<TranscriptExport>(),
     summary: text('summary'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),

@@ -3,7 +3,14 @@ import { AppError, isTerminal, pgText } from '@voicedesk/core';
 import { sites, voiceCalls } from '@voicedesk/db';
 import { eq } from 'drizzle-orm';
 import { clientIp, rateLimitSubject } from '../middleware/client-ip.ts';
-import { callIdParamSchema, errorResponses, jsonBody, jsonResponse, siteKeySchema } from '../schemas.ts';
+import {
+  callIdParamSchema,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  recordingNoticeSchema,
+  siteKeySchema,
+} from '../schemas.ts';
 import { applyCallEvent } from '../services/apply-call-event.ts';
 import { isOpen } from '../services/business-hours.ts';
 import { endCallByStaff } from '../services/escalations/staff-turn.ts';
@@ -39,6 +46,9 @@ const createdCall = z
     livekitUrl: z.string(),
     expiresAt: z.string().datetime(),
     visitorKey: z.string().describe('Proves ownership of the call to POST /v1/calls/{id}/end'),
+    recording: recordingNoticeSchema.describe(
+      'Whether this call is recorded: what the widget tells the visitor, and what happens',
+    ),
   })
   .openapi('CreatedCall');
 

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '@voicedesk/core';
-import { errorResponses, jsonResponse, siteKeySchema } from '../schemas.ts';
+import { errorResponses, jsonResponse, recordingNoticeSchema, siteKeySchema } from '../schemas.ts';
 import { isOpen } from '../services/business-hours.ts';
+import { recordingNoticeFor } from '../services/recordings.ts';
 import { findSiteByKey } from '../services/sites.ts';
 import { defineRoute } from './define.ts';
 import { publicRoute } from './guards.ts';
@@ -22,9 +23,9 @@ const siteConfig = z
       color: z.string(),
       position: z.enum(['bottom-right', 'bottom-left']),
     }),
-    recording: z
-      .object({ enabled: z.boolean(), notice: z.string().nullable() })
-      .describe('Whether calls are recorded, and the notice the widget shows before a call'),
+    recording: recordingNoticeSchema.describe(
+      "Whether calls are recorded, and the notice the widget shows before a call (each call's own answer says it again)",
+    ),
   })
   .openapi('SiteConfig');
 
@@ -62,10 +63,7 @@ export const siteConfigEntry = defineRoute({
         open: isOpen(site.businessHours, deps.now?.() ?? new Date()),
         livekitUrl: deps.livekit.publicUrl,
         theme: site.theme,
-        recording: {
-          enabled: site.recordingEnabled && deps.config.recording.mode !== 'off',
-          notice: site.recordingEnabled && deps.config.recording.mode !== 'off' ? site.recordingNotice : null,
-        },
+        recording: recordingNoticeFor(deps, site),
       },
       200,
     );

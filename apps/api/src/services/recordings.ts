@@ -28,6 +28,15 @@ export async function loadRecording(deps: AppDeps, callId: string): Promise<Reco
   return row;
 }
 
+/** What a visitor is told before a call: whether it is recorded, and the site's notice if so. */
+export function recordingNoticeFor(
+  deps: AppDeps,
+  site: { recordingEnabled: boolean; recordingNotice: string | null },
+): { enabled: boolean; notice: string | null } {
+  const enabled = site.recordingEnabled && deps.config.recording.mode !== 'off';
+  return { enabled, notice: enabled ? site.recordingNotice : null };
+}
+
 /** Queues the job that starts the call's recorder (run at once, retried with backoff). */
 export async function queueRecordingStart(deps: AppDeps, callId: string): Promise<void> {
   if (deps.config.recording.mode === 'off') return;
@@ -50,11 +59,14 @@ export async function startRecording(deps: AppDeps, callId: string): Promise<voi
       roomName: voiceCalls.roomName,
       status: voiceCalls.status,
       recordingEnabled: sites.recordingEnabled,
+      announced: voiceCalls.recordingAnnounced,
     })
     .from(voiceCalls)
     .innerJoin(sites, eq(sites.id, voiceCalls.siteId))
     .where(eq(voiceCalls.id, callId));
-  if (!call?.recordingEnabled || isTerminal(call.status)) return;
+  // Recorded only as its visitor was told: a site that starts recording after the call was minted
+  // records its next calls, not this one; one that stops records neither.
+  if (!call?.recordingEnabled || !call.announced || isTerminal(call.status)) return;
 
   await db
     .insert(recordings)

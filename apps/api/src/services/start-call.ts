@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import { runDueCallJobs } from './call-jobs.ts';
 import { notifyCallChanged } from './live/notify.ts';
-import { queueRecordingStart } from './recordings.ts';
+import { queueRecordingStart, recordingNoticeFor } from './recordings.ts';
 import type { SiteRow } from './sites.ts';
 import { visitorKeyFor } from './visitor-key.ts';
 
@@ -16,6 +16,7 @@ export interface StartedCall {
   livekitUrl: string;
   expiresAt: string;
   visitorKey: string;
+  recording: ReturnType<typeof recordingNoticeFor>;
 }
 
 type NewCallRow = {
@@ -24,6 +25,7 @@ type NewCallRow = {
   callerIdentity: string;
   callerName: string | null;
   joinDeadline: Date;
+  recordingAnnounced: boolean;
 };
 
 /**
@@ -41,9 +43,11 @@ async function insertWithinCaps(deps: AppDeps, site: SiteRow, call: NewCallRow):
       from ${voiceCalls}
       where site_id = ${site.id} and status in ('pending', 'ringing', 'connected')
     ), inserted as (
-      insert into ${voiceCalls} (id, room_name, site_id, caller_identity, caller_name, join_deadline)
+      insert into ${voiceCalls} (id, room_name, site_id, caller_identity, caller_name, join_deadline,
+                                 recording_announced)
       select ${call.id}::uuid, ${call.roomName}::text, ${site.id}::uuid, ${call.callerIdentity}::text,
-             ${call.callerName}::text, ${call.joinDeadline.toISOString()}::timestamptz
+             ${call.callerName}::text, ${call.joinDeadline.toISOString()}::timestamptz,
+             ${call.recordingAnnounced}::boolean
       from active
       where waiting < ${site.maxPendingCalls}::int and connected < ${site.maxActiveCalls}::int
       returning id
@@ -85,6 +89,8 @@ export async function startCall(
   const identity = visitorIdentity(callId);
   const ttl = deps.config.visitorTokenTtlSeconds;
   const expiresAt = new Date(now.getTime() + ttl * 1000);
+  // Decided once, here: the answer tells the visitor, and the recording's start keeps to it.
+  const recording = recordingNoticeFor(deps, site);
 
   // Signed first, so its CPU work overlaps the round trips below instead of following them; a
   // call that fails below never hands it out.
@@ -97,6 +103,7 @@ export async function startCall(
     callerIdentity: identity,
     callerName: callerName ?? null,
     joinDeadline: expiresAt,
+    recordingAnnounced: recording.enabled,
   });
 
   try {
@@ -139,5 +146,6 @@ export async function startCall(
     livekitUrl: deps.livekit.publicUrl,
     expiresAt: expiresAt.toISOString(),
     visitorKey: visitorKeyFor(callId, deps.config.visitorKeySecret),
+    recording,
   };
 }

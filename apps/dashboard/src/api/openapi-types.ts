@@ -3802,6 +3802,7 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             livekitUrl: string;
+            recording: components["schemas"]["RecordingNotice"];
             roomName: string;
             /** @description LiveKit token: this one room, microphone only, valid to join until expiresAt */
             token: string;
@@ -3866,6 +3867,12 @@ export interface components {
             /** @enum {string} */
             status: "active" | "complete" | "partial" | "failed";
             url: string;
+        };
+        /** @description Whether this call is recorded: what the widget tells the visitor, and what happens */
+        RecordingNotice: {
+            enabled: boolean;
+            /** @description The site's own text; null when it has none (the widget then says the call is recorded) */
+            notice: string | null;
         };
         Site: {
             /** @description Pages allowed to start calls; * allows every origin (unsafe) */
@@ -3946,11 +3953,7 @@ export interface components {
             name: string;
             /** @description Whether calls are accepted right now (business hours) */
             open: boolean;
-            /** @description Whether calls are recorded, and the notice the widget shows before a call */
-            recording: {
-                enabled: boolean;
-                notice: string | null;
-            };
+            recording: components["schemas"]["RecordingNotice"] & unknown;
             theme: {
                 buttonLabel: string;
                 color: string;

@@ -1,0 +1,1 @@
+ALTER TABLE "voice_calls" ADD COLUMN "recording_announced" boolean DEFAULT true NOT NULL;
