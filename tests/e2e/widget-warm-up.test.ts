@@ -18,7 +18,12 @@ let host: HostPage;
 let browser: Browser;
 
 beforeAll(async () => {
-  world = await startWidgetStack({ name: 'widget-warm-up', quietSeconds: 8, stack: { withAgent: false } });
+  world = await startWidgetStack({
+    name: 'widget-warm-up',
+    quietSeconds: 8,
+    // The built-in recorder: what the recording notice tells the visitor is checked against it.
+    stack: { withAgent: false, recording: {} },
+  });
   ({ stack, host, browser } = world);
 });
 
@@ -107,6 +112,66 @@ describe('the call button before it is pressed', () => {
 
     await page.getByRole('button', { name: 'Hang up' }).click();
     await waitForState(page, 'ended');
+    await page.close();
+  });
+});
+
+/** The recording notice in the call panel as the visitor reads it, or null while it is hidden. */
+const noticeShown = (page: Page) =>
+  page.evaluate(() => {
+    const notice = document
+      .querySelector('voicedesk-widget')
+      ?.shadowRoot?.querySelector<HTMLElement>('.notice');
+    return notice && !notice.hidden ? notice.textContent : null;
+  });
+
+/** Changes the stack's site as an admin does, through the API. */
+async function setRecording(recordingEnabled: boolean, recordingNotice: string | null) {
+  const { items } = await stack.admin<{ items: { id: string; publicKey: string }[] }>('/v1/sites');
+  const site = items.find((s) => s.publicKey === stack.siteKey);
+  const res = await fetch(`${stack.apiUrl}/v1/sites/${site?.id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ recordingEnabled, recordingNotice }),
+  });
+  expect(res.status).toBe(200);
+}
+
+interface CallRecording {
+  recording: { status: string } | null;
+}
+
+describe('the recording notice', () => {
+  it("tells the visitor whether the call is recorded as the call's own answer says, not as the page loaded it", async () => {
+    // The page loads while the site does not record: no notice.
+    await setRecording(false, null);
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await page.getByRole('button', { name: /start a voice call/i }).waitFor();
+    expect(await page.getByRole('button', { name: /start a voice call/i }).getAttribute('title')).toBeNull();
+
+    // An admin turns recording on before the visitor presses: this call is recorded, and says so.
+    await setRecording(true, 'Calls are recorded for quality.');
+    await page.getByRole('button', { name: /start a voice call/i }).click();
+    const inCall = await waitForState(page, 'in-call');
+    expect(await noticeShown(page)).toBe('Calls are recorded for quality.');
+    await eventually('the recorder to record the call', async () => {
+      const call = await stack.admin<CallRecording>(`/v1/calls/${inCall.callId}`);
+      return call.recording ?? undefined;
+    });
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await waitForState(page, 'ended');
+
+    // Turned off again before the next press: the notice goes, and nothing is recorded.
+    await setRecording(false, null);
+    const states = (await recorded(page)).states.length;
+    await page.getByRole('button', { name: 'Call again' }).click();
+    const second = await waitForState(page, 'in-call', { since: states });
+    expect(await noticeShown(page)).toBeNull();
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await waitForState(page, 'ended', { since: states });
+    const call = await stack.admin<CallRecording>(`/v1/calls/${second.callId}`);
+    expect(call.recording).toBeNull();
     await page.close();
   });
 });

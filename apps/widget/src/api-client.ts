@@ -14,6 +14,8 @@ export interface StartedCall {
   token: string;
   livekitUrl: string;
   visitorKey: string;
+  /** Whether this call is recorded (absent from APIs older than it). */
+  recording?: { enabled: boolean; notice: string | null };
 }
 
 export class ApiError extends Error {

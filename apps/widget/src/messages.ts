@@ -24,3 +24,12 @@ export const ERROR_TEXT: Record<string, string> = {
 export function errorText(code: string): string {
   return ERROR_TEXT[code] ?? 'The call could not be started. Please try again.';
 }
+
+/** Said when a site records its calls but wrote no notice of its own: a visitor is always told. */
+export const RECORDED_NOTICE = 'This call is recorded.';
+
+/** The notice a visitor reads before a call: none when it is not recorded. */
+export function noticeText(recording: { enabled: boolean; notice: string | null } | undefined): string {
+  if (!recording?.enabled) return '';
+  return recording.notice?.trim() || RECORDED_NOTICE;
+}

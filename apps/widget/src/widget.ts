@@ -7,7 +7,7 @@ import {
   startCall,
 } from './api-client.ts';
 import type * as CallModule from './call-session.ts';
-import { errorText, STATE_TEXT } from './messages.ts';
+import { errorText, noticeText, STATE_TEXT } from './messages.ts';
 import { talkingTo } from './room-state.ts';
 import { STYLES } from './styles.ts';
 import { HEARD_LEVEL, speakingIndicator } from './voice-meter.ts';
@@ -179,6 +179,9 @@ function mountWidget(tag: HTMLScriptElement) {
       const mint = () =>
         startCall(api, siteKey, Math.round(performance.now() - pressedAt)).then((c) => {
           trace('call-minted');
+          // The call's own answer decides: the site's settings may not have loaded before the
+          // press, or may have changed since the page loaded.
+          if (c.recording) showNotice(c.recording);
           return c;
         });
       const minted = mint();
@@ -320,14 +323,18 @@ function mountWidget(tag: HTMLScriptElement) {
     host.style.setProperty('--vd-color', tag.dataset.color ?? theme.color ?? '#2563eb');
     host.dataset.position = position(theme.position ?? 'bottom-right');
   };
-  const applyConfig = (config: SiteConfig) => {
-    applyTheme(config.theme, config.name);
-    livekitUrl = config.livekitUrl;
-    // The site's recording notice: read out with the call button, shown in the call panel.
-    const text = config.recording?.enabled ? (config.recording.notice ?? '') : '';
+  // The recording notice: read out with the call button, shown in the call panel.
+  const showNotice = (recording: SiteConfig['recording']) => {
+    const text = noticeText(recording);
     notice.textContent = text;
     notice.hidden = text === '';
     if (text) launcher.title = text;
+    else launcher.removeAttribute('title');
+  };
+  const applyConfig = (config: SiteConfig) => {
+    applyTheme(config.theme, config.name);
+    livekitUrl = config.livekitUrl;
+    showNotice(config.recording);
   };
   applyTheme({});
   document.body.append(host);

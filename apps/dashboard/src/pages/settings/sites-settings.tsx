@@ -139,7 +139,13 @@ function SiteEditor({ site, onSaved }: { site: Site | undefined; onSaved: (site:
           </label>
           <label>
             Notice shown to visitors before a recorded call
-            <input name="recordingNotice" value={form.recordingNotice} onChange={text('recordingNotice')} />
+            {/* Empty, the widget says its own RECORDED_NOTICE (apps/widget/src/messages.ts). */}
+            <input
+              name="recordingNotice"
+              value={form.recordingNotice}
+              placeholder="This call is recorded."
+              onChange={text('recordingNotice')}
+            />
           </label>
           <label>
             Erase calls after (days) <span className="muted">(empty: keep)</span>
