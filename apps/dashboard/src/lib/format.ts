@@ -8,6 +8,11 @@ export function formatDuration(seconds: number | null | undefined): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
 
+/** Total minutes of calls: tenths below ten, so a few short calls do not read as none. */
+export function formatMinutes(minutes: number, locale?: string): string {
+  return minutes.toLocaleString(locale, { maximumFractionDigits: minutes < 10 ? 1 : 0 });
+}
+
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 

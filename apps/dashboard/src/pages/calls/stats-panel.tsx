@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client.ts';
 import { ErrorState, Loading } from '../../components/states.tsx';
 import { type CallFilters, statsQuery } from '../../lib/call-filters.ts';
-import { formatDuration, formatPercent } from '../../lib/format.ts';
+import { formatDuration, formatMinutes, formatPercent } from '../../lib/format.ts';
 import { endReasonLabel } from '../../lib/labels.ts';
 import { CallsChart } from './calls-chart.tsx';
 
@@ -31,7 +31,7 @@ export function StatsPanel({ filters }: { filters: CallFilters }) {
         </div>
         <div className="stat">
           <dt>Minutes</dt>
-          <dd>{Math.round(totals.minutes).toLocaleString()}</dd>
+          <dd>{formatMinutes(totals.minutes)}</dd>
         </div>
         <div className="stat">
           <dt>Average length</dt>

@@ -138,14 +138,10 @@ function SiteEditor({ site, onSaved }: { site: Site | undefined; onSaved: (site:
             Record calls
           </label>
           <label>
-            Notice shown to visitors before a recorded call
-            {/* Empty, the widget says its own RECORDED_NOTICE (apps/widget/src/messages.ts). */}
-            <input
-              name="recordingNotice"
-              value={form.recordingNotice}
-              placeholder="This call is recorded."
-              onChange={text('recordingNotice')}
-            />
+            Notice shown to visitors before a recorded call{' '}
+            {/* What the widget says then is its RECORDED_NOTICE (apps/widget/src/messages.ts). */}
+            <span className="muted">(empty: “This call is recorded.”)</span>
+            <input name="recordingNotice" value={form.recordingNotice} onChange={text('recordingNotice')} />
           </label>
           <label>
             Erase calls after (days) <span className="muted">(empty: keep)</span>
