@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scrapeApiMetrics } from '../support/api-metrics.ts';
 import { eventually } from '../support/poll.ts';
-import { recorded, waitForState } from '../support/widget-page.ts';
+import { captureState, recorded, waitForState } from '../support/widget-page.ts';
 import { type HostPage, startWidgetStack, type WidgetStack } from '../support/widget-stack.ts';
 
 /**
@@ -155,6 +155,8 @@ describe('the recording notice', () => {
     await page.getByRole('button', { name: /start a voice call/i }).click();
     const inCall = await waitForState(page, 'in-call');
     expect(await noticeShown(page)).toBe('Calls are recorded for quality.');
+    // The panel with its notice, in light and dark, passes axe.
+    await captureState(page, 'in-call-recorded');
     await eventually('the recorder to record the call', async () => {
       const call = await stack.admin<CallRecording>(`/v1/calls/${inCall.callId}`);
       return call.recording ?? undefined;
