@@ -47,7 +47,7 @@ const FRAME_MS = 20;
 /** Quiet inside a word (a stop consonant's closure) that does not end the speech heard. */
 const SPEECH_GAP_MS = 80;
 
-/** rtc-node's AudioStream hands the visitor 10 ms frames. */
+/** rtc-node's AudioStream hands the visitor 10 ms frames (its default: every frame of a call was 480 samples at 48 kHz). */
 const HEARD_FRAME_MS = 10;
 /** How long a run of loud frames must last to be speech (`waitForSpeech`'s default). */
 const SPEECH_MIN_MS = 150;
