@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scrapeApiMetrics } from '../support/api-metrics.ts';
 import { eventually } from '../support/poll.ts';
-import { captureState, recorded, waitForState } from '../support/widget-page.ts';
+import { captureState, noticeShown, recorded, waitForState } from '../support/widget-page.ts';
 import { type HostPage, startWidgetStack, type WidgetStack } from '../support/widget-stack.ts';
 
 /**
@@ -115,15 +115,6 @@ describe('the call button before it is pressed', () => {
     await page.close();
   });
 });
-
-/** The recording notice in the call panel as the visitor reads it, or null while it is hidden. */
-const noticeShown = (page: Page) =>
-  page.evaluate(() => {
-    const notice = document
-      .querySelector('voicedesk-widget')
-      ?.shadowRoot?.querySelector<HTMLElement>('.notice');
-    return notice && !notice.hidden ? notice.textContent : null;
-  });
 
 /** Changes the stack's site as an admin does, through the API. */
 async function setRecording(recordingEnabled: boolean, recordingNotice: string | null) {

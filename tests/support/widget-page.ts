@@ -37,6 +37,15 @@ export const whoText = (page: Page) =>
     return who && !who.hidden ? who.textContent : null;
   });
 
+/** The recording notice in the call panel as the visitor reads it, or null while it is hidden. */
+export const noticeShown = (page: Page) =>
+  page.evaluate(() => {
+    const notice = document
+      .querySelector('voicedesk-widget')
+      ?.shadowRoot?.querySelector<HTMLElement>('.notice');
+    return notice && !notice.hidden ? notice.textContent : null;
+  });
+
 /** Which control inside the widget has keyboard focus ('' when focus is elsewhere). */
 export const focusedControl = (page: Page) =>
   page.evaluate(() => {

@@ -15,7 +15,7 @@ export interface StartedCall {
   livekitUrl: string;
   visitorKey: string;
   /** Whether this call is recorded (absent from APIs older than it). */
-  recording?: { enabled: boolean; notice: string | null };
+  recording?: SiteConfig['recording'];
 }
 
 export class ApiError extends Error {
