@@ -335,7 +335,12 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
   ctx.addShutdownCallback(async () => claim.stop());
 
   const model = buildVoiceModel(config.voice, assistant, ctx.proc.userData.vad);
-  session = new voice.AgentSession(model.session);
+  const { aecWarmupMs } = config.voice;
+  session = new voice.AgentSession({
+    ...model.session,
+    // Set only when configured: left unset, the framework picks its warm-up by who the visitor is.
+    ...(aecWarmupMs === undefined ? {} : { aecWarmupDuration: aecWarmupMs }),
+  });
   const startedSession = session;
   collector = attachCallCollector(session, {
     reporter,

@@ -29,3 +29,11 @@ describe('how long a replacement job process waits while a call sets up', () => 
     expect(() => loadAgentConfig({ ...env, AGENT_WARMUP_HOLD_MS: '60000' })).toThrow(/AGENT_WARMUP_HOLD_MS/);
   });
 });
+
+describe("how long the assistant's first words cannot be interrupted", () => {
+  it("leaves the voice framework's default unless AGENT_AEC_WARMUP_MS is set, and names it when out of range", () => {
+    expect(loadAgentConfig(env).voice.aecWarmupMs).toBeUndefined();
+    expect(loadAgentConfig({ ...env, AGENT_AEC_WARMUP_MS: '0' }).voice.aecWarmupMs).toBe(0);
+    expect(() => loadAgentConfig({ ...env, AGENT_AEC_WARMUP_MS: '-1' })).toThrow(/AGENT_AEC_WARMUP_MS/);
+  });
+});

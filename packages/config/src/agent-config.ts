@@ -22,6 +22,7 @@ const agentEnvSchema = z.object({
   AGENT_MAX_CALLS: z.coerce.number().int().min(1).max(1000).optional(),
   AGENT_IDLE_PROCESSES: z.coerce.number().int().min(1).max(64).default(3),
   AGENT_WARMUP_HOLD_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
+  AGENT_AEC_WARMUP_MS: z.coerce.number().int().min(0).max(10_000).optional(),
   VISITOR_RECONNECT_GRACE_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
   AGENT_SPOOL_REPLAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   LOG_LEVEL: logLevel,
@@ -58,6 +59,12 @@ export interface AgentConfig {
     sttModel: string;
     llmModel: string;
     ttsModel: string;
+    /**
+     * How long, from the assistant's first words in a call, the visitor's voice does not
+     * interrupt it: the visitor's echo cancellation has not settled yet, and the assistant's own
+     * voice coming back must not cut it off. Unset: the voice framework's default (3 s).
+     */
+    aecWarmupMs?: number;
   };
   logLevel: z.infer<typeof logLevel>;
 }
@@ -93,6 +100,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       sttModel: e.OPENAI_STT_MODEL,
       llmModel: e.OPENAI_LLM_MODEL,
       ttsModel: e.OPENAI_TTS_MODEL,
+      aecWarmupMs: e.AGENT_AEC_WARMUP_MS,
     },
     logLevel: e.LOG_LEVEL,
   };
