@@ -306,4 +306,37 @@ describe('the per-address limit on POST /v1/calls', () => {
       await limited.close();
     }
   });
+
+  it('holds across the turn of a minute, and opens again when Retry-After says', async () => {
+    let clock = new Date('2026-11-25T10:00:59.900Z');
+    const limited = await startRouteApp('calls_public_turn', {
+      now: () => clock,
+      env: { CALL_RATE_LIMIT_PER_MINUTE: '2' },
+    });
+    const post = () =>
+      limited.request(
+        '/v1/calls',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: TEST_ORIGIN },
+          body: JSON.stringify({ siteKey: limited.siteKey }),
+        },
+        '198.51.100.9',
+      );
+    try {
+      expect((await post()).status).toBe(201);
+      expect((await post()).status).toBe(201);
+      // 200 ms later, in the next minute: the two calls were not a minute ago.
+      clock = new Date('2026-11-25T10:01:00.100Z');
+      const refused = await post();
+      expect(await errorOf(refused)).toMatchObject({ status: 429, code: 'rate_limited' });
+      // Until a minute after the two calls, when the refused attempt alone is in the last minute.
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(retryAfter).toBe(60);
+      clock = new Date(clock.getTime() + retryAfter * 1000);
+      expect((await post()).status).toBe(201);
+    } finally {
+      await limited.close();
+    }
+  });
 });

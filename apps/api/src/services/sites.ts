@@ -33,10 +33,11 @@ export async function hitLimitAndFindSite(
   const hit = rateLimitHitCte(db, opts.bucket, opts.now);
   const [row] = await db
     .with(hit)
-    .select({ hits: hit.hits, site: sites })
+    .select({ hits: hit.hits, previousHits: hit.previousHits, site: sites })
     .from(hit)
     .leftJoin(sites, eq(sites.publicKey, opts.siteKey));
-  return { limit: limitOutcome(row?.hits ?? 0, opts.limit, opts.now), site: row?.site ?? undefined };
+  const counts = { current: row?.hits ?? 0, previous: row?.previousHits ?? 0 };
+  return { limit: limitOutcome(counts, opts.limit, opts.now), site: row?.site ?? undefined };
 }
 
 /** The allowed origins of the site a call belongs to. */
