@@ -57,20 +57,8 @@ const statuses: Record<string, { status: CallStatus; log: (phase: LifecycleEvent
     status: 'completed',
     log: (phase) => [...connected, ...phase, ended(15, 'visitor_hung_up')],
   },
-  failed: {
-    status: 'failed',
-    log: (phase) => [
-      ...connected,
-      ...phase,
-      {
-        type: 'participant_left',
-        at: sec(15),
-        joinedAt: ms(0.4),
-        cause: 'dropped',
-        ...assistant,
-      },
-    ],
-  },
+  // The assistant's session failed (its model unreachable): the agent ends the call.
+  failed: { status: 'failed', log: (phase) => [...connected, ...phase, ended(15, 'assistant_unavailable')] },
   missed: {
     status: 'missed',
     log: (phase) => [
@@ -231,6 +219,67 @@ describe('projectCall: phase through a call', () => {
       { type: 'participant_joined', at: ms(24.4), sid: 'PA_v3', identity: 'visitor-1', kind: 'visitor' },
     ]);
     expect(p).toMatchObject({ status: 'connected', phase: 'human', unsettled: false });
+  });
+});
+
+describe('projectCall: the assistant lost while a person holds the call or is awaited', () => {
+  const assistantDropped = (s: number, sid = assistant.sid): LifecycleEvent => ({
+    type: 'participant_left',
+    at: sec(s),
+    joinedAt: ms(0.4),
+    cause: 'dropped',
+    ...assistant,
+    sid,
+  });
+  const human = [...connected, requested(10), accepted(12)];
+
+  it('keeps a call staff hold when the assistant drops: the visitor and staff talk on', () => {
+    const p = projectCall([...human, assistantDropped(20)]);
+    expect(p).toMatchObject({ status: 'connected', phase: 'human', endReason: undefined, unsettled: false });
+  });
+
+  it('ends it assistant_lost when staff hand it back to nobody, at the hand-back', () => {
+    const p = projectCall([...human, assistantDropped(20), handedBack(40)]);
+    expect(p).toMatchObject({ status: 'failed', endReason: 'assistant_lost', endedAt: ms(40) });
+  });
+
+  it('keeps a visitor waiting for a person when the assistant drops, and staff still take the call', () => {
+    const waiting = [...connected, requested(10), assistantDropped(15)];
+    expect(projectCall(waiting)).toMatchObject({
+      status: 'connected',
+      phase: 'waiting_human',
+      unsettled: false,
+    });
+    expect(projectCall([...waiting, accepted(20)])).toMatchObject({ status: 'connected', phase: 'human' });
+  });
+
+  it('ends it assistant_lost when nobody takes the call, at the offer end', () => {
+    const p = projectCall([...connected, requested(10), assistantDropped(15), unanswered(40)]);
+    expect(p).toMatchObject({ status: 'failed', endReason: 'assistant_lost', endedAt: ms(40) });
+  });
+
+  it('still ends on the visitor hanging up', () => {
+    const p = projectCall([
+      ...human,
+      assistantDropped(20),
+      { type: 'participant_left', at: sec(30), joinedAt: ms(1.2), cause: 'self', ...visitor },
+    ]);
+    expect(p).toMatchObject({ status: 'completed', endReason: 'visitor_hung_up', endedAt: sec(30) });
+  });
+
+  it('hands back to an assistant that joined again (a restarted job), and the call goes on', () => {
+    const p = projectCall([
+      ...human,
+      assistantDropped(20),
+      { type: 'participant_joined', at: ms(25), ...assistant, sid: 'PA_a2' },
+      handedBack(40),
+    ]);
+    expect(p).toMatchObject({ status: 'connected', phase: 'ai', endReason: undefined });
+  });
+
+  it("decides the same when LiveKit's report of the drop arrives after the hand-back", () => {
+    const inOrder = projectCall([...human, assistantDropped(20), handedBack(40)]);
+    expect(projectCall([...human, handedBack(40), assistantDropped(20)])).toEqual(inOrder);
   });
 });
 

@@ -42,6 +42,11 @@ import type { LeaveCause } from './witness.ts';
  *    A staff member's leave does not move the phase by itself: a dropped browser may come back,
  *    so whoever owns the escalation decides after its grace and appends `handed_back`
  *    (`staff_left`), as the sweeper appends `settle` for rule 3.
+ * 7. The assistant's loss ends a call only when the assistant is the one answering it. While
+ *    a person holds the call or is awaited (`human`, `waiting_human`), the visitor and staff talk
+ *    on without it (no transcript, no limits the assistant kept), and the call ends
+ *    `assistant_lost` when it would fall back to nobody: handed back, or unanswered, while no
+ *    assistant is in the room.
  */
 export type LifecycleEvent =
   | { type: 'room_started'; at: number }
@@ -215,7 +220,7 @@ function settledOutcome(state: FoldState): Omit<Outcome, 'status'> | undefined {
       if (leave.cause === 'dropped') return { reason: 'visitor_lost', at: leave.at };
       if (roomGoneAt !== undefined) return { reason: 'room_closed', at: Math.min(leave.at, roomGoneAt) };
     }
-    if (state.present.ai.size === 0 && state.lastAiLeave) {
+    if (state.present.ai.size === 0 && state.lastAiLeave && state.phase === 'ai') {
       return { reason: 'assistant_lost', at: state.lastAiLeave.at };
     }
     if (state.roomFinishedAt !== undefined) return { reason: 'room_closed', at: state.roomFinishedAt };
@@ -255,6 +260,8 @@ function movePhase(state: FoldState, event: PhaseEvent): void {
   ) {
     state.phase = 'ai';
     state.escalationId = undefined;
+    // Rule 7: handed back, or left unanswered, to an assistant that is no longer there.
+    if (state.present.ai.size === 0 && state.lastAiLeave) endWith(state, 'assistant_lost', event.at);
   }
 }
 
@@ -317,8 +324,10 @@ function fold(events: readonly LifecycleEvent[]): FoldState {
         } else {
           state.lastAiLeave = leave;
           // LiveKit has already waited out its reconnect timeout before it calls a leave a drop.
+          // While a person holds the call or is awaited, the call goes on without an assistant
+          // (rule 7): it ends when it would fall back to nobody.
           if (event.cause === 'dropped' && side.size === 0 && state.status === 'connected') {
-            endWith(state, 'assistant_lost', event.at);
+            if (state.phase === 'ai') endWith(state, 'assistant_lost', event.at);
           }
         }
         break;
