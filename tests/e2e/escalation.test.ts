@@ -376,6 +376,11 @@ describe('a live call handed from the assistant to staff and back', () => {
       const acceptedAt = Date.now();
       await offer.getByRole('button', { name: 'Accept' }).click();
       await visitor.waitForSpeech({ from: 'staff-', after: acceptedAt, timeoutMs: WAIT_MS });
+      // Handing back would end the call: the page says so and offers only to end it.
+      await page
+        .getByText('the assistant has left this call, so there is nobody to hand it back to')
+        .waitFor();
+      expect(await page.getByRole('button', { name: 'Hand back to assistant' }).isDisabled()).toBe(true);
       await page.getByRole('button', { name: 'End call' }).click();
       const done = await ended(callId);
       expect([done.status, done.endReason]).toEqual(['completed', 'staff_ended']);

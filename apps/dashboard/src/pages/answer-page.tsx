@@ -149,6 +149,9 @@ function AnswerCall({ state, retry }: { state: AnswerState; retry: () => void })
             ? 'Could not join the call.'
             : endedMessage(end ?? 'room_closed');
   const blocker = useLeaveGuard(live);
+  // The assistant's worker died while the call was with staff: the call goes on, but handing it
+  // back would end it (nobody left to take it).
+  const noAssistant = phase === 'in-call' && people.length > 0 && !people.some((p) => p.kind === 'assistant');
   const actionError = handBack.error ?? endCall.error;
   const busy = handBack.isPending || endCall.isPending;
 
@@ -165,8 +168,9 @@ function AnswerCall({ state, retry }: { state: AnswerState; retry: () => void })
           {blocker.state === 'blocked' && (
             <div className="alert" role="alertdialog" aria-label="Leave the call?">
               <p>
-                Leave the call? The visitor stays on the line and the assistant takes it back if you do not
-                return within a few seconds. To pass it on properly, hand it back first.
+                {noAssistant
+                  ? 'Leave the call? The assistant has left it: if you do not return within a few seconds, the call ends.'
+                  : 'Leave the call? The visitor stays on the line and the assistant takes it back if you do not return within a few seconds. To pass it on properly, hand it back first.'}
               </p>
               <div className="actions">
                 <button type="button" className="primary" onClick={() => blocker.reset()}>
@@ -207,7 +211,7 @@ function AnswerCall({ state, retry }: { state: AnswerState; retry: () => void })
                 <button
                   type="button"
                   onClick={() => handBack.mutate()}
-                  disabled={phase !== 'in-call' || busy}
+                  disabled={phase !== 'in-call' || busy || noAssistant}
                 >
                   Hand back to assistant
                 </button>
@@ -222,7 +226,10 @@ function AnswerCall({ state, retry }: { state: AnswerState; retry: () => void })
               </div>
               <p className="muted">
                 {muted ? 'Your microphone is off.' : 'Your microphone is on.'} Ending the call hangs up for
-                the visitor too; handing back lets the assistant carry on.
+                the visitor too;{' '}
+                {noAssistant
+                  ? 'the assistant has left this call, so there is nobody to hand it back to.'
+                  : 'handing back lets the assistant carry on.'}
               </p>
               {actionError && (
                 <p className="field-error" role="alert">
