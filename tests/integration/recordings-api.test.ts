@@ -354,6 +354,9 @@ describe('built-in recorder', () => {
         recording: unknown;
       };
       expect(config.recording).toEqual({ enabled: false, notice: null });
+      // The call's record says why it has no recording.
+      const detail = (await (await admin(t, `/v1/calls/${call.callId}`)).json()) as Record<string, unknown>;
+      expect(detail).toMatchObject({ recordingAnnounced: false, recording: null });
     } finally {
       await t.database.db.update(sites).set({ recordingEnabled: true });
     }

@@ -126,6 +126,11 @@ export const callDetailSchema = callSummary
         values: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
       }),
     ),
+    recordingAnnounced: z
+      .boolean()
+      .describe(
+        'Whether the visitor was told the call is recorded (the site recorded calls when it was made); only such a call is recorded',
+      ),
     recording: z
       .object({
         mode: z.enum(['builtin', 'egress']),

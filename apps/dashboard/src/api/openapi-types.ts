@@ -3727,6 +3727,8 @@ export interface components {
                 /** @enum {string} */
                 status: "active" | "complete" | "partial" | "failed";
             } | null;
+            /** @description Whether the visitor was told the call is recorded (the site recorded calls when it was made); only such a call is recorded */
+            recordingAnnounced: boolean;
             segments: {
                 endedAt: string;
                 language: string | null;

@@ -9,6 +9,7 @@ import { useTitle } from '../components/use-title.ts';
 import { saveFile, transcriptText } from '../lib/download.ts';
 import { formatDateTime, formatDuration } from '../lib/format.ts';
 import { endReasonLabel, statusLabel } from '../lib/labels.ts';
+import { recordingState } from '../lib/recording-state.ts';
 import { currentLineIndex } from '../lib/transcript-sync.ts';
 import { AudioPlayer } from './call/audio-player.tsx';
 import { CallSetupSteps, EventTimeline, Participants, TurnLatency } from './call/call-sections.tsx';
@@ -49,17 +50,14 @@ export function CallDetailPage() {
   if (detail.isError) return <ErrorState error={detail.error} retry={() => void detail.refetch()} />;
   const call = detail.data;
   const current = link.data ? currentLineIndex(call.segments, timeMs) : -1;
-  const recordingState = !call.recording
-    ? 'This call was not recorded.'
-    : call.recording.status === 'active'
-      ? 'The recording is still being made; it can be played when the call has ended.'
-      : call.recording.status === 'failed'
-        ? 'The recording failed.'
-        : link.isError
-          ? link.error instanceof ApiError && link.error.status === 404
-            ? 'The recording is no longer stored.'
-            : 'The recording could not be loaded.'
-          : null;
+  const recordingText = recordingState(
+    call,
+    !link.isError
+      ? undefined
+      : link.error instanceof ApiError && link.error.status === 404
+        ? 'gone'
+        : 'failed',
+  );
 
   return (
     <>
@@ -117,8 +115,8 @@ export function CallDetailPage() {
         <div className="stack">
           <section className="card" aria-labelledby="recording-heading">
             <h2 id="recording-heading">Recording</h2>
-            {recordingState ? (
-              <p className="muted">{recordingState}</p>
+            {recordingText ? (
+              <p className="muted">{recordingText}</p>
             ) : link.isPending ? (
               <Loading what="the recording" />
             ) : link.data ? (
