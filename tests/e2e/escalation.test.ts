@@ -347,22 +347,24 @@ describe('a live call handed from the assistant to staff and back', () => {
     await page.goto('/app/calls');
   });
 
-  it('keeps the visitor waiting when the worker dies, and staff still take the call', async () => {
+  it('keeps the visitor waiting when the worker dies; staff take the call, and hand it to a new assistant', async () => {
     stack.double?.setScript(script);
     await setAvailable(true);
     // Long enough an offer to outlast LiveKit's notice of the dead worker (its reconnect timeout).
     await db.db.update(sites).set({ offerSeconds: 90 });
+    let workerBack = false;
     try {
       const { callId, visitor } = await startCall();
       await visitor.say(fixture('visitor-human.wav'));
       const offer = page.getByRole('region', { name: 'Incoming call' });
       await offer.waitFor();
       await stack.agent?.kill();
+      const assistantHere = (d: CallDetail) => d.participants.some((p) => p.kind === 'ai' && !p.leftAt);
       await eventually(
         "LiveKit's report of the assistant's dropped connection",
         async () => {
           const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
-          return d.participants.some((p) => p.kind === 'ai' && p.leftAt) ? d : undefined;
+          return assistantHere(d) ? undefined : d;
         },
         { timeoutMs: 60_000, intervalMs: 250 },
       );
@@ -380,15 +382,31 @@ describe('a live call handed from the assistant to staff and back', () => {
       await page
         .getByText('the assistant has left this call, so there is nobody to hand it back to')
         .waitFor();
-      expect(await page.getByRole('button', { name: 'Hand back to assistant' }).isDisabled()).toBe(true);
-      await page.getByRole('button', { name: 'End call' }).click();
+      const handBack = page.getByRole('button', { name: 'Hand back to assistant' });
+      expect(await handBack.isDisabled()).toBe(true);
+
+      // A worker is back: the API dispatches a new assistant into the call, which joins quietly.
+      await stack.startAgent();
+      workerBack = true;
+      await eventually(
+        'a new assistant in the call',
+        async () => assistantHere(await stack.admin<CallDetail>(`/v1/calls/${callId}`)) || undefined,
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      await expect.poll(() => handBack.isEnabled(), { timeout: WAIT_MS }).toBe(true);
+      const handedBackAt = Date.now();
+      await handBack.click();
+      // The new assistant takes the call back and speaks; the call goes on until the visitor hangs up.
+      await visitor.waitForSpeech({ from: 'agent-', after: handedBackAt, timeoutMs: WAIT_MS });
+      const back = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
+      expect([back.status, back.endReason, back.phase]).toEqual(['connected', null, 'ai']);
+      await visitor.hangUp();
       const done = await ended(callId);
-      expect([done.status, done.endReason]).toEqual(['completed', 'staff_ended']);
-      await expect.poll(() => visitor.isConnected(), { timeout: WAIT_MS }).toBe(false);
+      expect([done.status, done.endReason]).toEqual(['completed', 'visitor_hung_up']);
     } finally {
       await db.db.update(sites).set({ offerSeconds: null });
-      await stack.startAgent();
+      if (!workerBack) await stack.startAgent();
       await page.goto('/app/calls');
     }
-  }, 120_000);
+  }, 150_000);
 });

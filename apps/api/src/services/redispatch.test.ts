@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentDispatchState } from './livekit-gateway.ts';
-import { needsRedispatch } from './redispatch.ts';
+import { needsNewAssistant, needsRedispatch } from './redispatch.ts';
 
 const AGENT = 'voicedesk-support';
 const NOW = 1_800_000_000_000;
@@ -30,5 +30,25 @@ describe('needsRedispatch', () => {
 
   it("counts only this platform's assistant: another agent's job in the room does not answer the call", () => {
     expect(decide(made(9_000, 1, 'someone-else'), made(4_000, 0))).toBe(true);
+  });
+});
+
+describe('needsNewAssistant', () => {
+  const lostAt = NOW - 2_000;
+  const decideLost = (...dispatches: AgentDispatchState[]) =>
+    needsNewAssistant(dispatches, AGENT, lostAt, NOW, WAIT_MS);
+
+  it('dispatches at once after the loss, whatever job the first dispatch had', () => {
+    expect(decideLost(made(60_000, 1))).toBe(true);
+  });
+
+  it('waits for a dispatch made since the loss, and leaves the call alone once it has a job', () => {
+    expect(decideLost(made(60_000, 1), made(1_000, 0))).toBe(false);
+    expect(decideLost(made(60_000, 1), made(1_500, 1))).toBe(false);
+  });
+
+  it('dispatches again when no worker took the one made since the loss', () => {
+    const later = needsNewAssistant([made(60_000, 1), made(1_500, 0)], AGENT, lostAt, NOW + 3_000, WAIT_MS);
+    expect(later).toBe(true);
   });
 });

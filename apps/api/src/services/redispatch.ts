@@ -1,5 +1,5 @@
-import { voiceCalls } from '@voicedesk/db';
-import { and, asc, inArray, lt } from 'drizzle-orm';
+import { callParticipants, voiceCalls } from '@voicedesk/db';
+import { and, asc, eq, inArray, lt, max, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import type { AgentDispatchState } from './livekit-gateway.ts';
@@ -61,6 +61,65 @@ export async function redispatchUnanswered(deps: AppDeps, now: Date): Promise<nu
       redispatched++;
     } catch (err) {
       deps.logger.warn({ callId: call.id, ...errorFacts(err) }, 'could not dispatch the assistant again');
+    }
+  }
+  return redispatched;
+}
+
+/**
+ * Whether a call whose assistant was lost at `lostAtMs` needs a new dispatch: the dispatch that
+ * brought the lost one had its job, so only dispatches made since the loss count.
+ */
+export function needsNewAssistant(
+  dispatches: AgentDispatchState[],
+  agentName: string,
+  lostAtMs: number,
+  nowMs: number,
+  afterMs: number,
+): boolean {
+  const since = dispatches.filter((d) => d.createdAtMs > lostAtMs);
+  return needsRedispatch(since, agentName, nowMs, afterMs);
+}
+
+/**
+ * Calls a person holds or is awaited for whose assistant was lost (its worker died; rule 7 of
+ * lifecycle.ts keeps such a call going) get a new one, so a hand-back or an unanswered offer has
+ * someone to fall back to. The new job is told the call is resumed: it does not greet, and stays
+ * quiet while staff hold the call. livekit-server does not dispatch again by itself.
+ */
+export async function redispatchLostAssistants(deps: AppDeps, now: Date): Promise<number> {
+  const { db } = deps.database;
+  const afterMs = deps.config.agentRedispatchSeconds * 1000;
+  const lost = await db
+    .select({ id: voiceCalls.id, roomName: voiceCalls.roomName, lostAt: max(callParticipants.leftAt) })
+    .from(voiceCalls)
+    .innerJoin(
+      callParticipants,
+      and(eq(callParticipants.callId, voiceCalls.id), eq(callParticipants.kind, 'ai')),
+    )
+    .where(and(eq(voiceCalls.status, 'connected'), inArray(voiceCalls.phase, ['waiting_human', 'human'])))
+    .groupBy(voiceCalls.id, voiceCalls.roomName)
+    .having(sql`bool_and(${callParticipants.leftAt} is not null)`)
+    .limit(PAGE);
+  let redispatched = 0;
+  for (const call of lost) {
+    try {
+      const dispatches = await deps.livekit.agentDispatches(call.roomName);
+      const lostAtMs = call.lostAt?.getTime() ?? 0;
+      if (
+        !dispatches ||
+        !needsNewAssistant(dispatches, deps.config.agentName, lostAtMs, now.getTime(), afterMs)
+      )
+        continue;
+      await deps.livekit.dispatchAgent(call.roomName, {
+        agentName: deps.config.agentName,
+        dispatchMetadata: dispatchMetadataFor(call.id),
+      });
+      deps.metrics.assistantRedispatches.inc();
+      deps.logger.info({ callId: call.id }, 'the call lost its assistant, dispatched a new one');
+      redispatched++;
+    } catch (err) {
+      deps.logger.warn({ callId: call.id, ...errorFacts(err) }, 'could not dispatch a new assistant');
     }
   }
   return redispatched;

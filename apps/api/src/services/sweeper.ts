@@ -14,7 +14,7 @@ import type { RoomParticipant } from './livekit-gateway.ts';
 import { noAssistantJoined } from './no-assistant.ts';
 import { pruneRateLimits } from './rate-limiter.ts';
 import { closeStalledRecordings } from './recordings.ts';
-import { redispatchUnanswered } from './redispatch.ts';
+import { redispatchLostAssistants, redispatchUnanswered } from './redispatch.ts';
 
 const RETENTION_INTERVAL_MS = 60_000;
 
@@ -183,7 +183,7 @@ async function settleCalls(deps: AppDeps, now: Date): Promise<number> {
 
 /**
  * Ends calls that no webhook will ever end, settles calls nobody explained, dispatches again the
- * assistants of calls no worker took, expires offers and gives calls whose staff member left
+ * assistants of calls no worker took or that lost theirs while with staff, expires offers and gives calls whose staff member left
  * back to the assistant, closes recordings whose recorder fell silent, and runs the work calls
  * still owe (room deletes, recordings to start or join) that failed the
  * first time.
@@ -193,6 +193,7 @@ export async function sweepOnce(deps: AppDeps): Promise<number> {
   const swept =
     (await sweepDeadlines(deps, now)) + (await sweepLostRooms(deps, now)) + (await settleCalls(deps, now));
   await redispatchUnanswered(deps, now);
+  await redispatchLostAssistants(deps, now);
   await expireEscalations(deps, now);
   await handBackAbandonedCalls(deps, now);
   await closeStalledRecordings(deps);
