@@ -23,6 +23,10 @@ const INTEGRATION_BESIDE_CODE = [
   'packages/testkit/src/minio/minio-process.test.ts',
 ];
 
+// rtc-node (the tests' simulated visitors) logs at debug level unless NODE_ENV is production, and
+// nothing else reads NODE_ENV here: the stacks already run the platform's processes with it.
+const QUIET_RTC = { NODE_ENV: 'production' };
+
 export default defineConfig({
   test: {
     projects: [
@@ -43,6 +47,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts', ...INTEGRATION_BESIDE_CODE],
+          env: QUIET_RTC,
           globalSetup: ['tests/setup/preflight.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
@@ -53,6 +58,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          env: QUIET_RTC,
           globalSetup: ['tests/setup/preflight.ts'],
           fileParallelism: false,
           // Never beside the other projects: end-to-end timings (a node dying under its calls,
