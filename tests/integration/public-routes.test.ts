@@ -219,7 +219,7 @@ describe('POST /v1/calls/:id/end', () => {
   });
 });
 
-// Last: once the limit trips, this address cannot create calls for the rest of the minute.
+// Last: once the limit trips, this address cannot create calls until its attempts leave the last minute.
 describe('rate limit', () => {
   it('answers 429 with Retry-After once an address exceeds the per-minute limit', async () => {
     // Every attempt above counted: keep calling until the limit trips, then check it holds.
