@@ -183,10 +183,10 @@ async function settleCalls(deps: AppDeps, now: Date): Promise<number> {
 
 /**
  * Ends calls that no webhook will ever end, settles calls nobody explained, dispatches again the
- * assistants of calls no worker took or that lost theirs while with staff, expires offers and gives calls whose staff member left
- * back to the assistant, closes recordings whose recorder fell silent, and runs the work calls
- * still owe (room deletes, recordings to start or join) that failed the
- * first time.
+ * assistants of calls no worker took or that lost theirs while with staff, expires offers and
+ * gives calls whose staff member left back to the assistant, closes recordings whose recorder fell
+ * silent, and runs the work calls still owe (room deletes, recordings to start or join) that
+ * failed the first time.
  */
 export async function sweepOnce(deps: AppDeps): Promise<number> {
   const now = deps.now?.() ?? new Date();
