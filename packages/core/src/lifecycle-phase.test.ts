@@ -277,6 +277,32 @@ describe('projectCall: the assistant lost while a person holds the call or is aw
     expect(p).toMatchObject({ status: 'connected', phase: 'ai', endReason: undefined });
   });
 
+  it('waits for the assistant to rejoin after a LiveKit node restart, even if the offer expires meanwhile', () => {
+    // Rule 5: the restart drops everyone; the assistant's rejoin reaches the API seconds later.
+    const restarted: LifecycleEvent[] = [
+      ...connected,
+      requested(10),
+      { type: 'room_started', at: sec(20) },
+      { type: 'participant_joined', at: ms(23), ...visitor, sid: 'PA_v2' },
+    ];
+    const expired = projectCall([...restarted, unanswered(25)]);
+    expect(expired).toMatchObject({
+      status: 'connected',
+      phase: 'ai',
+      endReason: undefined,
+      unsettled: true,
+    });
+    const rejoined = projectCall([
+      ...restarted,
+      unanswered(25),
+      { type: 'participant_joined', at: ms(26), ...assistant, sid: 'PA_a2' },
+    ]);
+    expect(rejoined).toMatchObject({ status: 'connected', phase: 'ai', unsettled: false });
+    // Nobody came back: settled as the assistant's loss, when the node died.
+    const settled = projectCall([...restarted, unanswered(25), { type: 'settle', at: ms(60) }]);
+    expect(settled).toMatchObject({ status: 'failed', endReason: 'assistant_lost', endedAt: sec(20) });
+  });
+
   it("decides the same when LiveKit's report of the drop arrives after the hand-back", () => {
     const inOrder = projectCall([...human, assistantDropped(20), handedBack(40)]);
     expect(projectCall([...human, handedBack(40), assistantDropped(20)])).toEqual(inOrder);

@@ -46,7 +46,7 @@ import type { LeaveCause } from './witness.ts';
  *    a person holds the call or is awaited (`human`, `waiting_human`), the visitor and staff talk
  *    on without it (no transcript, no limits the assistant kept), and the call ends
  *    `assistant_lost` when it would fall back to nobody: handed back, or unanswered, while no
- *    assistant is in the room.
+ *    assistant is in the room (unless a room restart dropped it: then rule 3 waits for it).
  */
 export type LifecycleEvent =
   | { type: 'room_started'; at: number }
@@ -173,6 +173,8 @@ const FAILURE_REASONS = new Set<EndReason>(['assistant_unavailable', 'assistant_
 interface Leave {
   at: number;
   cause: LeaveCause;
+  /** Dropped by a room restart (rule 5): whoever it was may be rejoining now. */
+  restart?: true;
 }
 
 interface Outcome {
@@ -260,8 +262,10 @@ function movePhase(state: FoldState, event: PhaseEvent): void {
   ) {
     state.phase = 'ai';
     state.escalationId = undefined;
-    // Rule 7: handed back, or left unanswered, to an assistant that is no longer there.
-    if (state.present.ai.size === 0 && state.lastAiLeave) endWith(state, 'assistant_lost', event.at);
+    // Rule 7: handed back, or left unanswered, to an assistant that is no longer there. One
+    // dropped by a room restart may be rejoining: that is left to `settle` (rule 3).
+    const lost = state.lastAiLeave;
+    if (state.present.ai.size === 0 && lost && !lost.restart) endWith(state, 'assistant_lost', event.at);
   }
 }
 
@@ -290,7 +294,7 @@ function fold(events: readonly LifecycleEvent[]): FoldState {
           break;
         }
         // Rule 5: every session from before the restart dropped with the node that held it.
-        const leave: Leave = { at: event.at, cause: 'dropped' };
+        const leave: Leave = { at: event.at, cause: 'dropped', restart: true };
         if (state.present.visitor.size > 0) state.lastVisitorLeave = leave;
         if (state.present.ai.size > 0) state.lastAiLeave = leave;
         state.present.visitor.clear();
