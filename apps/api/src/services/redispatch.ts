@@ -45,19 +45,36 @@ export async function redispatchUnanswered(deps: AppDeps, now: Date): Promise<nu
     )
     .orderBy(asc(voiceCalls.createdAt))
     .limit(PAGE);
+  return dispatchWhereNeeded(
+    deps,
+    waiting,
+    (dispatches) => needsRedispatch(dispatches, deps.config.agentName, now.getTime(), afterMs),
+    'no worker took the call, dispatched its assistant again',
+  );
+}
+
+/**
+ * Dispatches the assistant once more into each call whose room's dispatches `needsOne` finds
+ * wanting; a room the media server no longer holds is the deadline sweep's to settle. Returns
+ * how many it dispatched.
+ */
+async function dispatchWhereNeeded<Call extends { id: string; roomName: string }>(
+  deps: AppDeps,
+  calls: Call[],
+  needsOne: (dispatches: AgentDispatchState[], call: Call) => boolean,
+  done: string,
+): Promise<number> {
   let redispatched = 0;
-  for (const call of waiting) {
+  for (const call of calls) {
     try {
       const dispatches = await deps.livekit.agentDispatches(call.roomName);
-      // A room gone is the deadline sweep's to settle.
-      if (!dispatches || !needsRedispatch(dispatches, deps.config.agentName, now.getTime(), afterMs))
-        continue;
+      if (!dispatches || !needsOne(dispatches, call)) continue;
       await deps.livekit.dispatchAgent(call.roomName, {
         agentName: deps.config.agentName,
         dispatchMetadata: dispatchMetadataFor(call.id),
       });
       deps.metrics.assistantRedispatches.inc();
-      deps.logger.info({ callId: call.id }, 'no worker took the call, dispatched its assistant again');
+      deps.logger.info({ callId: call.id }, done);
       redispatched++;
     } catch (err) {
       deps.logger.warn({ callId: call.id, ...errorFacts(err) }, 'could not dispatch the assistant again');
@@ -101,26 +118,17 @@ export async function redispatchLostAssistants(deps: AppDeps, now: Date): Promis
     .groupBy(voiceCalls.id, voiceCalls.roomName)
     .having(sql`bool_and(${callParticipants.leftAt} is not null)`)
     .limit(PAGE);
-  let redispatched = 0;
-  for (const call of lost) {
-    try {
-      const dispatches = await deps.livekit.agentDispatches(call.roomName);
-      const lostAtMs = call.lostAt?.getTime() ?? 0;
-      if (
-        !dispatches ||
-        !needsNewAssistant(dispatches, deps.config.agentName, lostAtMs, now.getTime(), afterMs)
-      )
-        continue;
-      await deps.livekit.dispatchAgent(call.roomName, {
-        agentName: deps.config.agentName,
-        dispatchMetadata: dispatchMetadataFor(call.id),
-      });
-      deps.metrics.assistantRedispatches.inc();
-      deps.logger.info({ callId: call.id }, 'the call lost its assistant, dispatched a new one');
-      redispatched++;
-    } catch (err) {
-      deps.logger.warn({ callId: call.id, ...errorFacts(err) }, 'could not dispatch a new assistant');
-    }
-  }
-  return redispatched;
+  return dispatchWhereNeeded(
+    deps,
+    lost,
+    (dispatches, call) =>
+      needsNewAssistant(
+        dispatches,
+        deps.config.agentName,
+        call.lostAt?.getTime() ?? 0,
+        now.getTime(),
+        afterMs,
+      ),
+    'the call lost its assistant, dispatched a new one',
+  );
 }
