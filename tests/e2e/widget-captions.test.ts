@@ -128,9 +128,8 @@ describe('captions and the join window', () => {
     await page.close();
   });
 
-  // The fake microphone's start is fixed when Chromium launches, so on a loaded machine the
-  // greeting can start late and finish before the visitor speaks: one retry, never a pass
-  // without a greeting cut short.
+  // Never passes without a greeting cut short: the stack's AGENT_AEC_WARMUP_MS=0 lets the
+  // visitor interrupt from the greeting's first word, wherever in it their speech begins.
   it('leaves an interrupted greeting’s caption where its audio stopped', async () => {
     // Chromium plays the file in a loop: 2 s of silence, then 3.1 s of speech, so this visitor
     // starts talking every 5.1 s, within the 5.6 s greeting whenever it starts. With 3 s of
