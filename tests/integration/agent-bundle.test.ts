@@ -37,8 +37,22 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(WORK, { recursive: true, force: true }));
 
-/** Starts the bundled worker until its first job process is warm; returns what that process loaded. */
-async function jobProcessLoads(mode: 'realtime' | 'pipeline'): Promise<string[]> {
+interface WarmJobProcess {
+  /** The ES modules it loaded, as URLs. */
+  loads: string[];
+  /** Its environment, as the worker forked it. */
+  env: Map<string, string>;
+}
+
+function processEnv(pid: string): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return new Map(
+    entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+}
+
+/** Starts the bundled worker until its first job process is warm; returns what it loaded and its env. */
+async function warmJobProcess(mode: 'realtime' | 'pipeline'): Promise<WarmJobProcess> {
   const loadsFile = join(WORK, `loads-${mode}.txt`);
   writeFileSync(loadsFile, '');
   const worker = spawnManaged({
@@ -71,10 +85,11 @@ async function jobProcessLoads(mode: 'realtime' | 'pipeline'): Promise<string[]>
     const ready = await worker.waitForLine(/job process ready/, 30_000);
     const jobPid = String((JSON.parse(ready) as { pid: number }).pid);
     expect(jobPid).not.toBe(String(worker.pid));
-    return readFileSync(loadsFile, 'utf8')
+    const loads = readFileSync(loadsFile, 'utf8')
       .split('\n')
       .filter((line) => line.startsWith(`${jobPid} `))
       .map((line) => line.slice(jobPid.length + 1));
+    return { loads, env: processEnv(jobPid) };
   } finally {
     await worker.stop('SIGTERM', 5_000);
   }
@@ -85,7 +100,7 @@ const fromNodeModules = (urls: string[], pkg: string) =>
 
 describe('a job process of the bundled worker', () => {
   it('loads the voice framework and the OpenAI plugin from the bundle, one copy shared with the agent', async () => {
-    const loads = await jobProcessLoads('realtime');
+    const { loads } = await warmJobProcess('realtime');
     const bundled = loads.filter((url) => url.startsWith(pathToFileURL(BUNDLE).href));
     expect(bundled).toContain(pathToFileURL(join(BUNDLE, 'job_proc_lazy_main.mjs')).href);
     expect(bundled).toContain(pathToFileURL(join(BUNDLE, 'main.mjs')).href);
@@ -104,7 +119,13 @@ describe('a job process of the bundled worker', () => {
 
   it('finds the Silero model beside the bundle in pipeline mode', async () => {
     // The worker checks its VAD before it starts its pool, and each job process loads it again.
-    const loads = await jobProcessLoads('pipeline');
+    const { loads } = await warmJobProcess('pipeline');
     expect(fromNodeModules(loads, '@livekit/agents-plugin-silero')).toEqual([]);
+  }, 60_000);
+
+  it("runs without the framework's event-loop monitor, which a warm process would pay for while it waits", async () => {
+    // The framework reads this when the process starts waiting for a call: 0 starts no monitor.
+    const { env } = await warmJobProcess('realtime');
+    expect(env.get('LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS')).toBe('0');
   }, 60_000);
 });

@@ -13,6 +13,7 @@ import { Admission } from './admission.ts';
 import { warmHttpClient } from './http-warmup.ts';
 import { type JobProcessData, runJob } from './job.ts';
 import { dropFrameworkPii, frameworkLogger } from './logger.ts';
+import { defaultLoopMonitor } from './loop-monitor.ts';
 import { loadSileroVad } from './model.ts';
 import { quietNativeLogs } from './native-logs.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from './runtime-config.ts';
@@ -42,6 +43,7 @@ function loadConfigOrExit(): RuntimeConfig {
 }
 
 dropFrameworkPii();
+defaultLoopMonitor();
 const config = loadConfigOrExit();
 const selfPath = fileURLToPath(import.meta.url);
 
