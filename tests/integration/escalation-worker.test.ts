@@ -328,6 +328,38 @@ describe('the worker in a hand-off to staff', () => {
     ]);
   }, 120_000);
 
+  it('leaves the call to staff when its voice model gives up while they hold it, without ending it', async () => {
+    double.setScript({
+      ...escalationScript,
+      streamTranscripts: ['Hello, this is Ana from the support team.'],
+    });
+    const call = await startCall();
+    const escalationId = await askForPerson(call);
+    await call.setPhase({ phase: 'waiting_human', escalationId });
+    await call.setPhase({ phase: 'human', escalationId, staffName: 'Ana' });
+    const { staff, staffUserId } = await staffJoins(call.roomName);
+    const assistants = async () =>
+      (await rooms.listParticipants(call.roomName)).filter((p) => Number(p.kind) === AGENT_KIND);
+    expect(await assistants()).toHaveLength(1);
+
+    // The account runs out of credit: the realtime session is given up, not retried.
+    expect(double.failRealtimeSessions()).toBeGreaterThan(0);
+    await eventually('the assistant leaving the room', async () =>
+      (await assistants()).length === 0 ? true : undefined,
+    );
+    // It left the call to the people in it: no end asked of the API (rule 7 of the lifecycle
+    // keeps such a call, and the API sends another assistant), and the room is still theirs.
+    expect(api.bodies(call.callId, 'end')).toEqual([]);
+    const left = (await rooms.listParticipants(call.roomName)).map((p) => p.identity);
+    expect(left).toEqual(expect.arrayContaining([`staff-${staffUserId}`, `visitor-${call.callId}`]));
+    const said = await staff.say(fixture('visitor-2.wav'));
+    await eventually('the visitor hearing staff after the assistant left', async () =>
+      call.visitor.heardFrames().filter((f) => f.at >= said.startedAt && f.rms > 300).length > 50
+        ? true
+        : undefined,
+    );
+  }, 120_000);
+
   it('offers a callback when nobody takes the call, stores the request and ends the call as callback_requested', async () => {
     double.setScript(callbackScript);
     const call = await startCall();

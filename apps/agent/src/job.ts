@@ -7,7 +7,13 @@ import {
   RoomEvent,
   TrackKind,
 } from '@livekit/rtc-node';
-import { type AgentEndCall, type AssistantConfig, SEQ_BLOCK, visitorIdentity } from '@voicedesk/core';
+import {
+  type AgentEndCall,
+  type AssistantConfig,
+  parseRoomState,
+  SEQ_BLOCK,
+  visitorIdentity,
+} from '@voicedesk/core';
 
 /** The ends the assistant causes or sees; a staff end never comes from here. */
 type EndReason = AgentEndCall['reason'];
@@ -351,8 +357,20 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     firstSeq: assistant.seqBase,
     logger,
   });
+  // The voice session cannot go on (its model refused or unreachable). The assistant answering,
+  // the call ends with it; while staff hold the call or are awaited, the visitor and staff carry
+  // on and the assistant only leaves (lifecycle rule 7: the API sends another, and ends the call
+  // if it would fall back to nobody). Ending it then would cut them off for the model's fault.
+  const voiceFailed = (): void => {
+    if (endReason) return;
+    if (parseRoomState(ctx.room.metadata).phase === 'ai') {
+      endReason = 'assistant_unavailable';
+      return;
+    }
+    logger.warn({}, 'the voice session failed while staff hold the call or are awaited: leaving it to them');
+  };
   session.on(voice.AgentSessionEventTypes.Close, (ev: voice.CloseEvent) => {
-    if (ev.reason === voice.CloseReason.ERROR && !endReason) endReason = 'assistant_unavailable';
+    if (ev.reason === voice.CloseReason.ERROR) voiceFailed();
     void finish(`session closed: ${ev.reason}`);
   });
   session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev: voice.AgentStateChangedEvent) => {
@@ -447,7 +465,7 @@ export async function runJob(ctx: JobContext<JobProcessData>, config: RuntimeCon
     });
   } catch (error) {
     logger.error(errorFacts(error), 'voice session failed to start');
-    endReason = 'assistant_unavailable';
+    voiceFailed();
     await finish('session start failed');
     return;
   }

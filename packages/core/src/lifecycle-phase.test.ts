@@ -238,6 +238,20 @@ describe('projectCall: the assistant lost while a person holds the call or is aw
     expect(p).toMatchObject({ status: 'connected', phase: 'human', endReason: undefined, unsettled: false });
   });
 
+  it('keeps it too when the assistant leaves by itself (its voice model gave up), until the hand-back', () => {
+    const assistantLeft: LifecycleEvent = { ...assistantDropped(20), cause: 'self' };
+    expect(projectCall([...human, assistantLeft])).toMatchObject({
+      status: 'connected',
+      phase: 'human',
+      unsettled: false,
+    });
+    expect(projectCall([...human, assistantLeft, handedBack(40)])).toMatchObject({
+      status: 'failed',
+      endReason: 'assistant_lost',
+      endedAt: ms(40),
+    });
+  });
+
   it('ends it assistant_lost when staff hand it back to nobody, at the hand-back', () => {
     const p = projectCall([...human, assistantDropped(20), handedBack(40)]);
     expect(p).toMatchObject({ status: 'failed', endReason: 'assistant_lost', endedAt: ms(40) });

@@ -22,6 +22,12 @@ export interface ModelDouble {
   stats: { responses: number; streamTranscripts: number; speeches: string[] } & PipelineState;
   setScript(script: DoubleScript): void;
   setLatency(ms: number): void;
+  /**
+   * Fails every open realtime session with a fatal account error (`insufficient_quota` unless
+   * told), as OpenAI does when an account runs out of credit mid-call; transcription sessions and
+   * new realtime sessions go on. Returns how many sessions were failed.
+   */
+  failRealtimeSessions(code?: string): number;
   close(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -46,6 +52,7 @@ export async function startModelDouble(
   let latencyMs = opts.latencyMs ?? 0;
   const silenceMs = opts.silenceMs ?? 500;
   const sessions: RealtimeSessionInfo[] = [];
+  const liveSessions = new Set<RealtimeSession>();
   const transcriptionSessions: TranscriptionSessionInfo[] = [];
   const stats = {
     responses: 0,
@@ -95,6 +102,8 @@ export async function startModelDouble(
         url.searchParams.get('model'),
       );
       pushBounded(sessions, session.info, remember);
+      liveSessions.add(session);
+      ws.on('close', () => liveSessions.delete(session));
     });
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
@@ -117,6 +126,11 @@ export async function startModelDouble(
     },
     setLatency: (ms) => {
       latencyMs = ms;
+    },
+    failRealtimeSessions: (code = 'insufficient_quota') => {
+      const open = [...liveSessions].filter((session) => session.open);
+      for (const session of open) session.failForAccount(code);
+      return open.length;
     },
     close,
     stop: close,

@@ -85,6 +85,19 @@ export class RealtimeSession {
     this.send({ type: 'session.created', session: { id: this.info.id, model } });
   }
 
+  /** True until the client or the double closes the session's socket. */
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /**
+   * OpenAI's error event for an account that can no longer be served (`insufficient_quota`,
+   * `invalid_api_key`): clients give such a session up instead of retrying it.
+   */
+  failForAccount(code: string): void {
+    this.send({ type: 'error', error: { type: code, code, message: `double: ${code}` } });
+  }
+
   private send(event: Json): void {
     if (this.ws.readyState === this.ws.OPEN)
       this.ws.send(JSON.stringify({ event_id: id('event'), ...event }));
