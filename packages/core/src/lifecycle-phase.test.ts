@@ -239,7 +239,13 @@ describe('projectCall: the assistant lost while a person holds the call or is aw
   });
 
   it('keeps it too when the assistant leaves by itself (its voice model gave up), until the hand-back', () => {
-    const assistantLeft: LifecycleEvent = { ...assistantDropped(20), cause: 'self' };
+    const assistantLeft: LifecycleEvent = {
+      type: 'participant_left',
+      at: sec(20),
+      joinedAt: ms(0.4),
+      cause: 'self',
+      ...assistant,
+    };
     expect(projectCall([...human, assistantLeft])).toMatchObject({
       status: 'connected',
       phase: 'human',
