@@ -36,7 +36,7 @@ describe('needsRedispatch', () => {
 describe('needsNewAssistant', () => {
   const lostAt = NOW - 2_000;
   const decideLost = (...dispatches: AgentDispatchState[]) =>
-    needsNewAssistant(dispatches, AGENT, lostAt, NOW, WAIT_MS);
+    needsNewAssistant(dispatches, AGENT, { atMs: lostAt, count: 1 }, NOW, WAIT_MS);
 
   it('dispatches at once after the loss, whatever job the first dispatch had', () => {
     expect(decideLost(made(60_000, 1))).toBe(true);
@@ -48,7 +48,23 @@ describe('needsNewAssistant', () => {
   });
 
   it('dispatches again when no worker took the one made since the loss', () => {
-    const later = needsNewAssistant([made(60_000, 1), made(1_500, 0)], AGENT, lostAt, NOW + 3_000, WAIT_MS);
+    const later = needsNewAssistant(
+      [made(60_000, 1), made(1_500, 0)],
+      AGENT,
+      { atMs: lostAt, count: 1 },
+      NOW + 3_000,
+      WAIT_MS,
+    );
     expect(later).toBe(true);
+  });
+
+  it('waits longer after each assistant the call lost, up to a minute, so a failing model does not start a job process every few seconds', () => {
+    // The first dispatch is long gone; the call has lost `count` assistants, the last `sinceMs` ago.
+    const after = (count: number, sinceMs: number) =>
+      needsNewAssistant([made(600_000, 1)], AGENT, { atMs: NOW - sinceMs, count }, NOW, WAIT_MS);
+    expect(after(1, 0)).toBe(true);
+    expect([after(2, 5_999), after(2, 6_000)]).toEqual([false, true]);
+    expect([after(3, 11_999), after(3, 12_000)]).toEqual([false, true]);
+    expect([after(9, 59_999), after(9, 60_000)]).toEqual([false, true]);
   });
 });

@@ -1,5 +1,5 @@
 import { callParticipants, voiceCalls } from '@voicedesk/db';
-import { and, asc, eq, inArray, lt, max, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lt, max, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import type { AgentDispatchState } from './livekit-gateway.ts';
@@ -83,18 +83,33 @@ async function dispatchWhereNeeded<Call extends { id: string; roomName: string }
   return redispatched;
 }
 
+/** The longest wait between two new assistants for one call. */
+export const MAX_NEW_ASSISTANT_WAIT_MS = 60_000;
+
+/** The assistants a call has lost: how many, and when the last one left. */
+export interface AssistantLoss {
+  atMs: number;
+  count: number;
+}
+
 /**
- * Whether a call whose assistant was lost at `lostAtMs` needs a new dispatch: the dispatch that
- * brought the lost one had its job, so only dispatches made since the loss count.
+ * Whether a call whose assistant was lost needs a new dispatch: the dispatch that brought the
+ * lost one had its job, so only dispatches made since the loss count. The first loss (a worker
+ * that died) is answered at once; each further one waits twice as long as the one before, from
+ * `afterMs` up to a minute, since an assistant that keeps leaving (its voice model refusing the
+ * account, say) would otherwise cost a job process every few seconds for as long as it lasts.
  */
 export function needsNewAssistant(
   dispatches: AgentDispatchState[],
   agentName: string,
-  lostAtMs: number,
+  loss: AssistantLoss,
   nowMs: number,
   afterMs: number,
 ): boolean {
-  const since = dispatches.filter((d) => d.createdAtMs > lostAtMs);
+  const backoffMs =
+    loss.count <= 1 ? 0 : Math.min(afterMs * 2 ** (loss.count - 1), MAX_NEW_ASSISTANT_WAIT_MS);
+  if (nowMs - loss.atMs < backoffMs) return false;
+  const since = dispatches.filter((d) => d.createdAtMs > loss.atMs);
   return needsRedispatch(since, agentName, nowMs, afterMs);
 }
 
@@ -108,7 +123,12 @@ export async function redispatchLostAssistants(deps: AppDeps, now: Date): Promis
   const { db } = deps.database;
   const afterMs = deps.config.agentRedispatchSeconds * 1000;
   const lost = await db
-    .select({ id: voiceCalls.id, roomName: voiceCalls.roomName, lostAt: max(callParticipants.leftAt) })
+    .select({
+      id: voiceCalls.id,
+      roomName: voiceCalls.roomName,
+      lostAt: max(callParticipants.leftAt),
+      lost: count(callParticipants.id),
+    })
     .from(voiceCalls)
     .innerJoin(
       callParticipants,
@@ -125,7 +145,7 @@ export async function redispatchLostAssistants(deps: AppDeps, now: Date): Promis
       needsNewAssistant(
         dispatches,
         deps.config.agentName,
-        call.lostAt?.getTime() ?? 0,
+        { atMs: call.lostAt?.getTime() ?? 0, count: call.lost },
         now.getTime(),
         afterMs,
       ),
