@@ -347,6 +347,49 @@ describe('a live call handed from the assistant to staff and back', () => {
     await page.goto('/app/calls');
   });
 
+  it("keeps the call with staff when the assistant's voice model gives up, and hands it to a new assistant", async () => {
+    stack.double?.setScript(script);
+    await setAvailable(true);
+    const { callId, visitor } = await startCall();
+    await visitor.say(fixture('visitor-human.wav'));
+    const offer = page.getByRole('region', { name: 'Incoming call' });
+    await offer.waitFor();
+    const acceptedAt = Date.now();
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await visitor.waitForSpeech({ from: 'staff-', after: acceptedAt, timeoutMs: WAIT_MS });
+
+    // The account runs out of credit: the assistant's realtime session is refused for good.
+    expect(stack.double?.failRealtimeSessions()).toBeGreaterThan(0);
+    const assistants = (d: CallDetail) => d.participants.filter((p) => p.kind === 'ai');
+    const afterLoss = await eventually(
+      'the assistant leaving the call',
+      async () => {
+        const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
+        return assistants(d).some((p) => p.leftAt) ? d : undefined;
+      },
+      { timeoutMs: WAIT_MS, intervalMs: 250 },
+    );
+    // The visitor and staff go on: the call is not ended for the model's fault.
+    expect([afterLoss.status, afterLoss.endReason, afterLoss.phase]).toEqual(['connected', null, 'human']);
+    // The sweeper sends a new assistant (the model takes new sessions again), which joins quietly.
+    await eventually(
+      'a new assistant in the call',
+      async () => {
+        const d = await stack.admin<CallDetail>(`/v1/calls/${callId}`);
+        return assistants(d).some((p) => !p.leftAt) && assistants(d).length >= 2 ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    const handBack = page.getByRole('button', { name: 'Hand back to assistant' });
+    await expect.poll(() => handBack.isEnabled(), { timeout: WAIT_MS }).toBe(true);
+    const handedBackAt = Date.now();
+    await handBack.click();
+    await visitor.waitForSpeech({ from: 'agent-', after: handedBackAt, timeoutMs: WAIT_MS });
+    await visitor.hangUp();
+    const done = await ended(callId);
+    expect([done.status, done.endReason]).toEqual(['completed', 'visitor_hung_up']);
+  }, 120_000);
+
   it('keeps the visitor waiting when the worker dies; staff take the call, and hand it to a new assistant', async () => {
     stack.double?.setScript(script);
     await setAvailable(true);
