@@ -10,7 +10,10 @@ const SETUP_STEPS = new Set([
   'worker is below capacity, marking as available',
   'call finishing',
 ]);
-/** Warnings a loaded host logs many times a call: counted, not listed. */
+/**
+ * Warnings of the framework's event-loop monitor, which a loaded host logs many times a call:
+ * counted, not listed. The worker runs without it unless LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS is set.
+ */
 const STALLS = ['event loop blocked', 'process not scheduled'];
 const WARN = 40;
 
@@ -47,7 +50,9 @@ export function agentTimeline(logFile: string, since: number, maxLines = 40): st
   const shown = lines.slice(-maxLines);
   const cut = lines.length - shown.length;
   return [
-    `worker log (and ${stalls} stall warnings: event loop blocked, process not scheduled):`,
+    stalls > 0
+      ? `worker log (and ${stalls} stall warnings: event loop blocked, process not scheduled):`
+      : 'worker log:',
     ...(cut > 0 ? [`(${cut} earlier lines left out)`] : []),
     ...shown,
   ].join('\n');
