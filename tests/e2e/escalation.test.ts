@@ -358,7 +358,8 @@ describe('a live call handed from the assistant to staff and back', () => {
     await offer.getByRole('button', { name: 'Accept' }).click();
     await visitor.waitForSpeech({ from: 'staff-', after: acceptedAt, timeoutMs: WAIT_MS });
 
-    // The account runs out of credit: the assistant's realtime session is refused for good.
+    // The account runs out of credit: the assistant's realtime session is given up for good (the
+    // double serves new sessions, as OpenAI would once the credit is topped up).
     expect(stack.double?.failRealtimeSessions()).toBeGreaterThan(0);
     const assistants = (d: CallDetail) => d.participants.filter((p) => p.kind === 'ai');
     const afterLoss = await eventually(

@@ -4,9 +4,10 @@ export const LOOP_BLOCK_WARN_VAR = 'LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS';
 /**
  * Off unless the operator sets it. Left on (the framework's 100 ms), every job process, the
  * warm ones waiting for a call included, wakes every 20 ms on its loop and on a watchdog thread
- * of its own, and observes every garbage collection: measured with `bench/capacity-bench.ts`,
- * about 2 % of a core per call and 3 % for an idle worker with its warm pool, which the calls
- * themselves need on a small host; at 250 ms (a tick every 50 ms) the idle worker still cost 3 %.
+ * of its own, and observes every garbage collection. Measured with `bench/capacity-bench.ts`:
+ * about 2 % of a core per talking call, and an idle worker with its warm pool at 3–4 % of a core
+ * against 1 % without it, CPU the calls themselves need on a small host. At 250 ms (a tick every
+ * 50 ms) the idle worker was still at 3 %.
  * Setting it to 100 brings the stall warnings back on a host being diagnosed.
  */
 export const LOOP_BLOCK_WARN_DEFAULT = '0';
