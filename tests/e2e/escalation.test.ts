@@ -351,11 +351,7 @@ describe('a live call handed from the assistant to staff and back', () => {
     stack.double?.setScript(script);
     await setAvailable(true);
     const { callId, visitor } = await startCall();
-    await visitor.say(fixture('visitor-human.wav'));
-    const offer = page.getByRole('region', { name: 'Incoming call' });
-    await offer.waitFor();
-    const acceptedAt = Date.now();
-    await offer.getByRole('button', { name: 'Accept' }).click();
+    const acceptedAt = await askAndAccept(visitor);
     await visitor.waitForSpeech({ from: 'staff-', after: acceptedAt, timeoutMs: WAIT_MS });
 
     // The account runs out of credit: the assistant's realtime session is given up for good (the
