@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { diesWithParent } from '../stack/dies-with-parent.ts';
 import { defaultLivekitBinary } from './binary.ts';
 import { findFreePort } from './ports.ts';
 
@@ -185,7 +186,8 @@ export async function startLivekitServer(opts: LivekitServerOptions = {}): Promi
   // The log is appended to across runs: this process's lines start here.
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(binary, ['--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const line = diesWithParent(binary, ['--config', configFile]);
+  const child = spawn(line.command, line.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   running.add(child);

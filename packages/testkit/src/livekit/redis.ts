@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { diesWithParent } from '../stack/dies-with-parent.ts';
 import { findFreePort } from './ports.ts';
 
 export interface RedisServer {
@@ -101,7 +102,8 @@ export async function startRedisServer(
     '--daemonize',
     'no',
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const line = diesWithParent(binary, args);
+  const child = spawn(line.command, line.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   running.add(child);

@@ -4,6 +4,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findFreePort } from '../livekit/ports.ts';
+import { diesWithParent } from '../stack/dies-with-parent.ts';
 import { defaultMinioBinary } from './binary.ts';
 
 export interface MinioOptions {
@@ -92,7 +93,8 @@ export async function startMinio(opts: MinioOptions = {}): Promise<MinioServer> 
 
   async function launch() {
     const log = createWriteStream(logFile, { flags: 'a' });
-    const proc = spawn(binary, args, {
+    const line = diesWithParent(binary, args);
+    const proc = spawn(line.command, line.args, {
       env: minioEnv(accessKeyId, secretAccessKey),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { diesWithParent } from './dies-with-parent.ts';
 
 export interface ManagedChild {
   name: string;
@@ -49,7 +50,8 @@ export function spawnManaged(opts: {
   installExitHook();
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const log = createWriteStream(opts.logFile, { flags: 'a' });
-  const child = spawn(opts.command, opts.args, {
+  const line = diesWithParent(opts.command, opts.args);
+  const child = spawn(line.command, line.args, {
     cwd: opts.cwd,
     env: opts.env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
