@@ -26,6 +26,8 @@ const LOG_DIR = join(REPO_ROOT, 'test-artifacts', 'logs', 'call-endings');
 const RECONNECT_GRACE_SECONDS = 3;
 const VISITOR_JOIN_WINDOW_SECONDS = 5;
 const AGENT_JOIN_TIMEOUT_SECONDS = 6;
+/** How long a call whose assistant dropped waits for a new one (and any unsettled call for its cause). */
+const SETTLE_GRACE_SECONDS = 8;
 const DEFAULT_LIMITS = { maxCallSeconds: 900, idleSeconds: 30 };
 
 const chat: DoubleScript = {
@@ -56,6 +58,7 @@ interface CallDetail {
   endedAt: string | null;
   durationSeconds: number | null;
   segments: { seq: number; speaker: string; text: string }[];
+  participants: { kind: string; joinedAt: string; leftAt: string | null }[];
 }
 let stack: Stack;
 let databaseUrl: string;
@@ -80,6 +83,16 @@ async function ended(callId: string, timeoutMs = 20_000): Promise<CallDetail> {
   );
 }
 
+/** The call's transcript once it holds `count` lines (the last may land after the end). */
+async function storedTexts(callId: string, count: number): Promise<string[]> {
+  const segments = await eventually(`${count} transcript lines to be stored`, async () => {
+    const d = await detail(callId);
+    return d.segments.length >= count ? d.segments : undefined;
+  });
+  return segments.map((s) => s.text);
+}
+const greetingAndOneAnswer = [chat.greeting.text, chat.turns[0]?.transcriptOfUser, chat.turns[0]?.text];
+
 async function heardGreeting(visitor: SimulatedVisitor) {
   const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
   // Longer than the pause between the greeting's two sentences.
@@ -97,6 +110,7 @@ beforeAll(async () => {
       AGENT_JOIN_TIMEOUT_SECONDS: String(AGENT_JOIN_TIMEOUT_SECONDS),
       VISITOR_JOIN_WINDOW_SECONDS: String(VISITOR_JOIN_WINDOW_SECONDS),
       VISITOR_RECONNECT_GRACE_SECONDS: String(RECONNECT_GRACE_SECONDS),
+      SETTLE_GRACE_SECONDS: String(SETTLE_GRACE_SECONDS),
       SWEEP_INTERVAL_MS: '500',
     },
   });
@@ -181,15 +195,7 @@ describe('every way a call ends', () => {
     await second.hangUp();
     const done = await ended(call.callId);
     expect([done.status, done.endReason]).toEqual(['completed', 'visitor_hung_up']);
-    const transcript = await eventually('the reply to be stored', async () => {
-      const d = await detail(call.callId);
-      return d.segments.length >= 3 ? d.segments : undefined;
-    });
-    expect(transcript.map((s) => s.text)).toEqual([
-      chat.greeting.text,
-      chat.turns[0]?.transcriptOfUser,
-      chat.turns[0]?.text,
-    ]);
+    expect(await storedTexts(call.callId, 3)).toEqual(greetingAndOneAnswer);
   });
 
   it("visitor's network drops for good: completed, visitor_lost", async () => {
@@ -298,14 +304,55 @@ describe('every way a call ends', () => {
     await stack.startAgent();
   });
 
-  it('the worker is killed mid-call: failed, assistant_lost', async () => {
+  it('the worker is killed mid-call and another is running: a new assistant answers the visitor', async () => {
     const call = await mintCall(stack.apiUrl, stack.siteKey);
     const visitor = await joinCall(call);
-    await visitor.waitForSpeech({ timeoutMs: 20_000 });
+    await heardGreeting(visitor);
     await stack.agent?.kill();
-    const done = await ended(call.callId, 60_000);
+    await stack.startAgent();
+    const assistants = (d: CallDetail) => d.participants.filter((p) => p.kind === 'ai');
+    // LiveKit reports the dead worker's assistant only after its reconnect timeout.
+    const lost = await eventually(
+      "LiveKit's report of the assistant's dropped connection",
+      async () => {
+        const d = await detail(call.callId);
+        return assistants(d).some((p) => p.leftAt) ? d : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect([lost.status, lost.endReason]).toEqual(['connected', null]);
+    await eventually(
+      'a new assistant in the call',
+      async () => assistants(await detail(call.callId)).some((p) => !p.leftAt) || undefined,
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    const said = await visitor.say(fixture('visitor-1.wav'));
+    await visitor.waitForSpeech({ from: 'agent-', after: said.endedAt, timeoutMs: 20_000 });
+    await visitor.hangUp();
+    const done = await ended(call.callId);
+    expect([done.status, done.endReason]).toEqual(['completed', 'visitor_hung_up']);
+    // The new assistant does not greet again: it answers.
+    expect(await storedTexts(call.callId, 3)).toEqual(greetingAndOneAnswer);
+  }, 120_000);
+
+  it('the worker is killed mid-call and none takes it: failed, assistant_lost when the assistant dropped', async () => {
+    const call = await mintCall(stack.apiUrl, stack.siteKey);
+    const visitor = await joinCall(call);
+    await heardGreeting(visitor);
+    await stack.agent?.kill();
+    const done = await ended(call.callId, 60_000 + SETTLE_GRACE_SECONDS * 1000);
     expect([done.status, done.endReason]).toEqual(['failed', 'assistant_lost']);
-  });
+    const dropped = done.participants.find((p) => p.kind === 'ai')?.leftAt;
+    expect(done.endedAt).toBe(dropped);
+    // The API closes the room, so the visitor is not left talking to nobody.
+    await eventually(
+      'the visitor to be disconnected',
+      async () => (visitor.isConnected() ? undefined : true),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+  }, 120_000);
 
   it('no worker: missed, assistant_unavailable', async () => {
     // The worker killed above is not restarted: nobody takes the dispatch.

@@ -47,7 +47,13 @@ beforeAll(async () => {
     script,
     modelLatencyMs: MODEL_LATENCY_MS,
     siteOrigins: [TEST_ORIGIN],
-    env: { AGENT_JOIN_TIMEOUT_SECONDS: '6', SWEEP_INTERVAL_MS: '500', LOG_LEVEL: 'info' },
+    env: {
+      AGENT_JOIN_TIMEOUT_SECONDS: '6',
+      // A call whose assistant dropped waits this long for a new one before it fails.
+      SETTLE_GRACE_SECONDS: '8',
+      SWEEP_INTERVAL_MS: '500',
+      LOG_LEVEL: 'info',
+    },
   });
 });
 

@@ -47,6 +47,7 @@ interface CallDetail {
   status: string;
   connectedAt: string | null;
   endedAt: string | null;
+  endReason: string | null;
   recording: RecordingInfo | null;
   segments: { speaker: string; text: string; startedAt: string; offsetMs: number | null }[];
 }
@@ -69,6 +70,8 @@ beforeAll(async () => {
       RECORDING_STALL_SECONDS: '8',
       SWEEP_INTERVAL_MS: '500',
       AGENT_JOIN_TIMEOUT_SECONDS: '6',
+      // A call whose assistant dropped waits this long for a new one before it fails.
+      SETTLE_GRACE_SECONDS: '8',
     },
   });
 });
@@ -188,24 +191,35 @@ describe('call recordings', () => {
     );
   });
 
-  it('keeps the recording to the end of the call when the assistant dies mid-call', async () => {
-    const { callId, visitor } = await startCall();
-    const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
-    await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
-    await stack.agent?.kill();
-    const said = await visitor.say(fixture('visitor-2.wav'));
+  it('keeps recording until the room closes when the assistant dies mid-call and no new one comes', async () => {
+    try {
+      const { callId, visitor } = await startCall();
+      const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
+      await visitor.waitForSilence({ after: greeting.startedAt, timeoutMs: 20_000 });
+      await stack.agent?.kill();
+      // The call fails at the assistant's drop, but its room (and so the recording) stays open
+      // while the API waits for a new assistant; it closes when none came.
+      const cutOff = eventually(
+        'the visitor to be cut off',
+        async () => (visitor.isConnected() ? undefined : Date.now()),
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+      const said = await visitor.say(fixture('visitor-2.wav'));
 
-    const detail = await closedRecording(callId, 40_000);
-    await visitor.hangUp();
-    const rec = detail.recording as RecordingInfo;
-    expect(rec.status).toBe('complete');
-    const audio = await playback(callId);
-    const origin = Date.parse(rec.startedAt as string);
-    // Ended by the worker's loss, not a hang-up: the end is the call's own, stamped by LiveKit in whole seconds.
-    expectCoversCall(detail, audio, Date.parse(detail.endedAt as string), 1000);
-    // The visitor, heard after the assistant was gone.
-    expect(audio.rms('left', said.startedAt - origin, said.endedAt - origin)).toBeGreaterThan(SPEECH);
-    await stack.startAgent();
+      const detail = await closedRecording(callId, 60_000);
+      const cutAt = await cutOff;
+      await visitor.hangUp();
+      const rec = detail.recording as RecordingInfo;
+      expect(rec.status).toBe('complete');
+      expect([detail.status, detail.endReason]).toEqual(['failed', 'assistant_lost']);
+      const audio = await playback(callId);
+      const origin = Date.parse(rec.startedAt as string);
+      expectCoversCall(detail, audio, cutAt);
+      // The visitor, heard after the assistant was gone.
+      expect(audio.rms('left', said.startedAt - origin, said.endedAt - origin)).toBeGreaterThan(SPEECH);
+    } finally {
+      await stack.startAgent();
+    }
   });
 
   it('leaves a playable partial with all but the last chunk when the recorder dies mid-call', async () => {

@@ -139,6 +139,37 @@ describe('projectCall: every end cause, with real clocks', () => {
     expect(p).toMatchObject({ status: 'failed', endReason: 'assistant_lost', durationSeconds: 10 });
   });
 
+  // Rule 7: a worker that died is not the end of the visitor's call; the sweeper sends another.
+  it('waits for a new assistant when the assistant connection drops, and fails the call at the drop if none comes', () => {
+    const dropped = [...connected, left(assistant, 11, ms(0.4), 'dropped')];
+    expect(projectCall(dropped)).toMatchObject({
+      status: 'connected',
+      unsettled: true,
+      endReason: undefined,
+    });
+    const p = projectCall([...dropped, { type: 'settle', at: ms(41) }]);
+    expect(p).toMatchObject({ status: 'failed', endReason: 'assistant_lost', endedAt: sec(11) });
+  });
+
+  it('carries on with the new assistant that joins after the assistant connection dropped', () => {
+    const log: LifecycleEvent[] = [
+      ...connected,
+      left(assistant, 11, ms(0.4), 'dropped'),
+      joined(assistant2, ms(13.6)),
+      { type: 'settle', at: ms(41) },
+    ];
+    expect(projectCall(log)).toMatchObject({ status: 'connected', unsettled: false });
+    const p = projectCall([...log, left(visitor, 60, ms(1.2), 'self')]);
+    expect(p).toMatchObject({ status: 'completed', endReason: 'visitor_hung_up', durationSeconds: 59 });
+  });
+
+  it('fails the call at the drop when it ends another way before a new assistant joins', () => {
+    for (const end of [ended(14.2, 'visitor_hung_up'), ended(14.4, 'max_duration')]) {
+      const p = projectCall([...connected, left(assistant, 11, ms(0.4), 'dropped'), end]);
+      expect(p).toMatchObject({ status: 'failed', endReason: 'assistant_lost', endedAt: sec(11) });
+    }
+  });
+
   it('marks a call missed when no assistant joins in time', () => {
     const p = projectCall([joined(visitor, ms(0.5)), { type: 'assistant_join_timeout', at: ms(20.1) }]);
     expect(p).toMatchObject({

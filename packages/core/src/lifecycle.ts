@@ -42,11 +42,15 @@ import type { LeaveCause } from './witness.ts';
  *    A staff member's leave does not move the phase by itself: a dropped browser may come back,
  *    so whoever owns the escalation decides after its grace and appends `handed_back`
  *    (`staff_left`), as the sweeper appends `settle` for rule 3.
- * 7. The assistant's loss ends a call only when the assistant is the one answering it. While
- *    a person holds the call or is awaited (`human`, `waiting_human`), the visitor and staff talk
- *    on without it (no transcript, no limits the assistant kept), and the call ends
- *    `assistant_lost` when it would fall back to nobody: handed back, or unanswered, while no
- *    assistant is in the room (unless a room restart dropped it: then rule 3 waits for it).
+ * 7. The assistant's loss does not end a call by itself. While a person holds the call or is
+ *    awaited (`human`, `waiting_human`), the visitor and staff talk on without it (no transcript,
+ *    no limits the assistant kept), and the call ends `assistant_lost` when it would fall back to
+ *    nobody: handed back, or unanswered, while no assistant is in the room (unless a room restart
+ *    dropped it: then rule 3 waits for it). While the assistant answers (`ai`), its dropped
+ *    connection (its worker died) leaves the call unsettled (rule 3) while the sweeper sends a
+ *    new assistant: one that joins carries the call on; if none has joined when the call is
+ *    settled, or anything else ends it first (the visitor hanging up on the silence), it ends
+ *    `assistant_lost` at the drop, as the first cause.
  */
 export type LifecycleEvent =
   | { type: 'room_started'; at: number }
@@ -195,12 +199,17 @@ interface FoldState {
   aiEverJoined: boolean;
   lastVisitorLeave: Leave | undefined;
   lastAiLeave: Leave | undefined;
+  /** The answering assistant's drop, while no new assistant has joined (rule 7). */
+  pendingLoss: Leave | undefined;
   roomFinishedAt: number | undefined;
   roomLostAt: number | undefined;
 }
 
-function endWith(state: FoldState, reason: EndReason, at: number): void {
+function endWith(state: FoldState, endReason: EndReason, endAt: number): void {
   if (state.outcome) return;
+  // Rule 7: the drop came first; what ended the call after it follows from it.
+  const reason = state.pendingLoss ? 'assistant_lost' : endReason;
+  const at = state.pendingLoss?.at ?? endAt;
   const connected = state.status === 'connected';
   const status: CallStatus = FAILURE_REASONS.has(reason)
     ? connected
@@ -282,6 +291,7 @@ function fold(events: readonly LifecycleEvent[]): FoldState {
     aiEverJoined: false,
     lastVisitorLeave: undefined,
     lastAiLeave: undefined,
+    pendingLoss: undefined,
     roomFinishedAt: undefined,
     roomLostAt: undefined,
   };
@@ -304,7 +314,10 @@ function fold(events: readonly LifecycleEvent[]): FoldState {
       case 'participant_joined': {
         if (event.kind !== 'visitor' && event.kind !== 'ai') break;
         state.present[event.kind].add(event.sid);
-        if (event.kind === 'ai') state.aiEverJoined = true;
+        if (event.kind === 'ai') {
+          state.aiEverJoined = true;
+          state.pendingLoss = undefined;
+        }
         if (state.present.visitor.size > 0 && state.present.ai.size > 0 && state.status !== 'connected') {
           state.status = 'connected';
           state.connectedAt = event.at;
@@ -327,11 +340,10 @@ function fold(events: readonly LifecycleEvent[]): FoldState {
           if (event.cause === 'self' && alone) endWith(state, 'visitor_hung_up', event.at);
         } else {
           state.lastAiLeave = leave;
-          // LiveKit has already waited out its reconnect timeout before it calls a leave a drop.
-          // While a person holds the call or is awaited, the call goes on without an assistant
-          // (rule 7): it ends when it would fall back to nobody.
+          // LiveKit has already waited out its reconnect timeout before it calls a leave a drop:
+          // the assistant is not coming back, but a new one may (rule 7).
           if (event.cause === 'dropped' && side.size === 0 && state.status === 'connected') {
-            if (state.phase === 'ai') endWith(state, 'assistant_lost', event.at);
+            if (state.phase === 'ai') state.pendingLoss = leave;
           }
         }
         break;

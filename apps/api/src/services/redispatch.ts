@@ -1,5 +1,5 @@
-import { callParticipants, voiceCalls } from '@voicedesk/db';
-import { and, asc, count, eq, inArray, lt, max, sql } from 'drizzle-orm';
+import { callParticipants, type Db, voiceCalls } from '@voicedesk/db';
+import { and, asc, count, eq, exists, inArray, isNull, lt, max, or, type SQL, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps.ts';
 import { errorFacts } from '../errors.ts';
 import type { AgentDispatchState } from './livekit-gateway.ts';
@@ -83,6 +83,22 @@ async function dispatchWhereNeeded<Call extends { id: string; roomName: string }
   return redispatched;
 }
 
+/** The call's visitor is in its room now (a dropped one who may come back is not). */
+function visitorInRoom(db: Db): SQL {
+  return exists(
+    db
+      .select({ one: sql`1` })
+      .from(callParticipants)
+      .where(
+        and(
+          eq(callParticipants.callId, voiceCalls.id),
+          eq(callParticipants.kind, 'visitor'),
+          isNull(callParticipants.leftAt),
+        ),
+      ),
+  );
+}
+
 /** The longest wait between two new assistants for one call. */
 export const MAX_NEW_ASSISTANT_WAIT_MS = 60_000;
 
@@ -114,10 +130,12 @@ export function needsNewAssistant(
 }
 
 /**
- * Calls a person holds or is awaited for whose assistant was lost (its worker died; rule 7 of
- * lifecycle.ts keeps such a call going) get a new one, so a hand-back or an unanswered offer has
- * someone to fall back to. The new job is told the call is resumed: it does not greet, and stays
- * quiet while staff hold the call. livekit-server does not dispatch again by itself.
+ * Connected calls whose assistant was lost (its worker died; rule 7 of lifecycle.ts keeps such a
+ * call going) get a new one: the visitor it was answering is answered again, and a call a person
+ * holds or is awaited for has someone to fall back to on a hand-back or an unanswered offer. The
+ * new job is told the call is resumed: it does not greet, carries on from the call's last lines,
+ * and stays quiet while staff hold the call. livekit-server does not dispatch again by itself.
+ * A call the assistant answered gets one only while its visitor is in the room.
  */
 export async function redispatchLostAssistants(deps: AppDeps, now: Date): Promise<number> {
   const { db } = deps.database;
@@ -134,7 +152,12 @@ export async function redispatchLostAssistants(deps: AppDeps, now: Date): Promis
       callParticipants,
       and(eq(callParticipants.callId, voiceCalls.id), eq(callParticipants.kind, 'ai')),
     )
-    .where(and(eq(voiceCalls.status, 'connected'), inArray(voiceCalls.phase, ['waiting_human', 'human'])))
+    .where(
+      and(
+        eq(voiceCalls.status, 'connected'),
+        or(inArray(voiceCalls.phase, ['waiting_human', 'human']), visitorInRoom(db)),
+      ),
+    )
     .groupBy(voiceCalls.id, voiceCalls.roomName)
     .having(sql`bool_and(${callParticipants.leftAt} is not null)`)
     .limit(PAGE);
