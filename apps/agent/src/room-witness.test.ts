@@ -214,6 +214,14 @@ describe('attachRoomWitness', () => {
     ]);
   });
 
+  it('removed from a room that goes on, reports only itself: the others are still there', () => {
+    const { room, events } = setup();
+    room.connect(agent, [visitor()]);
+    room.join(staff);
+    room.disconnect(DisconnectReason.PARTICIPANT_REMOVED);
+    expect(events.map(brief).slice(3)).toEqual(['-PA_agent:room_closed']);
+  });
+
   it('on its own disconnect reports only itself, and detach after that reports nothing more', () => {
     const { room, events, witness } = setup();
     room.connect(agent, [visitor()]);

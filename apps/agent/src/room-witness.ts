@@ -201,8 +201,11 @@ export function attachRoomWitness(
     // network look the same, and only the first is not the assistant's failure.
     if (selfSid && cause !== 'dropped') left(selfSid, cause);
     selfSid = null;
-    // Only a closed room tells us where the others went; after our own drop they may be there still.
-    if (cause === 'room_closed') for (const sid of [...present.keys()]) left(sid, cause);
+    // Only a closed room tells us where the others went; after our own drop, or our own removal
+    // from a room that goes on, they may be there still.
+    if (cause === 'room_closed' && reason !== DisconnectReason.PARTICIPANT_REMOVED) {
+      for (const sid of [...present.keys()]) left(sid, cause);
+    }
   };
 
   room.on(RoomEvent.ConnectionStateChanged, onConnectionState);
