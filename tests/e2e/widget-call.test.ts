@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { roomNameForCall } from '@voicedesk/core';
 import { type DatabaseHandle, openDatabase, staffUsers } from '@voicedesk/db';
 import type { Stack } from '@voicedesk/testkit';
 import { eq } from 'drizzle-orm';
+import { RoomServiceClient } from 'livekit-server-sdk';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff } from '../../apps/api/src/testing/staff-fixtures.ts';
@@ -159,6 +161,55 @@ describe('the call button on a customer site', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('tells the visitor the assistant is being reconnected when it leaves mid-call, until a new one answers', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await page.getByRole('button', { name: /start a voice call/i }).click();
+    await waitForState(page, 'in-call');
+    await eventually('the greeting to be heard in the page', async () =>
+      (await recorded(page)).maxLevel > 0.02 ? true : undefined,
+    );
+    const [callId] = (await recorded(page)).calls;
+    const roomName = roomNameForCall(callId ?? '');
+    // The worker dies, and its assistant's connection with it. LiveKit would report that only
+    // after its reconnect timeout (about 20 s); removing the participant reports it at once.
+    await stack.agent?.kill();
+    const { httpUrl, apiKey, apiSecret } = stack.livekit;
+    const rooms = new RoomServiceClient(httpUrl, apiKey, apiSecret);
+    // The framework names its assistants `agent-<job id>`.
+    const assistants = async () =>
+      (await rooms.listParticipants(roomName)).map((p) => p.identity).filter((id) => id.startsWith('agent-'));
+    const [first] = await assistants();
+    expect(first).toBeDefined();
+    await rooms.removeParticipant(roomName, first ?? '');
+    await eventually('the panel to say the assistant is being reconnected', async () =>
+      (await whoText(page)) === 'Reconnecting to the assistant…' ? true : undefined,
+    );
+    // A worker again: the sweeper sends the call a new assistant.
+    await stack.startAgent();
+    await eventually(
+      'a new assistant in the room',
+      async () => (await assistants()).some((id) => id !== first) || undefined,
+    );
+    await eventually('the panel to say who answers again', async () =>
+      (await whoText(page)) === 'Support assistant' ? true : undefined,
+    );
+    expect((await recorded(page)).talkingTo).toEqual([
+      'Support assistant',
+      'Reconnecting to the assistant…',
+      'Support assistant',
+    ]);
+
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await waitForState(page, 'ended');
+    const stored = await eventually('the call to be stored as ended', async () => {
+      const d = await stack.admin<{ status: string; endReason: string | null }>(`/v1/calls/${callId}`);
+      return d.status === 'connected' ? undefined : d;
+    });
+    expect([stored.status, stored.endReason]).toEqual(['completed', 'visitor_hung_up']);
+    await page.close();
   });
 
   it('completes a call through TURN when the browser may only relay (a network that blocks direct media)', async () => {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { DisconnectReason, type Room, RoomEvent } from 'livekit-client';
-import { describe, expect, it } from 'vitest';
-import { CallGoneError, joinCall } from './call-session.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ASSISTANT_AWAY_HOLD_MS, CallGoneError, joinCall } from './call-session.ts';
 
 /**
  * A room whose connect succeeds and whose microphone publish then waits on a peer connection
@@ -86,6 +86,69 @@ describe('who the visitor talks to', () => {
     fake.setMetadata(JSON.stringify({ phase: 'human', escalationId, staffName: 'Ana' }));
     fake.setMetadata('garbage');
     expect(seen).toEqual(['ai', 'waiting_human', 'human:Ana', 'ai']);
+  });
+
+  describe('when the assistant leaves while the call goes on', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** A joined room with an assistant in it, and what the visitor is shown from the join on. */
+    async function callWithAssistant() {
+      vi.useFakeTimers();
+      const fake = new JoinedRoom();
+      fake.metadata = '{"phase":"ai"}';
+      const assistant = { identity: 'agent-1', isAgent: true };
+      fake.remoteParticipants.set(assistant.identity, assistant);
+      const seen: string[] = [];
+      await joinCall(fake as unknown as Room, { livekitUrl: 'ws://lk', token: 't' }, {} as HTMLElement, {
+        ...handlers,
+        onRoomState: (state, away) => seen.push(away ? `${state.phase}:away` : state.phase),
+      });
+      const leave = (p: { identity: string }) => {
+        fake.remoteParticipants.delete(p.identity);
+        fake.emit(RoomEvent.ParticipantDisconnected, p);
+      };
+      const join = (p: { identity: string; isAgent: boolean }) => {
+        fake.remoteParticipants.set(p.identity, p);
+        fake.emit(RoomEvent.ParticipantConnected, p);
+      };
+      return { fake, assistant, seen, leave, join };
+    }
+
+    it('says so once no assistant has been back for a moment, and stops when a new one joins', async () => {
+      const { assistant, seen, leave, join } = await callWithAssistant();
+      leave(assistant);
+      vi.advanceTimersByTime(ASSISTANT_AWAY_HOLD_MS - 1);
+      expect(seen).toEqual(['ai']);
+      vi.advanceTimersByTime(1);
+      expect(seen).toEqual(['ai', 'ai:away']);
+      join({ identity: 'visitor-friend', isAgent: false });
+      expect(seen).toEqual(['ai', 'ai:away']);
+      join({ identity: 'agent-2', isAgent: true });
+      expect(seen).toEqual(['ai', 'ai:away', 'ai']);
+    });
+
+    it('says nothing when a new assistant is in the room before the old one leaves, or within the moment', async () => {
+      const { assistant, seen, leave, join } = await callWithAssistant();
+      const second = { identity: 'agent-2', isAgent: true };
+      join(second);
+      leave(assistant);
+      vi.advanceTimersByTime(ASSISTANT_AWAY_HOLD_MS * 2);
+      leave(second);
+      vi.advanceTimersByTime(ASSISTANT_AWAY_HOLD_MS / 2);
+      join({ identity: 'agent-3', isAgent: true });
+      vi.advanceTimersByTime(ASSISTANT_AWAY_HOLD_MS * 2);
+      expect(seen).toEqual(['ai']);
+    });
+
+    it('says nothing once the call is over', async () => {
+      const { fake, assistant, seen, leave } = await callWithAssistant();
+      leave(assistant);
+      fake.emit(RoomEvent.Disconnected, DisconnectReason.ROOM_DELETED);
+      vi.advanceTimersByTime(ASSISTANT_AWAY_HOLD_MS * 2);
+      expect(seen).toEqual(['ai']);
+    });
   });
 });
 

@@ -25,8 +25,11 @@ export type JoinStep = 'room-connecting' | 'room-connected';
 
 export interface CallHandlers {
   onJoinStep(step: JoinStep): void;
-  /** Who the visitor talks to changed (the room metadata the API writes; issue 14). */
-  onRoomState(state: RoomState): void;
+  /**
+   * Who the visitor talks to changed: the room metadata the API writes (issue 14), and whether
+   * the assistant that was in the room is gone with no other there yet.
+   */
+  onRoomState(state: RoomState, assistantAway: boolean): void;
   onConnected(): void;
   onCaption(caption: Caption): void;
   onAgentLevel(level: number): void;
@@ -87,6 +90,9 @@ export function prepare(
   void room.prepareConnection(url).catch(() => undefined);
   return room;
 }
+
+/** How long no assistant must be in the room before the visitor is told it is being reconnected. */
+export const ASSISTANT_AWAY_HOLD_MS = 2_000;
 
 function isAgent(p: Participant | undefined): boolean {
   return p?.isAgent ?? false;
@@ -158,16 +164,42 @@ export async function joinCall(
   // The API rewrites the metadata on every phase change; a repeat (or a rewrite that changes
   // nothing the visitor sees) is not announced again.
   let shownState = '';
-  const showRoomState = (metadata: string | undefined) => {
-    const state = readRoomState(metadata);
-    const key = [state.phase, state.escalationId, state.outcome, state.staffName].join('|');
+  // An assistant whose worker died leaves the room while the call goes on, and the API sends a
+  // new one: until it joins, the visitor is told rather than left talking to nobody.
+  let assistantAway = false;
+  let awayTimer: ReturnType<typeof setTimeout> | undefined;
+  const assistantHere = () => [...room.remoteParticipants.values()].some(isAgent);
+  const showRoomState = () => {
+    const state = readRoomState(room.metadata);
+    const key = [state.phase, state.escalationId, state.outcome, state.staffName, assistantAway].join('|');
     if (key === shownState) return;
     shownState = key;
-    handlers.onRoomState(state);
+    handlers.onRoomState(state, assistantAway);
   };
-  room.on(RoomEvent.RoomMetadataChanged, (metadata) => {
-    if (established) showRoomState(metadata);
+  const showIfEstablished = () => {
+    if (established) showRoomState();
+  };
+  room.on(RoomEvent.RoomMetadataChanged, showIfEstablished);
+  room.on(RoomEvent.ParticipantDisconnected, (participant) => {
+    if (!isAgent(participant) || assistantHere() || awayTimer) return;
+    // An assistant that ends the call leaves just before the API closes the room: that is no
+    // loss to announce, so a leave counts once no assistant has been back for a moment.
+    awayTimer = setTimeout(() => {
+      awayTimer = undefined;
+      if (assistantHere()) return;
+      assistantAway = true;
+      showIfEstablished();
+    }, ASSISTANT_AWAY_HOLD_MS);
   });
+  room.on(RoomEvent.ParticipantConnected, (participant) => {
+    if (!isAgent(participant)) return;
+    clearTimeout(awayTimer);
+    awayTimer = undefined;
+    if (!assistantAway) return;
+    assistantAway = false;
+    showIfEstablished();
+  });
+  cleanups.push(() => clearTimeout(awayTimer));
   // A dropped signalling socket is first resumed (SignalReconnecting), then fully restarted.
   room.on(RoomEvent.SignalReconnecting, () => handlers.onReconnecting());
   room.on(RoomEvent.Reconnecting, () => handlers.onReconnecting());
@@ -231,7 +263,7 @@ export async function joinCall(
   }
   established = true;
   handlers.onConnected();
-  showRoomState(room.metadata);
+  showRoomState();
   return {
     async setMuted(muted) {
       await room.localParticipant.setMicrophoneEnabled(!muted);

@@ -32,6 +32,11 @@ describe('who the visitor is talking to, from the room metadata', () => {
 
   it('says the assistant, someone being found, or the staff member by first name', () => {
     expect(talkingTo({ phase: 'ai' })).toBe('Support assistant');
+    expect(talkingTo({ phase: 'ai' }, true)).toBe('Reconnecting to the assistant…');
+    // Staff hold the call without the assistant: its loss changes nothing the visitor hears.
+    expect(talkingTo({ phase: 'human', escalationId: ESCALATION, staffName: 'Ana' }, true)).toBe(
+      'Ana from the support team',
+    );
     expect(talkingTo({ phase: 'ai', escalationId: ESCALATION, outcome: 'staff' })).toBe('Support assistant');
     expect(talkingTo({ phase: 'waiting_human', escalationId: ESCALATION })).toBe('Finding someone to help…');
     expect(talkingTo({ phase: 'human', escalationId: ESCALATION, staffName: 'Ana' })).toBe(

@@ -48,10 +48,14 @@ export function readRoomState(metadata: string | undefined): RoomState {
   return state;
 }
 
-/** Who the visitor is talking to, in the words the widget shows and announces. */
-export function talkingTo(state: RoomState): string {
+/**
+ * Who the visitor is talking to, in the words the widget shows and announces. `assistantAway`:
+ * the assistant's connection is gone and no new one has joined yet (its worker died; the API
+ * sends another), which only matters while the assistant answers.
+ */
+export function talkingTo(state: RoomState, assistantAway = false): string {
   if (state.phase === 'waiting_human') return 'Finding someone to help…';
   if (state.phase === 'human')
     return state.staffName ? `${state.staffName} from the support team` : 'Someone from the support team';
-  return 'Support assistant';
+  return assistantAway ? 'Reconnecting to the assistant…' : 'Support assistant';
 }

@@ -209,9 +209,9 @@ function mountWidget(tag: HTMLScriptElement) {
       let started = first;
       const handlers: CallModule.CallHandlers = {
         onJoinStep: trace,
-        onRoomState: (roomState) => {
+        onRoomState: (roomState, assistantAway) => {
           // Who the visitor is talking to: the assistant, someone being found, or a person.
-          const text = talkingTo(roomState);
+          const text = talkingTo(roomState, assistantAway);
           who.textContent = text;
           emit('talking-to', { phase: roomState.phase, text });
         },

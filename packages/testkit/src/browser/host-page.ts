@@ -14,6 +14,8 @@ export interface WidgetRecord {
   pressedAt: number[];
   /** Per press, the widget's `trace` steps: ms since the press of each step of the call's setup. */
   traces: Record<string, number>[];
+  /** Every "who the visitor is talking to" line the widget announced, in order, over all calls. */
+  talkingTo: string[];
 }
 
 const escapeAttr = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -33,7 +35,7 @@ export async function startHostPage() {
 <style>* { all: unset; } head, script, style { display: none; } body { font-size: 40px; display: block; } button { font-size: 60px; }</style></head>
 <body><main><h1>Welcome to the shop.</h1></main>
 <script>
-  window.__vd = { states: [], captions: [], calls: [], errors: [], maxLevel: 0, firstAudioAt: [], pressedAt: [], traces: [] };
+  window.__vd = { states: [], captions: [], calls: [], errors: [], maxLevel: 0, firstAudioAt: [], pressedAt: [], traces: [], talkingTo: [] };
   let heard = true;
   function wire() {
     VoiceDesk.on('state', (e) => {
@@ -48,6 +50,7 @@ export async function startHostPage() {
       if (!heard && e.level > 0.02) { heard = true; window.__vd.firstAudioAt.push(performance.now()); }
     });
     VoiceDesk.on('error', (e) => window.__vd.errors.push(e.code));
+    VoiceDesk.on('talking-to', (e) => window.__vd.talkingTo.push(e.text));
   }
 </script>
 <script src="${widgetSrc}" data-site-key="${siteKey}" ${Object.entries(attrs)
