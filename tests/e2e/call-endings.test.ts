@@ -357,8 +357,14 @@ describe('every way a call ends', () => {
   it('no worker: missed, assistant_unavailable', async () => {
     // The worker killed above is not restarted: nobody takes the dispatch.
     const call = await mintCall(stack.apiUrl, stack.siteKey);
-    await joinCall(call);
+    const visitor = await joinCall(call);
     const done = await ended(call.callId, (AGENT_JOIN_TIMEOUT_SECONDS + 14) * 1000);
     expect([done.status, done.endReason]).toEqual(['missed', 'assistant_unavailable']);
+    expect(done.durationSeconds).toBeNull();
+    await eventually(
+      'the visitor to be disconnected',
+      async () => (visitor.isConnected() ? undefined : true),
+      { timeoutMs: 15_000 },
+    );
   });
 });
