@@ -163,7 +163,7 @@ describe('the call button on a customer site', () => {
     }
   });
 
-  it('tells the visitor the assistant is being reconnected when it leaves mid-call, until a new one answers', async () => {
+  it('tells the visitor the assistant is being reconnected when it leaves mid-call, until a new one joins', async () => {
     const page = await browser.newPage();
     await page.goto(host.url);
     await page.getByRole('button', { name: /start a voice call/i }).click();
