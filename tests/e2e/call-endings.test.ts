@@ -93,6 +93,13 @@ async function storedTexts(callId: string, count: number): Promise<string[]> {
 }
 const greetingAndOneAnswer = [chat.greeting.text, chat.turns[0]?.transcriptOfUser, chat.turns[0]?.text];
 
+/** Waits until the API has closed the visitor's room: nobody is left talking to nobody. */
+async function cutOff(visitor: SimulatedVisitor) {
+  await eventually('the visitor to be disconnected', async () => (visitor.isConnected() ? undefined : true), {
+    timeoutMs: 15_000,
+  });
+}
+
 async function heardGreeting(visitor: SimulatedVisitor) {
   const greeting = await visitor.waitForSpeech({ timeoutMs: 20_000 });
   // Longer than the pause between the greeting's two sentences.
@@ -161,13 +168,7 @@ describe('every way a call ends', () => {
     const done = await ended(call.callId);
     expect([done.status, done.endReason]).toEqual(['completed', 'assistant_ended']);
     expect(done.segments.map((s) => s.text)).toContain('You are welcome. Goodbye!');
-    await eventually(
-      'the visitor to be disconnected',
-      async () => (visitor.isConnected() ? undefined : true),
-      {
-        timeoutMs: 15_000,
-      },
-    );
+    await cutOff(visitor);
   });
 
   it('a visitor whose connection fully reconnects stays in the same call with one transcript', async () => {
@@ -345,13 +346,7 @@ describe('every way a call ends', () => {
     const dropped = done.participants.find((p) => p.kind === 'ai')?.leftAt;
     expect(done.endedAt).toBe(dropped);
     // The API closes the room, so the visitor is not left talking to nobody.
-    await eventually(
-      'the visitor to be disconnected',
-      async () => (visitor.isConnected() ? undefined : true),
-      {
-        timeoutMs: 15_000,
-      },
-    );
+    await cutOff(visitor);
   }, 120_000);
 
   it('no worker: missed, assistant_unavailable', async () => {
@@ -361,10 +356,6 @@ describe('every way a call ends', () => {
     const done = await ended(call.callId, (AGENT_JOIN_TIMEOUT_SECONDS + 14) * 1000);
     expect([done.status, done.endReason]).toEqual(['missed', 'assistant_unavailable']);
     expect(done.durationSeconds).toBeNull();
-    await eventually(
-      'the visitor to be disconnected',
-      async () => (visitor.isConnected() ? undefined : true),
-      { timeoutMs: 15_000 },
-    );
+    await cutOff(visitor);
   });
 });
